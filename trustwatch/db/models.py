@@ -1,0 +1,295 @@
+"""The warehouse schema: SQLAlchemy 2.0 typed models.
+
+This module and the Alembic revisions under `trustwatch/db/migrations` are the one source
+of truth for the schema; nothing else issues DDL. Authors' real handles live in their own
+table so that access to them can be restricted: items carry only a pseudonym key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Stores UTC and always hands back aware UTC datetimes, on SQLite as on PostgreSQL.
+
+    SQLite has no time zones; without this a value read back is naive and comparisons
+    with aware datetimes raise. Naive input is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the warehouse; use an aware UTC value")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class School(Base):
+    """One row per school in the registry (synced, never edited by hand)."""
+
+    __tablename__ = "schools"
+
+    school_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    school_key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    safeguarding_lead_name: Mapped[str] = mapped_column(String(200))
+    safeguarding_lead_email: Mapped[str | None] = mapped_column(String(320))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="school")
+
+
+class Account(Base):
+    """An official school account on one platform."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("platform", "platform_account_id"),)
+
+    account_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.school_id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_account_id: Mapped[str] = mapped_column(String(64))
+    handle: Mapped[str] = mapped_column(String(200))
+    administrators: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    visibility: Mapped[str] = mapped_column(String(10), default="open")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    school: Mapped[School] = relationship(back_populates="accounts")
+
+
+class Author(Base):
+    """Real identities, kept apart from items: only safeguarding views read this table."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("platform", "platform_author_id"),)
+
+    author_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_author_id: Mapped[str] = mapped_column(String(128))
+    handle: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    profile_url: Mapped[str | None] = mapped_column(String(500))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class Item(Base):
+    """One row per post, comment, reply, mention, visitor post, review or DM.
+
+    Natural key: (platform, external_id). `account_id` is the school account the item
+    is on or addressed to (None for public mentions found by keyword search).
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_items_thread", "platform", "thread_root_external_id"),
+        Index("ix_items_created_at", "created_at"),
+    )
+
+    item_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(20))
+    stream: Mapped[str] = mapped_column(String(60))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.school_id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.account_id"))
+    parent_external_id: Mapped[str | None] = mapped_column(String(128))
+    thread_root_external_id: Mapped[str | None] = mapped_column(String(128))
+    author_key: Mapped[str | None] = mapped_column(ForeignKey("authors.author_key"))
+    is_from_school: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    text_purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    raw_purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class IngestState(Base):
+    """The replication cursor of one stream for one partition (usually an account)."""
+
+    __tablename__ = "ingest_state"
+    __table_args__ = (UniqueConstraint("stream", "partition"),)
+
+    ingest_state_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    stream: Mapped[str] = mapped_column(String(60))
+    partition: Mapped[str] = mapped_column(String(200))
+    cursor: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    last_run_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    items_loaded: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Classification(Base):
+    """One score per item, label and model version: rescoring with a new model adds rows."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("item_id", "label", "model_version"),)
+
+    classification_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    is_above_threshold: Mapped[bool] = mapped_column(Boolean)
+    model_version: Mapped[str] = mapped_column(String(64))
+    classified_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ResponseSla(Base):
+    """One row per item that needs a response under the 24-hour rule."""
+
+    __tablename__ = "response_sla"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.item_id", ondelete="CASCADE"), primary_key=True
+    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.school_id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.account_id"))
+    clock_item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    response_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.item_id"))
+    response_seconds: Mapped[float | None] = mapped_column(Float)
+    responded_manually_by: Mapped[str | None] = mapped_column(String(200))
+    responded_manually_note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """One alert per item and type (the dedupe key), escalated in place."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_severity", "status", "severity"),)
+
+    alert_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.school_id"))
+    alert_type: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(15), default="open")
+    score: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    routed_to: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    events: Mapped[list[AlertEvent]] = relationship(
+        back_populates="alert", order_by="AlertEvent.alert_event_id"
+    )
+
+
+class AlertEvent(Base):
+    """Every change of an alert: who, when, what, and a note."""
+
+    __tablename__ = "alert_events"
+
+    alert_event_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.alert_id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(15))
+    to_status: Mapped[str | None] = mapped_column(String(15))
+    from_severity: Mapped[str | None] = mapped_column(String(10))
+    to_severity: Mapped[str | None] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class Quarantine(Base):
+    """Records that failed parsing or data checks, with the reason; the batch went on."""
+
+    __tablename__ = "quarantine"
+
+    quarantine_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    stream: Mapped[str] = mapped_column(String(60))
+    partition: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    check_name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[Any] = mapped_column(JsonType)
+    payload_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    quarantined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    """Who saw or changed what; erasures are recorded here (the fact, never the data)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    audit_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,65 @@
+"""Process-wide settings: one source of truth for where things live.
+
+Everything comes from the environment (prefix ``TRUSTWATCH_``) so that Airflow workers,
+the CLI and the web app agree without passing paths around.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "trust.example.yaml"
+
+
+class Settings(BaseSettings):
+    """Deployment settings; secrets are `SecretStr` so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUSTWATCH_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    var_dir: Path = Field(PROJECT_ROOT / "var", description="embedded warehouse, keys, reports")
+    config: Path = Field(EXAMPLE_CONFIG, description="the trust registry YAML")
+    warehouse_url: str | None = Field(None, description="any SQLAlchemy URL; default SQLite")
+    pseudonym_secret: SecretStr | None = Field(None, description="HMAC key for author pseudonyms")
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        if self.warehouse_url:
+            return self.warehouse_url
+        return f"sqlite:///{self.var_dir / 'warehouse.sqlite'}"
+
+    def pseudonym_key(self) -> bytes:
+        """The HMAC key; in development a random key is created once under var/.
+
+        Production must set TRUSTWATCH_PSEUDONYM_SECRET: a key that silently changed
+        would split every author into two pseudonyms.
+        """
+        if self.pseudonym_secret is not None:
+            return self.pseudonym_secret.get_secret_value().encode()
+        if self.environment == "production":
+            from trustwatch.errors import ConfigError
+
+            raise ConfigError(
+                "TRUSTWATCH_PSEUDONYM_SECRET is not set: production needs a stable secret "
+                "for author pseudonyms. Fix: set it (at least 32 random characters) in the "
+                "environment or the Airflow Variable trustwatch_pseudonym_secret."
+            )
+        key_file = self.var_dir / "pseudonym.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return key_file.read_text().strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Writes to the warehouse: registry sync and idempotent item loads."""

@@ -1,0 +1,160 @@
+"""Load canonical items (and their authors) into the warehouse, idempotently.
+
+The natural key is (platform, external_id). A re-load of the same batch changes no row:
+items are only updated when their content hash differs, authors only when their handle
+or display name does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import Account, Author, Item, utcnow
+from trustwatch.domain import CanonicalItem
+from trustwatch.privacy import author_key
+from trustwatch.warehouse.upsert import upsert
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _dedupe(items: Sequence[CanonicalItem]) -> list[CanonicalItem]:
+    """The same item can arrive twice in one batch (overlapping pages): keep the last."""
+    by_key: dict[tuple[str, str], CanonicalItem] = {}
+    for item in items:
+        by_key[(item.platform.value, item.external_id)] = item
+    return list(by_key.values())
+
+
+def _account_ids(session: Session) -> dict[tuple[str, str], tuple[int, int]]:
+    rows = session.execute(
+        select(Account.platform, Account.platform_account_id, Account.account_id, Account.school_id)
+    ).all()
+    return {(r.platform, r.platform_account_id): (r.account_id, r.school_id) for r in rows}
+
+
+def load_items(
+    session: Session,
+    items: Sequence[CanonicalItem],
+    *,
+    pseudonym_secret: bytes,
+    school_ids_by_item: dict[tuple[str, str], int] | None = None,
+) -> LoadResult:
+    """Upsert items and their authors in the caller's transaction.
+
+    `school_ids_by_item` attributes public mentions (no account) to a school, keyed by
+    (platform, external_id); items on an account take the account's school.
+    """
+    batch = _dedupe(items)
+    if not batch:
+        return LoadResult(0, 0, 0)
+    now = utcnow()
+    accounts = _account_ids(session)
+    school_hints = school_ids_by_item or {}
+
+    authors: dict[str, dict[str, object]] = {}
+    item_rows: list[dict[str, object]] = []
+    for item in batch:
+        platform = item.platform.value
+        key = None
+        if item.author_platform_id:
+            key = author_key(platform, item.author_platform_id, pseudonym_secret)
+            authors[key] = {
+                "author_key": key,
+                "platform": platform,
+                "platform_author_id": item.author_platform_id,
+                "handle": item.author_handle,
+                "display_name": item.author_display_name,
+                "profile_url": item.author_profile_url,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+        account_id, school_id = accounts.get(
+            (platform, item.account_platform_id or ""), (None, None)
+        )
+        if school_id is None:
+            school_id = school_hints.get((platform, item.external_id))
+        item_rows.append(
+            {
+                "platform": platform,
+                "external_id": item.external_id,
+                "kind": item.kind.value,
+                "stream": item.stream,
+                "school_id": school_id,
+                "account_id": account_id,
+                "parent_external_id": item.parent_external_id,
+                "thread_root_external_id": item.thread_root_external_id or item.external_id,
+                "author_key": key,
+                "is_from_school": item.is_from_school,
+                "text": item.text,
+                "language": item.language,
+                "url": item.url,
+                "created_at": item.created_at,
+                "is_deleted": item.is_deleted,
+                "raw": item.raw,
+                "content_hash": item.content_hash(),
+                "ingested_at": now,
+                "updated_at": now,
+            }
+        )
+
+    existing = dict(
+        session.execute(
+            select(tuple_(Item.platform, Item.external_id), Item.content_hash).where(
+                tuple_(Item.platform, Item.external_id).in_(
+                    [(r["platform"], r["external_id"]) for r in item_rows]
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    inserted = sum(1 for r in item_rows if (r["platform"], r["external_id"]) not in existing)
+    unchanged = sum(
+        1 for r in item_rows if existing.get((r["platform"], r["external_id"])) == r["content_hash"]
+    )
+
+    upsert(
+        session,
+        Author.__table__,
+        list(authors.values()),
+        keys=["author_key"],
+        update=["handle", "display_name", "profile_url"],
+    )
+    upsert(
+        session,
+        Item.__table__,
+        item_rows,
+        keys=["platform", "external_id"],
+        update=[
+            "kind",
+            "school_id",
+            "account_id",
+            "parent_external_id",
+            "thread_root_external_id",
+            "is_from_school",
+            "text",
+            "language",
+            "url",
+            "is_deleted",
+            "raw",
+            "content_hash",
+            "updated_at",
+        ],
+        when_changed="content_hash",
+    )
+    return LoadResult(
+        inserted=inserted, updated=len(item_rows) - inserted - unchanged, unchanged=unchanged
+    )

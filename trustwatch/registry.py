@@ -238,7 +238,17 @@ class Registry(_Strict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers where each mapping key and sequence item starts."""
+    """A SafeLoader that leaves dates as text, so pydantic (not PyYAML) judges them.
+
+    PyYAML's own timestamp constructor raises a bare ValueError on 2025-13-01, which
+    would escape as a traceback instead of a sentence naming the field.
+    """
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _compose_marks(node: yaml.Node, path: tuple[Any, ...], marks: dict[tuple, int]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Author, Item, utcnow
@@ -43,6 +43,23 @@ def _account_ids(session: Session) -> dict[tuple[str, str], tuple[int, int]]:
         select(Account.platform, Account.platform_account_id, Account.account_id, Account.school_id)
     ).all()
     return {(r.platform, r.platform_account_id): (r.account_id, r.school_id) for r in rows}
+
+
+def _existing_hashes(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Content hashes already stored for these natural keys, queried in bounded chunks."""
+    found: dict[tuple[str, str], str] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in keys:
+        by_platform.setdefault(platform, []).append(external_id)
+    for platform, ids in by_platform.items():
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(Item.external_id, Item.content_hash).where(
+                    Item.platform == platform, Item.external_id.in_(ids[start : start + 500])
+                )
+            )
+            found.update({(platform, r.external_id): r.content_hash for r in rows})
+    return found
 
 
 def load_items(
@@ -110,17 +127,7 @@ def load_items(
             }
         )
 
-    existing = dict(
-        session.execute(
-            select(tuple_(Item.platform, Item.external_id), Item.content_hash).where(
-                tuple_(Item.platform, Item.external_id).in_(
-                    [(r["platform"], r["external_id"]) for r in item_rows]
-                )
-            )
-        )
-        .tuples()
-        .all()
-    )
+    existing = _existing_hashes(session, [(r["platform"], r["external_id"]) for r in item_rows])
     inserted = sum(1 for r in item_rows if (r["platform"], r["external_id"]) not in existing)
     unchanged = sum(
         1 for r in item_rows if existing.get((r["platform"], r["external_id"])) == r["content_hash"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "trust.example.yaml"
+
+
+AIRFLOW_PSEUDONYM_VARIABLE = "trustwatch_pseudonym_secret"
+
+
+def _airflow_variable(name: str) -> str | None:
+    """An Airflow Variable, but only inside a running Airflow task.
+
+    Checked via `sys.modules` so the CLI and tests never pay for importing Airflow; a
+    worker running a task has already imported it. Airflow masks Variables whose name
+    contains "secret" in its task logs.
+    """
+    if "airflow.sdk" not in sys.modules:
+        return None
+    from airflow.sdk import Variable, get_current_context
+
+    try:
+        get_current_context()
+    except RuntimeError:
+        return None
+    value = Variable.get(name, default=None)
+    return str(value) if value else None
 
 
 class Settings(BaseSettings):
@@ -43,6 +66,9 @@ class Settings(BaseSettings):
         """
         if self.pseudonym_secret is not None:
             return self.pseudonym_secret.get_secret_value().encode()
+        from_airflow = _airflow_variable(AIRFLOW_PSEUDONYM_VARIABLE)
+        if from_airflow:
+            return from_airflow.encode()
         if self.environment == "production":
             from trustwatch.errors import ConfigError
 

@@ -17,12 +17,14 @@ import click
 
 from trustwatch.cli.context import AppContext
 from trustwatch.errors import UserError
+from trustwatch.logging_setup import install_secret_filter, redact
 from trustwatch.settings import EXAMPLE_CONFIG
 
 # Each module exposes COMMANDS, a list of click commands or groups. Heavy imports (torch,
 # airflow) stay inside the command functions so `trustwatch --help` is instant.
 COMMAND_MODULES = [
     "trustwatch.cli.core",
+    "trustwatch.cli.privacy",
 ]
 
 
@@ -40,6 +42,7 @@ COMMAND_MODULES = [
 def cli(ctx: click.Context, config_path: Path) -> None:
     """trustwatch: monitor a school trust's social media for abuse, bullying and complaints,
     and hold every school account to the 24-hour response rule."""
+    install_secret_filter()
     ctx.obj = AppContext(config_path=config_path)
 
 
@@ -57,7 +60,7 @@ def main(args: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except UserError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {redact(str(exc))}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

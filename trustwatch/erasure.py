@@ -1,0 +1,259 @@
+"""Erasure on request: forget one person everywhere the warehouse may hold them.
+
+What goes, for the person resolved by `trustwatch.identify.find_subject`:
+
+* their items: text, URL (it contains the handle on X and the title on Reddit) and raw
+  payload; `text_purged_at`/`raw_purged_at` are set;
+* their `authors` row: handle, display name, profile URL and platform id (replaced by
+  `purged:<author_key>`); `erased_at` is set;
+* other people's items on the platform: the raw payload if it names them (reply-to
+  fields, mention lists), and the handle inside the text, replaced by `[erased]`;
+* quarantined payloads that name them (replaced by a marker);
+* staff notes (`trustwatch.personal_data`) and audit details: the handle is replaced
+  by `[erased]` and the rest of the note, the staff's record, stays.
+
+What stays: ids, timestamps, labels, scores, alerts, SLA figures and the pseudonymous
+`author_key`, so anonymous counts (items per school, repeat authors, breaches) do not
+change. The erasure is recorded in `audit_log` with the author_key as target, the
+counts and the reason (handle redacted): the fact of the erasure, never the data.
+
+Items fetched again later are left erased unless the platform changed them (the loader
+rewrites a row only when its content hash differs); new posts the person makes after
+the erasure are new data, collected under the trust's lawful basis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Text, cast, func, null, select, update
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import AuditLog, Author, Item, Quarantine
+from trustwatch.identify import (
+    Subject,
+    find_subject,
+    handle_pattern,
+    json_mentions,
+    redact_json,
+)
+from trustwatch.personal_data import note_columns
+from trustwatch.retention import PURGED_ID_PREFIX
+
+ERASED = "[erased]"
+QUARANTINE_ERASED = {"erased": True}
+
+
+@dataclass(frozen=True)
+class ErasureSummary:
+    """Counts of what one erasure changed; the detail of its audit row."""
+
+    author_key: str
+    platform: str
+    items_erased: int
+    author_rows_erased: int
+    other_items_raw_purged: int
+    other_items_text_redacted: int
+    quarantine_payloads_erased: int
+    notes_redacted: int
+    audit_rows_redacted: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _erase_own_items(session: Session, key: str, now: dt.datetime) -> int:
+    stmt = (
+        update(Item)
+        .where(Item.author_key == key)
+        .values(
+            text=None,
+            url=None,
+            raw=null(),
+            text_purged_at=func.coalesce(Item.text_purged_at, now),
+            raw_purged_at=func.coalesce(Item.raw_purged_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def _erase_author_row(session: Session, subject: Subject, now: dt.datetime) -> int:
+    if subject.author is None:
+        return 0
+    stmt = (
+        update(Author)
+        .where(Author.author_key == subject.author_key)
+        .values(
+            handle=None,
+            display_name=None,
+            profile_url=None,
+            platform_author_id=PURGED_ID_PREFIX + subject.author_key,
+            erased_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def _purge_other_raw(
+    session: Session,
+    subject: Subject,
+    pattern: re.Pattern[str] | None,
+    ids: frozenset[str],
+    now: dt.datetime,
+) -> int:
+    """Raw payloads live 30 days, so scanning the platform's remaining ones is bounded."""
+    rows = session.execute(
+        select(Item.item_id, Item.raw).where(
+            Item.platform == subject.platform,
+            Item.raw.is_not(None),
+            Item.author_key.is_distinct_from(subject.author_key),
+        )
+    ).yield_per(500)
+    hit = [row.item_id for row in rows if json_mentions(row.raw, pattern, ids)]
+    for start in range(0, len(hit), 500):
+        session.execute(
+            update(Item)
+            .where(Item.item_id.in_(hit[start : start + 500]))
+            .values(raw=null(), raw_purged_at=func.coalesce(Item.raw_purged_at, now))
+            .execution_options(synchronize_session=False)
+        )
+    return len(hit)
+
+
+def _redact_other_text(session: Session, subject: Subject, pattern: re.Pattern[str]) -> int:
+    needle = (subject.handle or "").lower()
+    rows = session.execute(
+        select(Item.item_id, Item.text).where(
+            Item.platform == subject.platform,
+            Item.author_key.is_distinct_from(subject.author_key),
+            func.lower(Item.text).contains(needle, autoescape=True),
+        )
+    ).all()
+    changed = 0
+    for row in rows:
+        redacted = pattern.sub(ERASED, row.text)
+        if redacted != row.text:
+            session.execute(
+                update(Item)
+                .where(Item.item_id == row.item_id)
+                .values(text=redacted)
+                .execution_options(synchronize_session=False)
+            )
+            changed += 1
+    return changed
+
+
+def _erase_quarantine(
+    session: Session, subject: Subject, pattern: re.Pattern[str] | None, ids: frozenset[str]
+) -> int:
+    rows = session.execute(
+        select(Quarantine.quarantine_id, Quarantine.payload).where(
+            Quarantine.platform == subject.platform
+        )
+    ).all()
+    hit = [r.quarantine_id for r in rows if json_mentions(r.payload, pattern, ids)]
+    if hit:
+        session.execute(
+            update(Quarantine)
+            .where(Quarantine.quarantine_id.in_(hit))
+            .values(payload=QUARANTINE_ERASED)
+            .execution_options(synchronize_session=False)
+        )
+    return len(hit)
+
+
+def _redact_notes(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
+    changed = 0
+    for table, text, _at in note_columns():
+        key = next(iter(table.primary_key.columns))
+        rows = session.execute(
+            select(key, text).where(func.lower(text).contains(handle.lower(), autoescape=True))
+        ).all()
+        for row_id, note in rows:
+            redacted = pattern.sub(ERASED, note)
+            if redacted != note:
+                session.execute(update(table).where(key == row_id).values({text.key: redacted}))
+                changed += 1
+    return changed
+
+
+def _redact_audit(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
+    """Earlier audit rows (e.g. 'viewed author @x') must not keep the handle either."""
+    changed = 0
+    candidates = session.scalars(
+        select(AuditLog).where(
+            func.lower(cast(AuditLog.detail, Text)).contains(handle.lower(), autoescape=True)
+            | func.lower(AuditLog.target_id).contains(handle.lower(), autoescape=True)
+        )
+    )
+    for row in candidates:
+        detail = redact_json(row.detail, pattern, ERASED)
+        target = pattern.sub(ERASED, row.target_id) if row.target_id else row.target_id
+        if detail != row.detail or target != row.target_id:
+            row.detail, row.target_id = detail, target
+            changed += 1
+    return changed
+
+
+def erase(
+    session: Session,
+    *,
+    platform: str,
+    handle: str | None,
+    platform_author_id: str | None,
+    actor: str,
+    reason: str | None,
+    secret: bytes,
+    now: dt.datetime,
+) -> ErasureSummary:
+    """Erase one person's data in the caller's transaction and audit it.
+
+    Raises `UnknownAuthorError` (exit 2) when nobody matches, before anything changes.
+    """
+    subject = find_subject(
+        session,
+        platform=platform,
+        handle=handle,
+        platform_author_id=platform_author_id,
+        secret=secret,
+    )
+    ids = {
+        v
+        for v in (platform_author_id, subject.author and subject.author.platform_author_id)
+        if v and not v.startswith(PURGED_ID_PREFIX)
+    }
+    frozen_ids = frozenset(ids)
+    pattern = handle_pattern(subject.handle) if subject.handle else None
+    summary = ErasureSummary(
+        author_key=subject.author_key,
+        platform=subject.platform,
+        items_erased=_erase_own_items(session, subject.author_key, now),
+        other_items_raw_purged=_purge_other_raw(session, subject, pattern, frozen_ids, now),
+        other_items_text_redacted=(_redact_other_text(session, subject, pattern) if pattern else 0),
+        quarantine_payloads_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
+        notes_redacted=_redact_notes(session, subject.handle, pattern) if pattern else 0,
+        audit_rows_redacted=_redact_audit(session, subject.handle, pattern) if pattern else 0,
+        author_rows_erased=_erase_author_row(session, subject, now),
+    )
+    safe_reason = reason
+    if reason:
+        names = [subject.handle, subject.author and subject.author.display_name, *ids]
+        for name in filter(None, names):
+            safe_reason = re.sub(re.escape(name), ERASED, safe_reason, flags=re.I)
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="erasure",
+            target_type="author",
+            target_id=subject.author_key,
+            detail={**summary.as_dict(), "reason": safe_reason},
+            at=now,
+        )
+    )
+    session.flush()
+    return summary

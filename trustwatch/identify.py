@@ -1,0 +1,123 @@
+"""Find the one author a data-protection request is about.
+
+Erasure and subject access both start from what the requester knows: a handle, or the
+platform's id for the account. A handle is matched case-insensitively without its `@`
+(or Reddit's `u/`). The platform id always works, even after retention has purged the
+handle, because the pseudonym is recomputed from it with the HMAC key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import Author, Item
+from trustwatch.errors import UserError
+from trustwatch.privacy import author_key
+from trustwatch.registry import Platform
+
+
+class UnknownAuthorError(UserError):
+    """No author matches the request (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The author a request resolves to; `author` is None if only items remain."""
+
+    platform: str
+    author_key: str
+    author: Author | None
+    handle: str | None
+
+
+def normalise_handle(handle: str) -> str:
+    cleaned = handle.strip()
+    for prefix in ("@", "u/", "/u/"):
+        cleaned = cleaned.removeprefix(prefix)
+    return cleaned
+
+
+def _platform(value: str) -> str:
+    try:
+        return Platform(value.lower()).value
+    except ValueError:
+        known = ", ".join(p.value for p in Platform)
+        raise UserError(f"unknown platform '{value}'. Fix: use one of {known}.") from None
+
+
+def find_subject(
+    session: Session,
+    *,
+    platform: str,
+    handle: str | None,
+    platform_author_id: str | None,
+    secret: bytes,
+) -> Subject:
+    """Resolve a request to exactly one author, or raise a UserError that says why."""
+    platform = _platform(platform)
+    if platform_author_id:
+        key = author_key(platform, platform_author_id, secret)
+        author = session.get(Author, key)
+        has_items = session.scalar(select(func.count()).where(Item.author_key == key))
+        if author is None and not has_items:
+            raise UnknownAuthorError(
+                f"no author with {platform} id '{platform_author_id}' is held in the "
+                "warehouse: nothing to do."
+            )
+        return Subject(platform, key, author, author.handle if author else None)
+    if not handle:
+        raise UserError("name the person: pass --author HANDLE or --author-id ID.")
+    wanted = normalise_handle(handle)
+    matches = session.scalars(
+        select(Author).where(
+            Author.platform == platform, func.lower(Author.handle) == wanted.lower()
+        )
+    ).all()
+    if not matches:
+        raise UnknownAuthorError(
+            f"no {platform} author with handle '{wanted}' is held in the warehouse. If the "
+            "handle changed or retention already purged it, pass --author-id with the "
+            "platform's account id instead."
+        )
+    if len(matches) > 1:
+        raise UserError(
+            f"{len(matches)} {platform} authors have had the handle '{wanted}' (handles can "
+            "be reused). Fix: pass --author-id with the platform's account id."
+        )
+    author = matches[0]
+    return Subject(platform, author.author_key, author, author.handle)
+
+
+def handle_pattern(handle: str) -> re.Pattern[str]:
+    """The handle as a whole word, with or without its `@`, in any case."""
+    return re.compile(rf"(?<![\w])@?{re.escape(normalise_handle(handle))}(?![\w])", re.IGNORECASE)
+
+
+def json_mentions(value: Any, pattern: re.Pattern[str] | None, ids: frozenset[str]) -> bool:
+    """True if a JSON value holds the handle in any string, or one of the ids as a value."""
+    if isinstance(value, dict):
+        return any(json_mentions(v, pattern, ids) for v in value.values())
+    if isinstance(value, list):
+        return any(json_mentions(v, pattern, ids) for v in value)
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return str(value) in ids
+    text = str(value)
+    return text in ids or (pattern is not None and pattern.search(text) is not None)
+
+
+def redact_json(value: Any, pattern: re.Pattern[str], replacement: str) -> Any:
+    """A copy of a JSON value with the handle replaced in every string."""
+    if isinstance(value, dict):
+        return {k: redact_json(v, pattern, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_json(v, pattern, replacement) for v in value]
+    if isinstance(value, str):
+        return pattern.sub(replacement, value)
+    return value

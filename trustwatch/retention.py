@@ -1,0 +1,222 @@
+"""The retention rule: keep what people wrote only as long as the registry allows.
+
+Posts may name or come from children, so the warehouse forgets words and identities on
+schedule while keeping the facts the trust reports on. Nothing is deleted: rows stay
+with their ids, timestamps, labels, scores, SLA figures and alerts, so every aggregate
+and response-time figure computed before a purge is computed the same way after it.
+
+Two clocks, both measured from when the item was posted (`created_at`), so an old post
+fetched late is not kept longer than one fetched on time:
+
+* raw payloads (`retention.raw_payload_days`, default 30): `items.raw` and quarantined
+  payloads are nulled (`raw_purged_at` set);
+* text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
+  display name, profile URL and platform id of authors with no newer item; staff notes
+  listed in `trustwatch.personal_data` (alert events, manual responses).
+
+`enforce` is idempotent: a second run with the same `now` changes nothing and counts 0.
+It runs in the caller's transaction and adds one `audit_log` row with the counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, null, or_, select, update
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import AuditLog, Author, Item, Quarantine
+from trustwatch.personal_data import note_columns
+from trustwatch.registry import Registry
+
+RETENTION_ACTOR = "retention"
+PURGED_ID_PREFIX = "purged:"
+QUARANTINE_PURGED = {"purged": "retention"}
+
+
+@dataclass(frozen=True)
+class RetentionSummary:
+    """What one run purged (or would purge, in a dry run); also the audit row's detail."""
+
+    now: dt.datetime
+    raw_cutoff: dt.datetime
+    text_cutoff: dt.datetime
+    dry_run: bool
+    raw_payloads_purged: int
+    texts_purged: int
+    authors_purged: int
+    notes_purged: int
+    quarantine_payloads_purged: int
+
+    @property
+    def total(self) -> int:
+        return (
+            self.raw_payloads_purged
+            + self.texts_purged
+            + self.authors_purged
+            + self.notes_purged
+            + self.quarantine_payloads_purged
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe: for the audit row, an Airflow XCom or `--json` output."""
+        out = asdict(self)
+        for name in ("now", "raw_cutoff", "text_cutoff"):
+            out[name] = out[name].isoformat()
+        return out
+
+
+def _raw_due(cutoff: dt.datetime) -> ColumnElement[bool]:
+    return and_(Item.created_at < cutoff, or_(Item.raw.is_not(None), Item.raw_purged_at.is_(None)))
+
+
+def _text_due(cutoff: dt.datetime) -> ColumnElement[bool]:
+    return and_(
+        Item.created_at < cutoff,
+        or_(
+            Item.text.is_not(None),
+            Item.url.is_not(None),
+            Item.raw.is_not(None),
+            Item.text_purged_at.is_(None),
+        ),
+    )
+
+
+def _author_due(cutoff: dt.datetime) -> ColumnElement[bool]:
+    """Identity goes once the author's newest item is past the text clock.
+
+    Judged by their items, not `last_seen_at`: a late fetch of an old post must not
+    keep a handle alive, and the loader does not advance `last_seen_at`.
+    """
+    recent_item = exists().where(Item.author_key == Author.author_key, Item.created_at >= cutoff)
+    return and_(
+        ~recent_item,
+        or_(
+            Author.handle.is_not(None),
+            Author.display_name.is_not(None),
+            Author.profile_url.is_not(None),
+            ~Author.platform_author_id.startswith(PURGED_ID_PREFIX),
+        ),
+    )
+
+
+def _notes(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> int:
+    """Staff notes (alert events, manual responses) can quote a child: same text clock."""
+    total = 0
+    for table, text, at in note_columns():
+        due = and_(at < cutoff, text.is_not(None))
+        if dry_run:
+            total += _count(session, table, due)
+        else:
+            total += _apply(session, table, due, **{text.key: None})
+    return total
+
+
+def _quarantine_due(session: Session, cutoff: dt.datetime) -> list[int]:
+    """Quarantined payloads are raw payloads; the marker left behind is not."""
+    rows = session.execute(
+        select(Quarantine.quarantine_id, Quarantine.payload).where(
+            Quarantine.quarantined_at < cutoff
+        )
+    ).all()
+    return [row.quarantine_id for row in rows if row.payload != QUARANTINE_PURGED]
+
+
+def _count(session: Session, entity: Any, where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count()).select_from(entity).where(where)) or 0)
+
+
+def _apply(session: Session, entity: Any, where: ColumnElement[bool], **values: Any) -> int:
+    stmt = update(entity).where(where).values(**values)
+    result = session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
+def cutoffs(registry: Registry, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(raw payload cutoff, text cutoff): anything posted before these is purged."""
+    if now.tzinfo is None:
+        raise ValueError("retention needs an aware datetime for `now` (UTC)")
+    now = now.astimezone(dt.UTC)
+    policy = registry.retention
+    return (
+        now - dt.timedelta(days=policy.raw_payload_days),
+        now - dt.timedelta(days=policy.text_days),
+    )
+
+
+def enforce(
+    session: Session, registry: Registry, *, now: dt.datetime, dry_run: bool = False
+) -> RetentionSummary:
+    """Purge what is past its retention period, in the caller's transaction.
+
+    A dry run counts what would be purged and writes nothing, not even the audit row.
+    """
+    raw_cutoff, text_cutoff = cutoffs(registry, now)
+    now = now.astimezone(dt.UTC)
+    quarantine_ids = _quarantine_due(session, raw_cutoff)
+    if dry_run:
+        counts = {
+            "texts_purged": _count(session, Item, _text_due(text_cutoff)),
+            "raw_payloads_purged": _count(
+                session, Item, and_(_raw_due(raw_cutoff), ~_text_due(text_cutoff))
+            ),
+            "authors_purged": _count(session, Author, _author_due(text_cutoff)),
+        }
+    else:
+        # Text first: it nulls the raw payload too, so the raw count below is only the
+        # payloads of items whose text is still within its period.
+        counts = {
+            "texts_purged": _apply(
+                session,
+                Item,
+                _text_due(text_cutoff),
+                text=None,
+                url=None,
+                raw=null(),
+                text_purged_at=func.coalesce(Item.text_purged_at, now),
+                raw_purged_at=func.coalesce(Item.raw_purged_at, now),
+            ),
+            "raw_payloads_purged": _apply(
+                session, Item, _raw_due(raw_cutoff), raw=null(), raw_purged_at=now
+            ),
+            "authors_purged": _apply(
+                session,
+                Author,
+                _author_due(text_cutoff),
+                handle=None,
+                display_name=None,
+                profile_url=None,
+                platform_author_id=literal(PURGED_ID_PREFIX) + Author.author_key,
+            ),
+        }
+        if quarantine_ids:
+            _apply(
+                session,
+                Quarantine,
+                Quarantine.quarantine_id.in_(quarantine_ids),
+                payload=QUARANTINE_PURGED,
+            )
+    summary = RetentionSummary(
+        now=now,
+        raw_cutoff=raw_cutoff,
+        text_cutoff=text_cutoff,
+        dry_run=dry_run,
+        quarantine_payloads_purged=len(quarantine_ids),
+        notes_purged=_notes(session, text_cutoff, dry_run=dry_run),
+        **counts,
+    )
+    if not dry_run:
+        session.add(
+            AuditLog(
+                actor=RETENTION_ACTOR,
+                action="retention.enforce",
+                target_type="warehouse",
+                target_id=None,
+                detail=summary.as_dict(),
+                at=now,
+            )
+        )
+        session.flush()
+    return summary

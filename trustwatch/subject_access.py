@@ -1,0 +1,220 @@
+"""Subject access: everything the warehouse holds about one person, as one JSON document.
+
+The format (`"format": "trustwatch.subject_access/1"`) is documented in
+docs/data-protection.md. It holds the author record, each of their items with text,
+timestamps and raw payload, the classifier's labels and scores for each item, alerts
+raised on those items with their history, and SLA rows; plus the ids (never the text)
+of other people's items that mention the handle, since those hold third-party data a
+person must review before disclosure. Every export is itself recorded in `audit_log`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import (
+    Account,
+    Alert,
+    AuditLog,
+    Author,
+    Classification,
+    Item,
+    ResponseSla,
+    School,
+)
+from trustwatch.identify import Subject, find_subject, handle_pattern
+
+FORMAT = "trustwatch.subject_access/1"
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _author(author: Author | None) -> dict[str, Any] | None:
+    if author is None:
+        return None
+    return {
+        "author_key": author.author_key,
+        "platform": author.platform,
+        "platform_author_id": author.platform_author_id,
+        "handle": author.handle,
+        "display_name": author.display_name,
+        "profile_url": author.profile_url,
+        "first_seen_at": _iso(author.first_seen_at),
+        "last_seen_at": _iso(author.last_seen_at),
+        "erased_at": _iso(author.erased_at),
+    }
+
+
+def _classifications(session: Session, item_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Classification)
+        .where(Classification.item_id == item_id)
+        .order_by(Classification.classified_at, Classification.label)
+    )
+    return [
+        {
+            "label": c.label,
+            "score": c.score,
+            "is_above_threshold": c.is_above_threshold,
+            "model_version": c.model_version,
+            "classified_at": _iso(c.classified_at),
+        }
+        for c in rows
+    ]
+
+
+def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
+    alerts = session.scalars(
+        select(Alert).where(Alert.item_id == item_id).order_by(Alert.alert_id)
+    ).all()
+    return [
+        {
+            "alert_id": a.alert_id,
+            "alert_type": a.alert_type,
+            "severity": a.severity,
+            "status": a.status,
+            "score": a.score,
+            "created_at": _iso(a.created_at),
+            "updated_at": _iso(a.updated_at),
+            "events": [
+                {
+                    "event": e.event,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "from_severity": e.from_severity,
+                    "to_severity": e.to_severity,
+                    "actor": e.actor,
+                    "note": e.note,
+                    "at": _iso(e.at),
+                }
+                for e in a.events
+            ],
+        }
+        for a in alerts
+    ]
+
+
+def _sla(session: Session, item_id: int) -> dict[str, Any] | None:
+    row = session.get(ResponseSla, item_id)
+    if row is None:
+        return None
+    return {
+        "received_at": _iso(row.received_at),
+        "due_at": _iso(row.due_at),
+        "responded_at": _iso(row.responded_at),
+        "response_seconds": row.response_seconds,
+        "status": row.status,
+        "responded_manually_note": row.responded_manually_note,
+    }
+
+
+def _items(session: Session, key: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Item, School.school_key, Account.handle)
+        .outerjoin(School, School.school_id == Item.school_id)
+        .outerjoin(Account, Account.account_id == Item.account_id)
+        .where(Item.author_key == key)
+        .order_by(Item.created_at, Item.item_id)
+    ).all()
+    out = []
+    for item, school_key, account_handle in rows:
+        out.append(
+            {
+                "item_id": item.item_id,
+                "platform": item.platform,
+                "external_id": item.external_id,
+                "kind": item.kind,
+                "school": school_key,
+                "school_account": account_handle,
+                "parent_external_id": item.parent_external_id,
+                "thread_root_external_id": item.thread_root_external_id,
+                "created_at": _iso(item.created_at),
+                "ingested_at": _iso(item.ingested_at),
+                "text": item.text,
+                "language": item.language,
+                "url": item.url,
+                "is_deleted": item.is_deleted,
+                "raw": item.raw,
+                "text_purged_at": _iso(item.text_purged_at),
+                "raw_purged_at": _iso(item.raw_purged_at),
+                "classifications": _classifications(session, item.item_id),
+                "alerts": _alerts(session, item.item_id),
+                "response_sla": _sla(session, item.item_id),
+            }
+        )
+    return out
+
+
+def _mentions(session: Session, subject: Subject) -> list[dict[str, Any]]:
+    if not subject.handle:
+        return []
+    pattern = handle_pattern(subject.handle)
+    rows = session.execute(
+        select(Item.item_id, Item.external_id, Item.created_at, Item.text).where(
+            Item.platform == subject.platform,
+            Item.author_key.is_distinct_from(subject.author_key),
+            func.lower(Item.text).contains(subject.handle.lower(), autoescape=True),
+        )
+    ).all()
+    return [
+        {"item_id": r.item_id, "external_id": r.external_id, "created_at": _iso(r.created_at)}
+        for r in rows
+        if pattern.search(r.text or "")
+    ]
+
+
+def _history(session: Session, key: str) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.target_type == "author", AuditLog.target_id == key)
+        .order_by(AuditLog.at, AuditLog.audit_id)
+    )
+    return [{"action": r.action, "actor": r.actor, "at": _iso(r.at)} for r in rows]
+
+
+def export_subject(
+    session: Session,
+    *,
+    platform: str,
+    handle: str | None,
+    platform_author_id: str | None,
+    actor: str,
+    secret: bytes,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Build the subject-access document and audit the export in the caller's transaction."""
+    subject = find_subject(
+        session,
+        platform=platform,
+        handle=handle,
+        platform_author_id=platform_author_id,
+        secret=secret,
+    )
+    items = _items(session, subject.author_key)
+    document = {
+        "format": FORMAT,
+        "generated_at": now.isoformat(),
+        "platform": subject.platform,
+        "author": _author(subject.author),
+        "items": items,
+        "items_mentioning_handle": _mentions(session, subject),
+        "data_protection_history": _history(session, subject.author_key),
+    }
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="subject_access.export",
+            target_type="author",
+            target_id=subject.author_key,
+            detail={"items": len(items), "mentions": len(document["items_mentioning_handle"])},
+            at=now,
+        )
+    )
+    session.flush()
+    return document

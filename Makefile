@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format serve bench clean-var
+.PHONY: demo test browser lint format serve bench clean-var
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "make: $(PY) not found; install Python 3.11 or run make PY=/path/to/python3.11" >&2; exit 2; }
@@ -17,7 +17,15 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m trustwatch.demo
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: chromium missing: run 'sudo apt-get install -y chromium'" >&2; exit 2; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -7,6 +7,7 @@ or display name does.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,24 @@ def _existing_hashes(session: Session, keys: list[tuple[str, str]]) -> dict[tupl
     return found
 
 
+def _erased_authors(session: Session, keys: list[str]) -> dict[str, dt.datetime]:
+    """Authors erased on request: a re-fetch must not bring their identity back."""
+    found: dict[str, dt.datetime] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(Author.author_key, Author.erased_at).where(
+                Author.author_key.in_(keys[start : start + 500]), Author.erased_at.is_not(None)
+            )
+        )
+        found.update({r.author_key: r.erased_at for r in rows})
+    return found
+
+
+def _posted_before_erasure(row: dict[str, object], erased: dict[str, dt.datetime]) -> bool:
+    erased_at = erased.get(str(row["author_key"]))
+    return erased_at is not None and row["created_at"] <= erased_at  # type: ignore[operator]
+
+
 def load_items(
     session: Session,
     items: Sequence[CanonicalItem],
@@ -70,6 +89,9 @@ def load_items(
     school_ids_by_item: dict[tuple[str, str], int] | None = None,
 ) -> LoadResult:
     """Upsert items and their authors in the caller's transaction.
+
+    Authors erased on request stay erased: their identity is not rewritten, and their
+    posts from before the erasure are skipped (trustwatch/erasure.py).
 
     `school_ids_by_item` attributes public mentions (no account) to a school, keyed by
     (platform, external_id); items on an account take the account's school.
@@ -126,6 +148,14 @@ def load_items(
                 "updated_at": now,
             }
         )
+
+    erased = _erased_authors(session, list(authors))
+    if erased:
+        item_rows = [r for r in item_rows if not _posted_before_erasure(r, erased)]
+        for key in erased:
+            del authors[key]
+        if not item_rows:
+            return LoadResult(0, 0, 0)
 
     existing = _existing_hashes(session, [(r["platform"], r["external_id"]) for r in item_rows])
     inserted = sum(1 for r in item_rows if (r["platform"], r["external_id"]) not in existing)

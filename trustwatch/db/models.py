@@ -217,6 +217,27 @@ class ResponseSla(Base):
     responded_manually_note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Monday of the local week the clock started in (revision 0002): SQL cannot derive it
+    # portably, so the SLA job writes it for the weekly views.
+    week_start: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+
+class ManualResponse(Base):
+    """A "responded outside the platform" mark from the review app (revision 0002).
+
+    Kept apart from `response_sla`, which is derived and recomputed, so no mark is lost.
+    """
+
+    __tablename__ = "manual_responses"
+
+    manual_response_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.item_id", ondelete="CASCADE"), index=True
+    )
+    responded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    marked_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    marked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Alert(Base):

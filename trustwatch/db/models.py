@@ -314,3 +314,32 @@ class AuditLog(Base):
     target_id: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ValidationResult(Base):
+    """One row per data-check suite run on one target for one data interval.
+
+    Keyed on (suite, target, interval) so rerunning a DAG run for the same interval
+    rewrites its own row instead of piling up duplicates; `result_hash` lets an
+    identical rerun leave the row untouched.
+    """
+
+    __tablename__ = "validation_results"
+    __table_args__ = (
+        UniqueConstraint("suite_name", "target", "data_interval_start", "data_interval_end"),
+        Index("ix_validation_results_run_at", "run_at"),
+    )
+
+    validation_result_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    suite_name: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    data_interval_start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    data_interval_end: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    success: Mapped[bool] = mapped_column(Boolean)
+    evaluated: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    rows_checked: Mapped[int] = mapped_column(Integer)
+    rows_failed: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    result_hash: Mapped[str] = mapped_column(String(64))
+    run_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,60 @@
+"""`trustwatch checks`: what the data checks found, for data staff.
+
+Lists stored suite outcomes from `validation_results` (newest first); `--run` validates
+the warehouse now (as the warehouse_checks DAG does) and stores the outcome first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from trustwatch.cli.context import AppContext, pass_app
+
+
+@click.command("checks")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--failed", "failed_only", is_flag=True, help="Only failed suite runs.")
+@click.option("--suite", default=None, help="Only this suite (e.g. items_batch).")
+@click.option("--run", "run_now", is_flag=True, help="Run the warehouse suites now first.")
+@pass_app
+def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, run_now: bool) -> int:
+    """List data-check results (Great Expectations suites) stored in the warehouse."""
+    from trustwatch.db.engine import session_scope
+    from trustwatch.quality.store import recent_results
+
+    exit_code = 0
+    if run_now:
+        from trustwatch.pipeline.checks_step import DataCheckBreach, run_warehouse_checks
+        from trustwatch.pipeline.runtime import Window
+
+        now = dt.datetime.now(dt.UTC)
+        app.registry  # noqa: B018 - validate the registry before touching the warehouse
+        try:
+            summary = run_warehouse_checks(Window(start=now, end=now))
+            click.echo(f"warehouse checks passed: {summary['suites']} suites")
+        except DataCheckBreach as exc:
+            click.echo(str(exc), err=True)
+            exit_code = 1
+    with session_scope(app.engine) as session:
+        rows = recent_results(session, limit=limit, failed_only=failed_only, suite=suite)
+        if not rows:
+            click.echo("no data-check results stored yet")
+            return exit_code
+        click.echo(f"{'interval end (UTC)':<17}  {'suite':<26} {'target':<28} result  rows  failed")
+        for row in rows:
+            verdict = "pass" if row.success else "FAIL"
+            click.echo(
+                f"{row.data_interval_end:%Y-%m-%d %H:%M}  {row.suite_name:<26} "
+                f"{row.target[:28]:<28} {verdict:<6} {row.rows_checked:>5} {row.rows_failed:>6}"
+            )
+            for failure in row.failures:
+                click.echo(
+                    f"    {failure['check']}: {failure['reason']} "
+                    f"({failure['unexpected_count']} row(s))"
+                )
+    return exit_code
+
+
+COMMANDS = [checks]

@@ -1,0 +1,46 @@
+"""What every trustwatch DAG shares: owner, retries with backoff, timeouts, start date.
+
+Plain Python (no Airflow import) so the DAG files stay cheap to parse and the policy
+tests can compare against one source. `TRUSTWATCH_RETRY_DELAY_SECONDS` shortens the
+first retry wait for the demo and tests; production keeps five minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+OWNER = "trustwatch-data"
+START_DATE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+RETRIES = 3
+RETRY_DELAY_ENV = "TRUSTWATCH_RETRY_DELAY_SECONDS"
+HOURLY_CRON = "0 * * * *"
+PLATFORMS = ("x", "reddit", "facebook")
+# Per-platform mapped-task concurrency: X and Reddit rate-limit per app, so one at a time.
+MAX_ACTIVE_PARTITIONS = {"x": 1, "reddit": 1, "facebook": 2}
+TAGS = {
+    "ingest": ["trustwatch", "ingest"],
+    "classify": ["trustwatch", "classify"],
+    "sla": ["trustwatch", "sla", "alerts"],
+    "checks": ["trustwatch", "data-quality"],
+    "notify": ["trustwatch", "notify"],
+    "report": ["trustwatch", "report"],
+    "retention": ["trustwatch", "retention"],
+}
+
+
+def retry_delay() -> dt.timedelta:
+    seconds = float(os.environ.get(RETRY_DELAY_ENV, "300"))
+    return dt.timedelta(seconds=max(seconds, 0.0))
+
+
+def default_args(execution_timeout: dt.timedelta) -> dict[str, Any]:
+    return {
+        "owner": OWNER,
+        "retries": RETRIES,
+        "retry_delay": retry_delay(),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": dt.timedelta(hours=1),
+        "execution_timeout": execution_timeout,
+    }

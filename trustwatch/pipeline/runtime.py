@@ -1,0 +1,61 @@
+"""What every step needs: the registry, the warehouse engine, and the run's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from trustwatch.db.engine import get_engine
+from trustwatch.registry import Registry, load_registry
+from trustwatch.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Window:
+    """The data interval a run covers; `end` doubles as the run's "now"."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if value.tzinfo is None:
+                raise ValueError("window bounds must be aware UTC datetimes")
+        if self.end < self.start:
+            raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+
+    def as_xcom(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> Window:
+        """The run's interval; asset-triggered runs without one use the run_after instant.
+
+        Airflow hands pendulum datetimes; they are converted to plain UTC datetimes so
+        nothing Airflow-specific reaches the warehouse.
+        """
+        start = context.get("data_interval_start")
+        end = context.get("data_interval_end")
+        if start is None or end is None:
+            dag_run = context.get("dag_run")
+            instant = getattr(dag_run, "run_after", None) or context.get("logical_date")
+            if instant is None:
+                instant = dt.datetime.now(dt.UTC)
+            start = end = instant
+        return cls(start=_plain_utc(start), end=_plain_utc(end))
+
+
+def _plain_utc(value: dt.datetime) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value.timestamp(), tz=dt.UTC)
+
+
+def registry() -> Registry:
+    return load_registry(get_settings().config)
+
+
+def engine() -> Engine:
+    return get_engine(get_settings().resolved_warehouse_url)

@@ -51,12 +51,29 @@ class Settings(BaseSettings):
     config: Path = Field(EXAMPLE_CONFIG, description="the trust registry YAML")
     warehouse_url: str | None = Field(None, description="any SQLAlchemy URL; default SQLite")
     pseudonym_secret: SecretStr | None = Field(None, description="HMAC key for author pseudonyms")
+    web_cookie_secure: bool | None = Field(
+        None, description="Secure session cookies; None: on in production (served over HTTPS)"
+    )
+    web_session_idle_minutes: int = Field(60, ge=5, description="sign out after this idle time")
+    web_session_max_hours: int = Field(12, ge=1, description="sign out after this long anyway")
+    web_lockout_failures: int = Field(5, ge=1, description="failed sign-ins that lock a user")
+    web_lockout_minutes: int = Field(15, ge=1, description="how long a locked user waits")
+    web_client_failures_per_window: int = Field(
+        20, ge=1, description="failed sign-ins from one address per lockout window"
+    )
 
     @property
     def resolved_warehouse_url(self) -> str:
         if self.warehouse_url:
             return self.warehouse_url
         return f"sqlite:///{self.var_dir / 'warehouse.sqlite'}"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Unset means: production is served over HTTPS, development on plain localhost."""
+        if self.web_cookie_secure is not None:
+            return self.web_cookie_secure
+        return self.environment == "production"
 
     def pseudonym_key(self) -> bytes:
         """The HMAC key; in development a random key is created once under var/.

@@ -316,6 +316,68 @@ class AuditLog(Base):
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+# --- review web app: users, sessions, login attempts (revision 0003) ---------------------
+# Kept apart from the warehouse tables above: these rows describe staff who use the app,
+# never the people in the monitored items.
+
+
+class WebUser(Base):
+    """A member of staff who signs in to the review app, with one role.
+
+    `school_id` scopes a safeguarding lead or data staff to one school; None means
+    trust-wide. Passwords are stored only as argon2 hashes.
+    """
+
+    __tablename__ = "web_users"
+
+    user_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.school_id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    school: Mapped[School | None] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser. Only a SHA-256 of the cookie token is stored, never the token."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user_id", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.user_id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    user: Mapped[WebUser] = relationship()
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept briefly to rate-limit guessing by address and by email."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_client_at", "client", "at"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class ValidationResult(Base):
     """One row per data-check suite run on one target for one data interval.
 

@@ -1,0 +1,145 @@
+"""Fixtures for the review app: an app over a fresh warehouse, staff users, seeded casework."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from trustwatch.db.engine import session_scope
+from trustwatch.settings import get_settings
+from trustwatch.web.main import create_app
+from trustwatch.web.roles import Role
+from trustwatch.web.security import SESSION_COOKIE
+from trustwatch.web.services.auth import open_session
+
+from .factories import Post, add_alert, add_clock, add_score, add_thread, make_user
+
+# Distinctive strings that must appear to a lead and never to data staff.
+SECRET_TEXT = "Jamie in 7C is always alone at the bus stop after school"
+SECRET_HANDLE = "worried_parent_4471"
+OTHER_HANDLE = "bystander_9000"
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    email: str
+    role: Role
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine) -> FastAPI:
+    return create_app(engine=sqlite_engine, settings=get_settings())
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def people(sqlite_engine: Engine) -> dict[str, Person]:
+    specs = {
+        "lead": ("lead@riverbend.example.org", Role.LEAD, None),
+        "oak_lead": ("dsl@oakfield.example.org", Role.LEAD, "oakfield"),
+        "mill_lead": ("dsl@millbrook.example.org", Role.LEAD, "millbrook"),
+        "data": ("data@riverbend.example.org", Role.DATA, None),
+        "admin": ("admin@riverbend.example.org", Role.ADMIN, None),
+        "subject": ("office@riverbend.example.org", Role.DATA, None),
+    }
+    out = {}
+    with session_scope(sqlite_engine) as session:
+        for name, (email, role, school) in specs.items():
+            user = make_user(session, email=email, role=role, school_key=school)
+            out[name] = Person(user.user_id, user.email, role)
+    return out
+
+
+@dataclass(frozen=True)
+class Casework:
+    flagged_item_id: int
+    reply_item_id: int
+    oak_alert_id: int
+    mill_alert_id: int
+    low_alert_id: int
+
+
+@pytest.fixture
+def casework(sqlite_engine: Engine) -> Casework:
+    """An Oakfield Facebook thread with a flagged comment, and alerts in two schools."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with session_scope(sqlite_engine) as session:
+        oak = add_thread(
+            session,
+            school_key="oakfield",
+            start=now - dt.timedelta(hours=30),
+            posts=[
+                Post("Sports day photos are up!", author_id="school", from_school=True),
+                Post(
+                    SECRET_TEXT,
+                    author_id="p-4471",
+                    handle=SECRET_HANDLE,
+                    profile_url="https://www.facebook.com/worried.parent.4471",
+                    minutes=20,
+                ),
+                Post("Lovely day, thank you", author_id="p-9000", handle=OTHER_HANDLE, minutes=45),
+            ],
+        )
+        add_score(session, oak[1], "safeguarding", 0.93)
+        add_score(session, oak[1], "bullying", 0.64)
+        add_score(session, oak[2], "abuse", 0.02)
+        add_clock(session, oak[1])
+        oak_alert = add_alert(
+            session, oak[1], alert_type="safeguarding", severity="critical", score=0.93
+        )
+        low = add_alert(session, oak[1], alert_type="bullying", severity="low", score=0.64)
+        mill = add_thread(
+            session,
+            school_key="millbrook",
+            platform="x",
+            start=now - dt.timedelta(hours=3),
+            posts=[
+                Post("Open evening on Thursday", author_id="mill", from_school=True),
+                Post("You are all useless", author_id="m-1", handle="angry_one", minutes=5),
+            ],
+        )
+        add_score(session, mill[1], "abuse", 0.88)
+        mill_alert = add_alert(session, mill[1], alert_type="abuse", severity="medium", score=0.88)
+        return Casework(
+            flagged_item_id=oak[1].item_id,
+            reply_item_id=oak[2].item_id,
+            oak_alert_id=oak_alert.alert_id,
+            mill_alert_id=mill_alert.alert_id,
+            low_alert_id=low.alert_id,
+        )
+
+
+def sign_in(client: TestClient, engine: Engine, person: Person) -> str:
+    """Open a session directly (no password hashing per request) and return its CSRF token."""
+    from trustwatch.db.models import WebSession, WebUser
+    from trustwatch.web.security import token_digest
+
+    with session_scope(engine) as session:
+        user = session.get_one(WebUser, person.user_id)
+        token = open_session(session, user=user, settings=get_settings())
+        session.flush()
+        csrf = session.get_one(WebSession, token_digest(token)).csrf_token
+    client.cookies.set(SESSION_COOKIE, token)
+    return csrf
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_in(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)

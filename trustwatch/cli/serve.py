@@ -1,0 +1,46 @@
+"""`trustwatch serve`: the review web app under uvicorn."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import inspect
+
+from trustwatch.cli.context import AppContext, pass_app
+from trustwatch.errors import UserError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies trusted for X-Forwarded-For/Proto (the sign-in rate limit is per address).",
+)
+@pass_app
+def serve(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> None:
+    """Serve the review app for safeguarding leads, data staff and administrators."""
+    import uvicorn
+
+    from trustwatch.web.main import create_app
+
+    app.registry  # noqa: B018  validate the registry before binding a port
+    if "web_users" not in inspect(app.engine).get_table_names():
+        raise UserError(
+            "the warehouse is not migrated for the web app (no web_users table). "
+            "Fix: run `trustwatch init`, then `trustwatch users add --role admin ...`."
+        )
+    web = create_app(engine=app.engine)
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+        log_level="info",
+    )
+
+
+COMMANDS = [serve]

@@ -1,0 +1,1 @@
+"""The review web app: alert queue for safeguarding leads, dashboards for data staff."""

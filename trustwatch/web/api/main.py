@@ -1,0 +1,12 @@
+"""Only includes the routers; each resource's routes live in `api/routes/`."""
+
+from fastapi import APIRouter
+
+from trustwatch.web.api.routes import admin, alerts, auth, dashboards, mentions
+
+api_router = APIRouter()
+api_router.include_router(auth.router)
+api_router.include_router(alerts.router)
+api_router.include_router(mentions.router)
+api_router.include_router(dashboards.router)
+api_router.include_router(admin.router)

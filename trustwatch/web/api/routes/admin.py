@@ -1,0 +1,202 @@
+"""Administrators: staff users, their roles and schools; the schools themselves are read-only
+here because the registry YAML is their one source."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from trustwatch.db.models import School, WebUser
+from trustwatch.errors import UserError
+from trustwatch.web.api.deps import AdminUser, CsrfChecked, SessionDep
+from trustwatch.web.roles import Role
+from trustwatch.web.services import audit
+from trustwatch.web.services import users as user_service
+from trustwatch.web.templating import render
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+NOTICES = {
+    "created": "User created.",
+    "updated": "User updated.",
+    "password": "Password set; the user's sessions were signed out.",
+    "unlocked": "User unlocked.",
+}
+
+
+def _schools(db: Session) -> list[School]:
+    return list(db.scalars(select(School).where(School.is_active).order_by(School.name)))
+
+
+def _user_or_404(db: Session, user_id: int) -> WebUser:
+    user = user_service.get_user(db, user_id)
+    if user is None:
+        raise HTTPException(status_code=404, detail="No such user.")
+    return user
+
+
+@router.get("/users")
+def users(request: Request, db: SessionDep, admin: AdminUser, done: str = "") -> Response:
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "users": user_service.list_users(db),
+            "roles": list(Role),
+            "schools": _schools(db),
+            "notice": NOTICES.get(done),
+            "form": {},
+        },
+    )
+
+
+@router.post("/users", dependencies=[CsrfChecked])
+def create_user(
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    email: Annotated[str, Form(max_length=320)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    school: Annotated[str, Form(max_length=40)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    try:
+        user_service.create_user(
+            db,
+            email=email,
+            role=user_service.parse_role(role),
+            password=password,
+            actor=admin.email,
+            school_key=school or None,
+            display_name=display_name,
+        )
+    except UserError as exc:
+        db.rollback()
+        return render(
+            request,
+            "admin/users.html",
+            {
+                "users": user_service.list_users(db),
+                "roles": list(Role),
+                "schools": _schools(db),
+                "error": str(exc),
+                "form": {
+                    "email": email,
+                    "display_name": display_name,
+                    "role": role,
+                    "school": school,
+                },
+            },
+            status_code=400,
+        )
+    return RedirectResponse("/admin/users?done=created", status_code=303)
+
+
+def _user_page(
+    request: Request,
+    db: Session,
+    target: WebUser,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/user.html",
+        {
+            "target": target,
+            "roles": list(Role),
+            "schools": _schools(db),
+            "events": audit.recent(db, limit=30, actor=target.email),
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/users/{user_id}")
+def user_page(
+    request: Request, db: SessionDep, admin: AdminUser, user_id: int, done: str = ""
+) -> Response:
+    return _user_page(request, db, _user_or_404(db, user_id), notice=NOTICES.get(done))
+
+
+@router.post("/users/{user_id}", dependencies=[CsrfChecked])
+def update_user(
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    role: Annotated[str, Form(max_length=20)] = "",
+    school: Annotated[str, Form(max_length=40)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    is_active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    target = _user_or_404(db, user_id)
+    try:
+        change = user_service.UserChange(
+            role=user_service.parse_role(role),
+            school_key=school,
+            display_name=display_name,
+            is_active=is_active == "on",
+        )
+        user_service.update_user(db, user=target, change=change, actor=admin.email)
+    except UserError as exc:
+        db.rollback()
+        return _user_page(request, db, _user_or_404(db, user_id), error=str(exc), status_code=400)
+    return RedirectResponse(f"/admin/users/{user_id}?done=updated", status_code=303)
+
+
+@router.post("/users/{user_id}/password", dependencies=[CsrfChecked])
+def reset_password(
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    target = _user_or_404(db, user_id)
+    try:
+        user_service.set_password(db, user=target, password=password, actor=admin.email)
+    except UserError as exc:
+        db.rollback()
+        return _user_page(request, db, _user_or_404(db, user_id), error=str(exc), status_code=400)
+    return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
+
+
+@router.post("/users/{user_id}/unlock", dependencies=[CsrfChecked])
+def unlock(db: SessionDep, admin: AdminUser, user_id: int) -> Response:
+    user_service.unlock(db, user=_user_or_404(db, user_id), actor=admin.email)
+    return RedirectResponse(f"/admin/users/{user_id}?done=unlocked", status_code=303)
+
+
+@router.get("/schools")
+def schools(request: Request, db: SessionDep, admin: AdminUser) -> Response:
+    counts = dict(
+        db.execute(
+            select(WebUser.school_id, func.count())
+            .where(WebUser.is_active)
+            .group_by(WebUser.school_id)
+        )
+        .tuples()
+        .all()
+    )
+    all_schools = list(db.scalars(select(School).order_by(School.is_active.desc(), School.name)))
+    return render(
+        request,
+        "admin/schools.html",
+        {"schools": all_schools, "user_counts": counts, "trust_wide": counts.get(None, 0)},
+    )
+
+
+@router.get("/audit")
+def audit_log(request: Request, db: SessionDep, admin: AdminUser) -> Response:
+    """Who viewed and changed what; identifiers only, never item text."""
+    return render(request, "admin/audit.html", {"events": audit.recent(db, limit=300)})

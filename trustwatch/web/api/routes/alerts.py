@@ -1,0 +1,225 @@
+"""The safeguarding lead's alert queue, alert detail and the actions on an alert.
+
+State changes go through `trustwatch.alerts.lifecycle` (the one owner of the alert life
+cycle); this module only checks who may act, and audits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from trustwatch.alerts import lifecycle
+from trustwatch.db.models import Alert, WebUser
+from trustwatch.errors import UserError
+from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
+from trustwatch.web.services import alerts as alert_service
+from trustwatch.web.services import audit
+from trustwatch.web.services.scope import visible_schools
+from trustwatch.web.services.users import lead_emails
+from trustwatch.web.templating import render
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+# Resolving or dismissing closes the case: the reason must be written down.
+NOTE_REQUIRED = frozenset({"resolved", "dismissed"})
+NOTICES = {
+    "acknowledged": "Alert acknowledged.",
+    "resolved": "Alert resolved.",
+    "dismissed": "Alert dismissed.",
+    "open": "Alert reopened.",
+    "assigned": "Alert assigned.",
+    "responded": "Marked as responded outside the platform.",
+}
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.registry.trust.timezone)
+
+
+@router.get("")
+def alert_queue(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    school: Annotated[str, Query(max_length=40)] = "",
+    platform: Annotated[str, Query(max_length=20)] = "",
+    alert_type: Annotated[str, Query(alias="type", max_length=30)] = "",
+    status: Annotated[str, Query(max_length=15)] = "active",
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    filters = alert_service.QueueFilters(
+        school=school,
+        platform=platform,
+        alert_type=alert_type,
+        status=status if status in alert_service.STATUS_FILTERS else "active",
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        page=page,
+    )
+    result = alert_service.queue(db, user=user, filters=filters, zone=_zone(request))
+    return render(
+        request,
+        "alerts/queue.html",
+        {
+            "result": result,
+            "filters": filters,
+            "choices": alert_service.filter_choices(db, user=user),
+            "schools": visible_schools(db, user),
+        },
+    )
+
+
+def _visible_or_404(db: Session, user: WebUser, alert_id: int) -> Alert:
+    alert = alert_service.get_visible_alert(db, user=user, alert_id=alert_id)
+    if alert is None:
+        raise HTTPException(status_code=404, detail="No such alert in your schools.")
+    return alert
+
+
+def _detail_page(
+    request: Request,
+    db: Session,
+    user: WebUser,
+    alert: Alert,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Every rendering of an alert's detail (text, handle, thread) is an audited view."""
+    audit.record(
+        db, actor=user.email, action="alert.view", target_type="alert", target_id=alert.alert_id
+    )
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "d": alert_service.detail(db, alert=alert),
+            "assignees": lead_emails(db, alert.school_id),
+            "next_statuses": _next_statuses(alert),
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+# Button label for each status an alert can move to.
+ACTIONS = {
+    "acknowledged": "Acknowledge",
+    "resolved": "Resolve",
+    "dismissed": "Dismiss",
+    "open": "Reopen",
+}
+
+
+def _next_statuses(alert: Alert) -> list[tuple[str, str]]:
+    """The life cycle's allowed moves from the alert's status, in a stable order."""
+    allowed = lifecycle.ALLOWED.get(lifecycle.AlertStatus(alert.status), frozenset())
+    return [(status, label) for status, label in ACTIONS.items() if status in allowed]
+
+
+@router.get("/{alert_id}")
+def alert_detail(
+    request: Request, db: SessionDep, user: CaseworkUser, alert_id: int, done: str = ""
+) -> Response:
+    alert = _visible_or_404(db, user, alert_id)
+    return _detail_page(request, db, user, alert, notice=NOTICES.get(done))
+
+
+@router.post("/{alert_id}/status", dependencies=[CsrfChecked])
+def change_status(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    alert_id: int,
+    to_status: Annotated[str, Form(max_length=15)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    alert = _visible_or_404(db, user, alert_id)
+    note = note.strip()
+    if to_status in NOTE_REQUIRED and not note:
+        return _detail_page(
+            request,
+            db,
+            user,
+            alert,
+            error=f"Write a note to say why it is {to_status}.",
+            status_code=400,
+        )
+    before = alert.status
+    try:
+        lifecycle.transition(
+            db, alert_id=alert.alert_id, to_status=to_status, actor=user.email, note=note or None
+        )
+    except (UserError, ValueError) as exc:
+        db.rollback()
+        alert = _visible_or_404(db, user, alert_id)
+        return _detail_page(request, db, user, alert, error=str(exc), status_code=409)
+    audit.record(
+        db,
+        actor=user.email,
+        action="alert.transition",
+        target_type="alert",
+        target_id=alert.alert_id,
+        detail={"from": before, "to": to_status},
+    )
+    return RedirectResponse(f"/alerts/{alert.alert_id}?done={to_status}", status_code=303)
+
+
+@router.post("/{alert_id}/assign", dependencies=[CsrfChecked])
+def assign(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    alert_id: int,
+    assignee: Annotated[str, Form(max_length=320)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    alert = _visible_or_404(db, user, alert_id)
+    if assignee not in lead_emails(db, alert.school_id):
+        return _detail_page(
+            request,
+            db,
+            user,
+            alert,
+            error="Choose a safeguarding lead who covers this school.",
+            status_code=400,
+        )
+    before = alert.assigned_to
+    try:
+        lifecycle.assign(
+            db,
+            alert_id=alert.alert_id,
+            assignee=assignee,
+            actor=user.email,
+            note=note.strip() or None,
+        )
+    except (UserError, ValueError) as exc:
+        db.rollback()
+        alert = _visible_or_404(db, user, alert_id)
+        return _detail_page(request, db, user, alert, error=str(exc), status_code=409)
+    audit.record(
+        db,
+        actor=user.email,
+        action="alert.assign",
+        target_type="alert",
+        target_id=alert.alert_id,
+        detail={"from": before, "to": assignee},
+    )
+    return RedirectResponse(f"/alerts/{alert.alert_id}?done=assigned", status_code=303)

@@ -1,0 +1,150 @@
+"""Dashboards for data staff (and leads): volumes, the 24-hour rule, open alerts, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from trustwatch.db.models import WebUser, utcnow
+from trustwatch.web.api.deps import DashboardUser, SessionDep
+from trustwatch.web.services import audit, charts, exports
+from trustwatch.web.services import dashboards as dashboard_service
+from trustwatch.web.services.scope import visible_schools
+from trustwatch.web.templating import render
+
+router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+
+Text = Annotated[str, Query(max_length=40)]
+
+
+def _board(
+    request: Request,
+    db: Session,
+    user: WebUser,
+    *,
+    date_from: str,
+    date_to: str,
+    school: str,
+    platform: str,
+    dimension: str,
+) -> dashboard_service.Dashboard:
+    zone = ZoneInfo(request.app.state.registry.trust.timezone)
+    now = utcnow()
+    filters = dashboard_service.DashboardFilters.parse(
+        today=now.astimezone(zone).date(),
+        date_from=date_from,
+        date_to=date_to,
+        school=school,
+        platform=platform,
+        dimension=dimension,
+    )
+    return dashboard_service.build(db, user=user, filters=filters, zone=zone, now=now)
+
+
+@router.get("")
+def overview(
+    request: Request,
+    db: SessionDep,
+    user: DashboardUser,
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    school: Text = "",
+    platform: Text = "",
+    dimension: Text = "school",
+) -> Response:
+    board = _board(
+        request,
+        db,
+        user,
+        date_from=date_from,
+        date_to=date_to,
+        school=school,
+        platform=platform,
+        dimension=dimension,
+    )
+    return render(
+        request,
+        "dashboards/overview.html",
+        {
+            "board": board,
+            "query": urlencode(board.filters.query()),
+            "schools": visible_schools(db, user),
+            "platforms": dashboard_service.platforms(db),
+            "dimensions": dashboard_service.DIMENSIONS,
+            "charts": charts.CHARTS,
+            "datasets": exports.DATASETS,
+        },
+    )
+
+
+@router.get("/charts/{name}.svg")
+def chart(
+    request: Request,
+    db: SessionDep,
+    user: DashboardUser,
+    name: str,
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    school: Text = "",
+    platform: Text = "",
+    dimension: Text = "school",
+) -> Response:
+    if name not in charts.CHARTS:
+        raise HTTPException(status_code=404, detail="No such chart.")
+    board = _board(
+        request,
+        db,
+        user,
+        date_from=date_from,
+        date_to=date_to,
+        school=school,
+        platform=platform,
+        dimension=dimension,
+    )
+    return Response(charts.render_svg(name, board), media_type="image/svg+xml")
+
+
+@router.get("/export/{dataset}.csv")
+def export(
+    request: Request,
+    db: SessionDep,
+    user: DashboardUser,
+    dataset: str,
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    school: Text = "",
+    platform: Text = "",
+    dimension: Text = "school",
+) -> Response:
+    if dataset not in exports.DATASETS:
+        raise HTTPException(status_code=404, detail="No such export.")
+    board = _board(
+        request,
+        db,
+        user,
+        date_from=date_from,
+        date_to=date_to,
+        school=school,
+        platform=platform,
+        dimension=dimension,
+    )
+    audit.record(
+        db,
+        actor=user.email,
+        action="dashboard.export",
+        target_type="dataset",
+        target_id=dataset,
+        detail=board.filters.query(),
+    )
+    stamp = dt.date.today().isoformat()
+    return Response(
+        exports.to_csv(dataset, board),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="trustwatch-{dataset}-{stamp}.csv"'},
+    )

@@ -1,0 +1,115 @@
+"""Items waiting under the 24-hour rule, and the lead's "responded outside the platform" mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from trustwatch import responses
+from trustwatch.db.models import utcnow
+from trustwatch.errors import UserError
+from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
+from trustwatch.web.services import audit
+from trustwatch.web.services import mentions as mention_service
+from trustwatch.web.services.scope import visible_schools
+from trustwatch.web.templating import render
+
+router = APIRouter(prefix="/mentions", tags=["mentions"])
+
+
+@router.get("")
+def clock_list(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    show: Annotated[str, Query(max_length=10)] = "waiting",
+    school: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    show = show if show in mention_service.CLOCK_FILTERS else "waiting"
+    rows = mention_service.clocks(db, user=user, show=show, school=school, now=utcnow())
+    return render(
+        request,
+        "mentions/list.html",
+        {
+            "rows": rows,
+            "show": show,
+            "school": school,
+            "schools": visible_schools(db, user),
+            "choices": mention_service.CLOCK_FILTERS,
+        },
+    )
+
+
+@router.get("/{item_id}")
+def item_page(
+    request: Request, db: SessionDep, user: CaseworkUser, item_id: int, done: str = ""
+) -> Response:
+    item = mention_service.get_visible_item(db, user=user, item_id=item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="No such item in your schools.")
+    audit.record(db, actor=user.email, action="item.view", target_type="item", target_id=item_id)
+    notice = "Marked as responded outside the platform." if done == "responded" else None
+    return render(
+        request,
+        "mentions/detail.html",
+        {"d": mention_service.item_detail(db, item=item), "notice": notice},
+    )
+
+
+def _responded_at(value: str, zone: ZoneInfo) -> dt.datetime:
+    """The form's local date and time (the trust's zone), or now when left empty."""
+    if not value:
+        return utcnow()
+    try:
+        local = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError("Give the response time as a date and time.") from None
+    return (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(dt.UTC)
+
+
+def _return_path(value: str, item_id: int) -> str:
+    """Back to the alert or item page the form was on; nowhere else."""
+    if value.startswith("/alerts/") and value.removeprefix("/alerts/").isdigit():
+        return value
+    return f"/mentions/{item_id}"
+
+
+@router.post("/{item_id}/responded-outside", dependencies=[CsrfChecked])
+def responded_outside(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    item_id: int,
+    note: Annotated[str, Form(max_length=4000)] = "",
+    responded_at: Annotated[str, Form(max_length=30)] = "",
+    return_to: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    item = mention_service.get_visible_item(db, user=user, item_id=item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="No such item in your schools.")
+    back = _return_path(return_to, item_id)
+    try:
+        if not note.strip():
+            raise UserError("Write a note saying how and where the school responded.")
+        at = _responded_at(responded_at, ZoneInfo(request.app.state.registry.trust.timezone))
+        responses.mark_responded_outside(
+            db, item_id=item_id, actor=user.email, note=note.strip(), at=at
+        )
+    except (UserError, ValueError) as exc:
+        db.rollback()
+        audit.record(
+            db, actor=user.email, action="item.view", target_type="item", target_id=item_id
+        )
+        return render(
+            request,
+            "mentions/detail.html",
+            {"d": mention_service.item_detail(db, item=item), "error": str(exc)},
+            status_code=400,
+        )
+    # mark_responded_outside writes the audit row itself.
+    sep = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{sep}done=responded", status_code=303)

@@ -1,0 +1,1 @@
+"""Queries and changes per domain; routes stay thin and never build SQL themselves."""

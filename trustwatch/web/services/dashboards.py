@@ -1,0 +1,397 @@
+"""Aggregates for the data staff's dashboards, from the warehouse's base tables.
+
+Only counts, rates, durations and author pseudonyms leave this module: no item text, no
+handle, no profile link. Weeks are local (the trust's time zone), starting on Monday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import Account, Alert, Classification, Item, ResponseSla, School, WebUser
+from trustwatch.web.services.alerts import ACTIVE_STATUSES, SEVERITY_ORDER
+from trustwatch.web.services.scope import school_clause
+
+DIMENSIONS = ("school", "platform", "category")
+DEFAULT_WEEKS = 12
+MAX_DAYS = 3 * 366
+AGE_BUCKETS: tuple[tuple[str, dt.timedelta], ...] = (
+    ("under 4 h", dt.timedelta(hours=4)),
+    ("4-24 h", dt.timedelta(hours=24)),
+    ("1-3 days", dt.timedelta(days=3)),
+    ("3-7 days", dt.timedelta(days=7)),
+    ("over 7 days", dt.timedelta.max),
+)
+REPEAT_AUTHOR_MIN = 2
+REPEAT_AUTHOR_LIMIT = 20
+PSEUDONYM_CHARS = 10
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    date_from: dt.date
+    date_to: dt.date
+    school: str = ""
+    platform: str = ""
+    dimension: str = "school"
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        today: dt.date,
+        date_from: str = "",
+        date_to: str = "",
+        school: str = "",
+        platform: str = "",
+        dimension: str = "school",
+    ) -> DashboardFilters:
+        """Lenient: a bad or missing date falls back to the last twelve weeks."""
+        end = _date(date_to) or today
+        start = _date(date_from) or end - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1)
+        if start > end:
+            start, end = end, start
+        start = max(start, end - dt.timedelta(days=MAX_DAYS))
+        return cls(
+            date_from=start,
+            date_to=end,
+            school=school,
+            platform=platform,
+            dimension=dimension if dimension in DIMENSIONS else "school",
+        )
+
+    def query(self) -> dict[str, str]:
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "school": self.school,
+            "platform": self.platform,
+            "dimension": self.dimension,
+        }
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The filter's local dates as UTC instants, and the Monday of every week inside."""
+
+    start: dt.datetime
+    end: dt.datetime
+    zone: ZoneInfo
+    weeks: list[dt.date]
+
+    @classmethod
+    def of(cls, filters: DashboardFilters, zone: ZoneInfo) -> Window:
+        start = dt.datetime.combine(filters.date_from, dt.time(), tzinfo=zone)
+        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        first = filters.date_from - dt.timedelta(days=filters.date_from.weekday())
+        weeks = []
+        week = first
+        while week <= filters.date_to:
+            weeks.append(week)
+            week += dt.timedelta(days=7)
+        return cls(start.astimezone(dt.UTC), end.astimezone(dt.UTC), zone, weeks)
+
+    def week_of(self, instant: dt.datetime) -> dt.date:
+        day = instant.astimezone(self.zone).date()
+        return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Series:
+    """Counts per week for each key of one dimension (a school, a platform or a label)."""
+
+    weeks: list[dt.date]
+    counts: dict[str, list[int]]
+
+    def total(self, key: str) -> int:
+        return sum(self.counts[key])
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    week: dt.date
+    school: str
+    received: int
+    met: int
+    late: int
+    overdue: int
+    waiting: int
+    median_hours: float | None
+    p90_hours: float | None
+
+    @property
+    def compliance(self) -> float | None:
+        """Met on time as a share of clocks whose outcome is known (answered or overdue)."""
+        decided = self.met + self.late + self.overdue
+        return self.met / decided if decided else None
+
+
+@dataclass(frozen=True)
+class SchoolSla:
+    school: str
+    received: int
+    compliance: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    open_breaches: int
+
+
+@dataclass(frozen=True)
+class RepeatAuthor:
+    pseudonym: str
+    flagged_items: int
+    schools: int
+    last_at: dt.datetime
+
+
+@dataclass
+class Dashboard:
+    filters: DashboardFilters
+    volume: Series
+    sla_weeks: list[SlaRow]
+    sla_schools: list[SchoolSla]
+    open_alerts: dict[str, dict[str, int]]
+    repeat_authors: list[RepeatAuthor] = field(default_factory=list)
+
+    @property
+    def total_items(self) -> int:
+        return sum(self.volume.total(k) for k in self.volume.counts)
+
+
+def _item_filters(stmt: Select, user: WebUser, filters: DashboardFilters, win: Window) -> Select:
+    stmt = stmt.where(
+        school_clause(user, Item.school_id),
+        Item.created_at >= win.start,
+        Item.created_at < win.end,
+        Item.is_from_school.is_(False),
+    )
+    if filters.school:
+        stmt = stmt.where(School.school_key == filters.school)
+    if filters.platform:
+        stmt = stmt.where(Item.platform == filters.platform)
+    return stmt
+
+
+def volume(session: Session, *, user: WebUser, filters: DashboardFilters, win: Window) -> Series:
+    """Items received per week by school, platform or classifier category."""
+    if filters.dimension == "category":
+        stmt = (
+            select(Item.created_at, Classification.label)
+            .join(Classification, Classification.item_id == Item.item_id)
+            .outerjoin(School, School.school_id == Item.school_id)
+            .where(Classification.is_above_threshold.is_(True))
+            .distinct()
+        )
+        stmt = stmt.add_columns(Item.item_id)
+    elif filters.dimension == "platform":
+        stmt = select(Item.created_at, Item.platform).outerjoin(
+            School, School.school_id == Item.school_id
+        )
+    else:
+        stmt = select(Item.created_at, func.coalesce(School.name, "no school")).outerjoin(
+            School, School.school_id == Item.school_id
+        )
+    rows = session.execute(_item_filters(stmt, user, filters, win)).all()
+    counter: Counter[tuple[str, dt.date]] = Counter()
+    for row in rows:
+        counter[(row[1], win.week_of(row[0]))] += 1
+    keys = sorted({key for key, _ in counter})
+    return Series(
+        weeks=win.weeks,
+        counts={k: [counter[(k, w)] for w in win.weeks] for k in keys},
+    )
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def _sla_rows(session: Session, user: WebUser, filters: DashboardFilters, win: Window) -> list:
+    stmt = (
+        select(
+            ResponseSla.received_at,
+            ResponseSla.due_at,
+            ResponseSla.responded_at,
+            ResponseSla.response_seconds,
+            School.name,
+        )
+        .join(School, School.school_id == ResponseSla.school_id)
+        .join(Account, Account.account_id == ResponseSla.account_id)
+        .where(
+            school_clause(user, ResponseSla.school_id),
+            ResponseSla.received_at >= win.start,
+            ResponseSla.received_at < win.end,
+        )
+    )
+    if filters.school:
+        stmt = stmt.where(School.school_key == filters.school)
+    if filters.platform:
+        stmt = stmt.where(Account.platform == filters.platform)
+    return list(session.execute(stmt).all())
+
+
+def _summarise(rows: list, now: dt.datetime) -> dict[str, object]:
+    met = late = overdue = waiting = 0
+    hours: list[float] = []
+    for received_at, due_at, responded_at, seconds, _school in rows:
+        if responded_at is not None:
+            if responded_at <= due_at:
+                met += 1
+            else:
+                late += 1
+            elapsed = (
+                seconds if seconds is not None else (responded_at - received_at).total_seconds()
+            )
+            hours.append(elapsed / 3600)
+        elif due_at <= now:
+            overdue += 1
+        else:
+            waiting += 1
+    return {
+        "received": len(rows),
+        "met": met,
+        "late": late,
+        "overdue": overdue,
+        "waiting": waiting,
+        "median_hours": statistics.median(hours) if hours else None,
+        "p90_hours": _percentile(hours, 90),
+    }
+
+
+def sla(
+    session: Session, *, user: WebUser, filters: DashboardFilters, win: Window, now: dt.datetime
+) -> tuple[list[SlaRow], list[SchoolSla]]:
+    """The 24-hour rule per school and week, and per school over the whole window."""
+    rows = _sla_rows(session, user, filters, win)
+    by_week: dict[tuple[dt.date, str], list] = defaultdict(list)
+    by_school: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_week[(win.week_of(row[0]), row[4])].append(row)
+        by_school[row[4]].append(row)
+    weekly = [
+        SlaRow(week=week, school=school, **_summarise(group, now))  # type: ignore[arg-type]
+        for (week, school), group in sorted(by_week.items())
+    ]
+    schools = []
+    for school, group in sorted(by_school.items()):
+        s = _summarise(group, now)
+        decided = s["met"] + s["late"] + s["overdue"]  # type: ignore[operator]
+        schools.append(
+            SchoolSla(
+                school=school,
+                received=s["received"],  # type: ignore[arg-type]
+                compliance=s["met"] / decided if decided else None,  # type: ignore[operator]
+                median_hours=s["median_hours"],  # type: ignore[arg-type]
+                p90_hours=s["p90_hours"],  # type: ignore[arg-type]
+                open_breaches=s["overdue"],  # type: ignore[arg-type]
+            )
+        )
+    return weekly, schools
+
+
+def age_bucket(age: dt.timedelta) -> str:
+    for name, limit in AGE_BUCKETS:
+        if age < limit:
+            return name
+    return AGE_BUCKETS[-1][0]
+
+
+def open_alerts(
+    session: Session, *, user: WebUser, filters: DashboardFilters, now: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Alerts still open or acknowledged now, by age and severity (whatever the date filter)."""
+    stmt = (
+        select(Alert.created_at, Alert.severity)
+        .join(Item, Item.item_id == Alert.item_id)
+        .outerjoin(School, School.school_id == Alert.school_id)
+        .where(school_clause(user, Alert.school_id), Alert.status.in_(ACTIVE_STATUSES))
+    )
+    if filters.school:
+        stmt = stmt.where(School.school_key == filters.school)
+    if filters.platform:
+        stmt = stmt.where(Item.platform == filters.platform)
+    table = {name: dict.fromkeys(SEVERITY_ORDER, 0) for name, _ in AGE_BUCKETS}
+    for created_at, severity in session.execute(stmt).all():
+        if severity in table[AGE_BUCKETS[0][0]]:
+            table[age_bucket(now - created_at)][severity] += 1
+    return table
+
+
+def repeat_authors(
+    session: Session, *, user: WebUser, filters: DashboardFilters, win: Window
+) -> list[RepeatAuthor]:
+    """Pseudonymous authors with several flagged items: patterns without identities."""
+    flagged = (
+        select(Classification.item_id)
+        .where(Classification.is_above_threshold.is_(True))
+        .distinct()
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Item.author_key,
+            func.count(Item.item_id),
+            func.count(func.distinct(Item.school_id)),
+            func.max(Item.created_at),
+        )
+        .outerjoin(School, School.school_id == Item.school_id)
+        .where(Item.author_key.is_not(None), Item.item_id.in_(flagged))
+        .group_by(Item.author_key)
+        .having(func.count(Item.item_id) >= REPEAT_AUTHOR_MIN)
+        .order_by(func.count(Item.item_id).desc(), Item.author_key)
+        .limit(REPEAT_AUTHOR_LIMIT)
+    )
+    rows = session.execute(_item_filters(stmt, user, filters, win)).all()
+    return [
+        RepeatAuthor(
+            pseudonym=key[:PSEUDONYM_CHARS],
+            flagged_items=items,
+            schools=schools,
+            last_at=_as_utc(last),
+        )
+        for key, items, schools, last in rows
+    ]
+
+
+def _as_utc(value: dt.datetime | str) -> dt.datetime:
+    """max() over a UtcDateTime column loses the type on SQLite: restore an aware value."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def build(
+    session: Session, *, user: WebUser, filters: DashboardFilters, zone: ZoneInfo, now: dt.datetime
+) -> Dashboard:
+    win = Window.of(filters, zone)
+    weekly, schools = sla(session, user=user, filters=filters, win=win, now=now)
+    return Dashboard(
+        filters=filters,
+        volume=volume(session, user=user, filters=filters, win=win),
+        sla_weeks=weekly,
+        sla_schools=schools,
+        open_alerts=open_alerts(session, user=user, filters=filters, now=now),
+        repeat_authors=repeat_authors(session, user=user, filters=filters, win=win),
+    )
+
+
+def platforms(session: Session) -> list[str]:
+    return sorted(session.scalars(select(Account.platform).distinct()))

@@ -1,0 +1,87 @@
+"""Items under the 24-hour rule for a lead: what is waiting for a response, and the thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
+from trustwatch.web.services.alerts import ThreadEntry, thread_of
+from trustwatch.web.services.scope import school_clause
+
+CLOCK_FILTERS = ("waiting", "answered", "all")
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    sla: ResponseSla
+    item: Item
+    school_name: str
+    account_handle: str
+    is_overdue: bool
+
+
+def clocks(
+    session: Session, *, user: WebUser, show: str, school: str, now: dt.datetime
+) -> list[ClockRow]:
+    """Response clocks in the user's scope; waiting ones first by due time."""
+    stmt = (
+        select(ResponseSla, Item, School.name, Account.handle)
+        .join(Item, Item.item_id == ResponseSla.item_id)
+        .join(School, School.school_id == ResponseSla.school_id)
+        .join(Account, Account.account_id == ResponseSla.account_id)
+        .where(school_clause(user, ResponseSla.school_id))
+    )
+    if show == "waiting":
+        stmt = stmt.where(ResponseSla.responded_at.is_(None))
+    elif show == "answered":
+        stmt = stmt.where(ResponseSla.responded_at.is_not(None))
+    if school:
+        stmt = stmt.where(School.school_key == school)
+    stmt = stmt.order_by(ResponseSla.due_at, ResponseSla.item_id).limit(LIST_LIMIT)
+    return [
+        ClockRow(
+            sla=sla,
+            item=item,
+            school_name=name,
+            account_handle=handle,
+            is_overdue=sla.responded_at is None and sla.due_at <= now,
+        )
+        for sla, item, name, handle in session.execute(stmt).all()
+    ]
+
+
+def get_visible_item(session: Session, *, user: WebUser, item_id: int) -> Item | None:
+    return session.scalar(
+        select(Item).where(Item.item_id == item_id, school_clause(user, Item.school_id))
+    )
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: Item
+    school: School | None
+    thread: list[ThreadEntry]
+    thread_truncated: bool
+    sla: ResponseSla | None
+    alerts: list[Alert]
+
+
+def item_detail(session: Session, *, item: Item) -> ItemDetail:
+    thread, truncated = thread_of(session, item)
+    return ItemDetail(
+        item=item,
+        school=session.get(School, item.school_id) if item.school_id else None,
+        thread=thread,
+        thread_truncated=truncated,
+        sla=session.get(ResponseSla, item.item_id),
+        alerts=list(
+            session.scalars(
+                select(Alert).where(Alert.item_id == item.item_id).order_by(Alert.alert_id)
+            )
+        ),
+    )

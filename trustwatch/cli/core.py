@@ -10,6 +10,7 @@ from trustwatch.cli.context import AppContext, pass_app
 from trustwatch.db.engine import session_scope
 from trustwatch.db.migrate import upgrade
 from trustwatch.warehouse.registry_sync import sync_registry
+from trustwatch.warehouse.views import create_views
 
 
 @click.command()
@@ -21,6 +22,7 @@ def init(app: AppContext) -> None:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("migrating warehouse", total=2)
         upgrade(app.engine)
+        create_views(app.engine)
         progress.update(task, advance=1, description="syncing registry")
         with session_scope(app.engine) as session:
             result = sync_registry(session, registry)

@@ -405,3 +405,36 @@ class ValidationResult(Base):
     failures: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     result_hash: Mapped[str] = mapped_column(String(64))
     run_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- notifications ledger (issue 8: trustwatch/notify) ---------------------------------------
+
+
+class Notification(Base):
+    """One row per message subject, state and channel: the ledger that stops double sends.
+
+    `subject` is "alert:<id>" or "report:<period>:<scope>"; `state` is what the message
+    announced (an alert's severity, so an escalation is announced again but an
+    acknowledgement is not). Only `status == "sent"` counts as notified: a failed send
+    keeps its row (attempts, last error) for the report and is tried again next run.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("subject", "state", "channel"),
+        Index("ix_notifications_alert_id", "alert_id"),
+    )
+
+    notification_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(120))
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.alert_id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    first_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

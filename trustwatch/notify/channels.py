@@ -1,0 +1,91 @@
+"""The two ways a message leaves trustwatch: SMTP email and an incoming webhook.
+
+Each `send` either returns or raises `SendError` saying whether trying again could help.
+Error texts are built here, never passed through: a webhook URL is itself a secret (its
+path is the token), and SMTP errors must not echo credentials.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import requests
+
+from trustwatch.notify.settings import SmtpSettings
+
+
+class SendError(Exception):
+    """A send that did not go through; `retriable` says whether a retry could succeed."""
+
+    def __init__(self, message: str, *, retriable: bool) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    settings: SmtpSettings
+
+    name = "email"
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        assert s.host is not None
+        if s.security == "ssl":
+            return smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        try:
+            with self._connect() as client:
+                if s.user:
+                    password = s.password.get_secret_value() if s.password else ""
+                    client.login(s.user, password)
+                client.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SendError(
+                f"SMTP login refused for user {s.user!r} (code {exc.smtp_code})", retriable=False
+            ) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise SendError(
+                f"SMTP refused every recipient ({len(exc.recipients)})", retriable=False
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600
+            raise SendError(
+                f"SMTP server answered {exc.smtp_code}", retriable=not permanent
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendError(
+                f"SMTP {s.host}:{s.port} unreachable ({exc.__class__.__name__})", retriable=True
+            ) from None
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """A Slack or Microsoft Teams incoming webhook; both accept a JSON body with `text`."""
+
+    url: str
+    timeout: float = 10.0
+
+    name = "webhook"
+
+    def send(self, text: str) -> None:
+        try:
+            response = requests.post(self.url, json={"text": text}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SendError(
+                f"webhook unreachable ({exc.__class__.__name__})", retriable=True
+            ) from None
+        if response.status_code >= 400:
+            retriable = response.status_code == 429 or response.status_code >= 500
+            raise SendError(f"webhook answered HTTP {response.status_code}", retriable=retriable)

@@ -1,0 +1,185 @@
+"""Announce alerts: critical and high at once, the rest in one daily digest per school.
+
+For every (alert, severity, channel) the ledger is checked before sending and written
+after, so a second run sends nothing new, an escalation is announced again, and a failed
+send stays unannounced (and is tried again on the next run) while being reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from sqlalchemy.orm import Session
+
+from trustwatch.notify import ledger, messages
+from trustwatch.notify.pending import AlertView, open_alerts
+from trustwatch.notify.retry import Outcome, send_with_retry
+from trustwatch.notify.transport import Transport
+from trustwatch.registry import Registry
+
+IMMEDIATE = ("critical", "high")
+DIGEST = ("medium", "low")
+
+
+@dataclass(frozen=True)
+class Failure:
+    subject: str
+    channel: str
+    attempts: int
+    error: str
+
+
+@dataclass
+class DispatchSummary:
+    """What a run did; `ok` is False if any send failed or a channel was misconfigured."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    already_sent: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.problems
+
+    def lines(self) -> list[str]:
+        out = [
+            f"sent {len(self.sent)}, already sent {self.already_sent}, failed {len(self.failed)}"
+        ]
+        out += [
+            f"failed: {f.subject} via {f.channel} after {f.attempts} attempt(s): {f.error}"
+            for f in self.failed
+        ]
+        out += [f"problem: {p}" for p in self.problems]
+        return out
+
+
+def recipients_for(alerts: Sequence[AlertView], registry: Registry) -> list[str]:
+    """The schools' safeguarding leads, anyone the alert was routed to, and the trust lead."""
+    found: list[str] = []
+    for alert in alerts:
+        found += [alert.lead_email] if alert.lead_email else []
+        found += list(alert.routed_to)
+    if registry.notifications.trust_lead.email:
+        found.append(str(registry.notifications.trust_lead.email))
+    return list(dict.fromkeys(found))
+
+
+def _deliver(
+    session: Session,
+    transport: Transport,
+    summary: DispatchSummary,
+    *,
+    alerts: Sequence[AlertView],
+    channel: str,
+    send: Callable[[], None],
+    now: dt.datetime,
+) -> None:
+    """One message covering `alerts` on one channel, then one ledger row per alert."""
+    outcome: Outcome = send_with_retry(
+        send,
+        max_attempts=transport.max_attempts,
+        backoff_seconds=transport.backoff_seconds,
+        sleep=transport.sleep,
+    )
+    for alert in alerts:
+        subject = ledger.alert_subject(alert.alert_id)
+        ledger.record(
+            session, subject=subject, state=alert.severity, channel=channel,
+            outcome=outcome, now=now, alert_id=alert.alert_id,
+        )  # fmt: skip
+        if outcome.ok:
+            summary.sent.append((subject, channel))
+        else:
+            summary.failed.append(Failure(subject, channel, outcome.attempts, outcome.error or ""))
+
+
+def _unsent(
+    session: Session, alerts: Sequence[AlertView], channel: str, summary: DispatchSummary
+) -> list[AlertView]:
+    todo = []
+    for alert in alerts:
+        if ledger.is_sent(session, ledger.alert_subject(alert.alert_id), alert.severity, channel):
+            summary.already_sent += 1
+        else:
+            todo.append(alert)
+    return todo
+
+
+def dispatch(
+    session: Session, registry: Registry, *, now: dt.datetime, transport: Transport
+) -> DispatchSummary:
+    """Send every critical or high alert not yet announced at its current severity."""
+    summary = DispatchSummary(problems=list(transport.problems))
+    settings = registry.notifications
+    alerts = open_alerts(session, severities=IMMEDIATE, now=now)
+    for alert in _unsent(session, alerts, "email", summary):
+        text = messages.immediate(
+            alert, app_base_url=settings.app_base_url, timezone=registry.trust.timezone
+        )
+        email = messages.email(
+            text, sender=transport.sender, recipients=recipients_for([alert], registry)
+        )
+        if transport.email is not None:
+            channel = transport.email
+            _deliver(session, transport, summary, alerts=[alert], channel="email",
+                     send=lambda m=email, c=channel: c.send(m), now=now)  # fmt: skip
+    if transport.webhook is not None:
+        hook = transport.webhook
+        for alert in _unsent(session, alerts, "webhook", summary):
+            text = messages.immediate(
+                alert, app_base_url=settings.app_base_url, timezone=registry.trust.timezone
+            )
+            body = messages.webhook_text(text)
+            _deliver(session, transport, summary, alerts=[alert], channel="webhook",
+                     send=lambda b=body: hook.send(b), now=now)  # fmt: skip
+    return summary
+
+
+def send_daily_digest(
+    session: Session, registry: Registry, *, now: dt.datetime, transport: Transport
+) -> DispatchSummary:
+    """One email per school (to its lead and the trust lead) listing unannounced lower alerts.
+
+    The webhook gets one trust-wide list. Each alert is marked per channel only when the
+    message that carried it went through.
+    """
+    summary = DispatchSummary(problems=list(transport.problems))
+    settings = registry.notifications
+    tz = registry.trust.timezone
+    alerts = open_alerts(session, severities=DIGEST, now=now)
+    pending = _unsent(session, alerts, "digest-email", summary)
+    by_school = groupby(
+        sorted(pending, key=lambda a: a.school_key or ""), key=lambda a: a.school_key
+    )
+    for _key, group in by_school:
+        batch = list(group)
+        scope = batch[0].school_name or "trust-wide alerts"
+        text = messages.digest(
+            batch, scope=scope, app_base_url=settings.app_base_url, timezone=tz, now=now
+        )
+        email = messages.email(
+            text, sender=transport.sender, recipients=recipients_for(batch, registry)
+        )
+        if transport.email is not None:
+            channel = transport.email
+            _deliver(session, transport, summary, alerts=batch, channel="digest-email",
+                     send=lambda m=email, c=channel: c.send(m), now=now)  # fmt: skip
+    if transport.webhook is not None:
+        batch = _unsent(session, alerts, "digest-webhook", summary)
+        if batch:
+            hook = transport.webhook
+            text = messages.digest(
+                batch,
+                scope=registry.trust.name,
+                app_base_url=settings.app_base_url,
+                timezone=tz,
+                now=now,
+            )
+            body = messages.webhook_text(text)
+            _deliver(session, transport, summary, alerts=batch, channel="digest-webhook",
+                     send=lambda b=body: hook.send(b), now=now)  # fmt: skip
+    return summary

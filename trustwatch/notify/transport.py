@@ -1,0 +1,61 @@
+"""The configured ways out (email, webhook) and how hard to try each one.
+
+Built from the registry and the environment in one place, so the DAG, the CLI and the
+tests all deliver the same way; tests pass a `sleep` that does not wait.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from trustwatch.errors import ConfigError
+from trustwatch.notify.channels import EmailChannel, WebhookChannel
+from trustwatch.notify.settings import SmtpSettings
+from trustwatch.registry import Registry
+
+
+@dataclass
+class Transport:
+    email: EmailChannel | None
+    sender: str
+    webhook: WebhookChannel | None = None
+    max_attempts: int = 3
+    backoff_seconds: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls, registry: Registry) -> Transport:
+        """Email from TRUSTWATCH_SMTP_*; the webhook from the variable the registry names.
+
+        No SMTP host is a configuration error (alerts must reach someone). A webhook named
+        in the registry but unset is reported as a problem and skipped, so a broken
+        webhook cannot hold back the email to a safeguarding lead.
+        """
+        smtp = SmtpSettings()
+        if not smtp.host:
+            raise ConfigError(
+                "TRUSTWATCH_SMTP_HOST is not set, so no alert email can be sent. Fix: set "
+                "TRUSTWATCH_SMTP_HOST (and _PORT, _USER, _PASSWORD, _SECURITY as needed)."
+            )
+        sender = smtp.sender or registry.notifications.smtp_from
+        if not sender:
+            raise ConfigError(
+                "no sender address: set notifications.smtp_from in the registry or "
+                "TRUSTWATCH_SMTP_FROM in the environment."
+            )
+        transport = cls(email=EmailChannel(smtp), sender=str(sender))
+        variable = registry.notifications.webhook_url_env
+        if variable:
+            url = os.environ.get(variable, "").strip()
+            if url:
+                transport.webhook = WebhookChannel(url)
+            else:
+                transport.problems.append(
+                    f"notifications.webhook_url_env names {variable}, which is not set: "
+                    "webhook messages were skipped"
+                )
+        return transport

@@ -1,0 +1,151 @@
+"""Complaint themes: cluster complaint embeddings, name each cluster by its own phrases.
+
+k-means on unit-length sentence vectors (so Euclidean distance ranks like cosine), with
+the number of themes picked by the silhouette score; a theme's name is its top class-based
+TF-IDF n-grams (c-TF-IDF: the phrases frequent in this cluster and rare in the others),
+and its examples are the two items nearest its centre. Examples show a pseudonym, never a
+handle, and @mentions or links inside the text are redacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.metrics import silhouette_score
+
+from trustwatch.redaction import redact
+
+MAX_THEMES = 6
+MIN_THEME_SIZE = 3  # on average: fewer items than this per theme is not a theme
+PHRASES_PER_THEME = 3
+EXAMPLES_PER_THEME = 2
+EXAMPLE_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Example:
+    author: str
+    platform: str
+    school_key: str
+    created_at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    phrases: list[str]
+    count: int
+    examples: list[Example]
+
+    @property
+    def name(self) -> str:
+        return " · ".join(self.phrases) if self.phrases else "(no distinctive phrases)"
+
+
+def pseudonym(author_key: str | None) -> str:
+    """A short, stable label for an author: the first characters of their keyed hash."""
+    return f"author-{author_key[:8]}" if author_key else "unknown author"
+
+
+def choose_clusters(vectors: np.ndarray) -> np.ndarray:
+    """Cluster labels 0..k-1; k by best silhouette, one theme when there are too few items.
+
+    Silhouette favours many tiny clusters on a handful of points, so k is capped at one
+    theme per MIN_THEME_SIZE items.
+    """
+    n = len(vectors)
+    if n < 2 * MIN_THEME_SIZE:
+        return np.zeros(n, dtype=int)
+    best_labels, best_score = np.zeros(n, dtype=int), -1.0
+    for k in range(2, min(MAX_THEMES, n // MIN_THEME_SIZE) + 1):
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors)
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(vectors, labels, metric="cosine"))
+        if score > best_score:
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def ctfidf_phrases(
+    texts: list[str], labels: np.ndarray, extra_stop_words: Iterable[str] = ()
+) -> dict[int, list[str]]:
+    """Top n-grams per cluster by class-based TF-IDF (BERTopic's weighting)."""
+    stop = sorted(ENGLISH_STOP_WORDS | {w.lower() for w in extra_stop_words})
+    vectorizer = CountVectorizer(
+        ngram_range=(1, 2), stop_words=stop, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+    )
+    try:
+        counts = vectorizer.fit_transform([redact(t, limit=100_000) for t in texts])
+    except ValueError:  # nothing but stop words
+        return {int(c): [] for c in set(labels)}
+    clusters = sorted(set(int(c) for c in labels))
+    per_class = np.vstack([np.asarray(counts[labels == c].sum(axis=0)).ravel() for c in clusters])
+    tf = per_class / np.maximum(per_class.sum(axis=1, keepdims=True), 1)
+    average_words = per_class.sum() / len(clusters)
+    idf = np.log(1 + average_words / np.maximum(per_class.sum(axis=0), 1))
+    weights = tf * idf
+    terms = vectorizer.get_feature_names_out()
+    out: dict[int, list[str]] = {}
+    for row, cluster in enumerate(clusters):
+        order = np.argsort(-weights[row], kind="stable")
+        phrases: list[str] = []
+        for index in order:
+            if weights[row, index] <= 0 or len(phrases) == PHRASES_PER_THEME:
+                break
+            term = str(terms[index])
+            if any(term in p or p in term for p in phrases):
+                continue
+            phrases.append(term)
+        out[cluster] = phrases
+    return out
+
+
+def _examples(frame: pd.DataFrame, vectors: np.ndarray) -> list[Example]:
+    centre = vectors.mean(axis=0)
+    nearest = np.argsort(np.linalg.norm(vectors - centre, axis=1), kind="stable")
+    distinct: dict[str, int] = {}
+    for i in nearest:
+        distinct.setdefault(redact(str(frame.iloc[i]["text"]), EXAMPLE_CHARS), int(i))
+    chosen = list(distinct.values())[:EXAMPLES_PER_THEME]
+    return [
+        Example(
+            author=pseudonym(frame.iloc[i]["author_key"]),
+            platform=str(frame.iloc[i]["platform"]),
+            school_key=str(frame.iloc[i]["school_key"]),
+            created_at=frame.iloc[i]["created_at"].to_pydatetime(),
+            text=redact(str(frame.iloc[i]["text"]), EXAMPLE_CHARS),
+        )
+        for i in chosen
+    ]
+
+
+def complaint_themes(
+    complaints: pd.DataFrame,
+    embed: Callable[[list[str]], np.ndarray],
+    extra_stop_words: Iterable[str] = (),
+) -> list[Theme]:
+    """Themes for the complaint rows from `queries.complaint_texts`, largest first."""
+    if complaints.empty:
+        return []
+    texts = complaints["text"].astype(str).tolist()
+    vectors = embed(texts)
+    labels = choose_clusters(vectors)
+    phrases = ctfidf_phrases(texts, labels, extra_stop_words)
+    themes = []
+    for cluster in sorted(set(int(c) for c in labels)):
+        mask = labels == cluster
+        themes.append(
+            Theme(
+                phrases=phrases.get(cluster, []),
+                count=int(mask.sum()),
+                examples=_examples(complaints[mask].reset_index(drop=True), vectors[mask]),
+            )
+        )
+    return sorted(themes, key=lambda t: (-t.count, t.name))

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "trustwatch.cli.serve",
     "trustwatch.cli.checks",
     "trustwatch.cli.privacy",
+    "trustwatch.cli.sla",
 ]
 
 

@@ -96,10 +96,10 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
     """Render a page with the signed-in user and their CSRF token available to every form."""
-    web_session = getattr(request.state, "web_session", None)
+    viewer = getattr(request.state, "viewer", None)
     base: dict[str, Any] = {
-        "user": web_session.user if web_session is not None else None,
-        "csrf_token": web_session.csrf_token if web_session is not None else "",
+        "user": viewer,
+        "csrf_token": viewer.csrf_token if viewer is not None else "",
         "error": None,
         "notice": None,
     }

@@ -5,6 +5,7 @@ guards and the CSRF check. Permission checks live here, not in the handlers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -15,6 +16,16 @@ from trustwatch.settings import Settings
 from trustwatch.web.roles import ADMIN_ROLES, CASEWORK_ROLES, DASHBOARD_ROLES, Role
 from trustwatch.web.security import CSRF_FIELD, SESSION_COOKIE, tokens_match
 from trustwatch.web.services.auth import resolve_session
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, copied out of the ORM so error pages render after a rollback."""
+
+    email: str
+    display_name: str
+    role: str
+    csrf_token: str
 
 
 class LoginRequired(Exception):
@@ -50,7 +61,12 @@ def get_web_session(request: Request, db: SessionDep, settings: SettingsDep) -> 
     row = resolve_session(db, token=token, settings=settings) if token else None
     if row is None:
         raise LoginRequired()
-    request.state.web_session = row
+    request.state.viewer = Viewer(
+        email=row.user.email,
+        display_name=row.user.display_name,
+        role=row.user.role,
+        csrf_token=row.csrf_token,
+    )
     return row
 
 

@@ -129,7 +129,9 @@ def home(user: CurrentUser) -> Response:
 @router.get("/account")
 def account(request: Request, user: CurrentUser, changed: bool = False) -> Response:
     notice = "Password changed; your other sessions were signed out." if changed else None
-    return render(request, "auth/account.html", {"role": Role(user.role), "notice": notice})
+    return render(
+        request, "auth/account.html", {"account": user, "role": Role(user.role), "notice": notice}
+    )
 
 
 @router.post("/account/password", dependencies=[CsrfChecked])
@@ -154,7 +156,8 @@ def change_password(
         except UserError as exc:
             error = str(exc)
     if error is not None:
-        return render(request, "auth/account.html", {"role": Role(user.role), "error": error}, 400)
+        context = {"account": user, "role": Role(user.role), "error": error}
+        return render(request, "auth/account.html", context, 400)
     token = auth_service.open_session(db, user=user, settings=settings)
     response = RedirectResponse("/account?changed=1", status_code=303)
     response.set_cookie(

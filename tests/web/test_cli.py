@@ -1,0 +1,94 @@
+"""`trustwatch users add/list` and `trustwatch serve` refusing an unmigrated warehouse."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from trustwatch.cli import main
+from trustwatch.db.engine import get_engine, session_scope
+from trustwatch.db.models import AuditLog, WebUser
+from trustwatch.web.security import verify_password
+
+
+@pytest.fixture
+def migrated() -> None:
+    assert main(["init"]) == 0
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+
+def test_users_add_creates_the_first_admin(migrated, monkeypatch, capsys):
+    _stdin(monkeypatch, "first admin passphrase\n")
+    code = main(
+        [
+            "users",
+            "add",
+            "--email",
+            "Admin@Riverbend.example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ]
+    )
+    assert code == 0
+    assert "created admin admin@riverbend.example.org" in capsys.readouterr().out
+    with session_scope(get_engine()) as session:
+        user = session.scalar(select(WebUser))
+        assert user.email == "admin@riverbend.example.org"
+        assert user.role == "admin" and user.school_id is None
+        assert verify_password(user.password_hash, "first admin passphrase")
+        audit = session.scalar(select(AuditLog).where(AuditLog.action == "user.create"))
+        assert audit.actor == "cli"
+    assert main(["users", "list"]) == 0
+    assert "admin@riverbend.example.org\tadmin\ttrust-wide\tactive" in capsys.readouterr().out
+
+
+def test_users_add_a_school_lead(migrated, monkeypatch):
+    _stdin(monkeypatch, "lead passphrase here\n")
+    code = main(
+        [
+            "users",
+            "add",
+            "--email",
+            "dsl@oakfield.example.org",
+            "--role",
+            "lead",
+            "--school",
+            "oakfield",
+            "--password-stdin",
+        ]
+    )
+    assert code == 0
+    with session_scope(get_engine()) as session:
+        assert session.scalar(select(WebUser)).school.school_key == "oakfield"
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["--role", "admin"], "short\n", "too weak"),
+        (["--role", "lead", "--school", "nowhere"], "long enough password\n", "no active school"),
+        (["--role", "lead"], "", "stdin is empty"),
+    ],
+)
+def test_users_add_refuses_with_exit_2(migrated, monkeypatch, capsys, args, password, message):
+    _stdin(monkeypatch, password)
+    code = main(["users", "add", "--email", "x@riverbend.example.org", *args, "--password-stdin"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    with session_scope(get_engine()) as session:
+        assert session.scalar(select(WebUser)) is None
+
+
+def test_users_and_serve_need_a_migrated_warehouse(capsys):
+    assert main(["users", "list"]) == 2
+    assert "trustwatch init" in capsys.readouterr().err
+    assert main(["serve", "--port", "8765"]) == 2
+    assert "trustwatch init" in capsys.readouterr().err

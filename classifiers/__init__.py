@@ -1,1 +1,57 @@
+"""trustwatch's text classifier: one probability per label for posts about a school.
 
+Construct once, then predict (the detoxify style)::
+
+    import classifiers
+    model = classifiers.load_default()
+    model.predict_proba(["Thank you for a lovely sports day"])  # DataFrame, one column per label
+
+`load_default()` caches the model for the process; everything runs offline on CPU.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from classifiers.labels import LABEL_DESCRIPTIONS, LABELS
+from classifiers.protocol import Classifier
+from classifiers.text import normalise
+
+__all__ = [
+    "LABELS",
+    "LABEL_DESCRIPTIONS",
+    "Classifier",
+    "TransformerClassifier",
+    "load_default",
+    "normalise",
+]
+
+_lock = threading.Lock()
+_default: Classifier | None = None
+
+
+def load_default(threads: int | None = None) -> Classifier:
+    """The committed default model, loaded once per process (later calls reuse it).
+
+    `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count.
+    """
+    global _default
+    with _lock:
+        if _default is None:
+            from classifiers.inference import TransformerClassifier
+
+            _default = TransformerClassifier(threads=threads)
+        elif threads is not None:
+            from classifiers.inference import configure_threads
+
+            configure_threads(threads)
+        return _default
+
+
+def __getattr__(name: str) -> object:
+    """Import the torch-heavy class only when asked for, keeping `import classifiers` light."""
+    if name == "TransformerClassifier":
+        from classifiers.inference import TransformerClassifier
+
+        return TransformerClassifier
+    raise AttributeError(f"module 'classifiers' has no attribute {name!r}")

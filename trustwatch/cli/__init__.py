@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "trustwatch.cli.checks",
     "trustwatch.cli.privacy",
     "trustwatch.cli.sla",
+    "trustwatch.cli.model",
 ]
 
 

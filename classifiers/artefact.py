@@ -1,0 +1,87 @@
+"""Reading and writing the committed model artefact, and its content-hash version.
+
+Layout of `classifiers/artefacts/<name>/`:
+  adapter/adapter_model.safetensors + adapter/adapter_config.json  (peft LoRA adapter)
+  heads.safetensors   per-task linear heads
+  config.json         labels, tasks, max length, base model, thresholds, training summary
+  metrics.json, MODEL_CARD.md   written by evaluation; not part of the version hash
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from classifiers.encoder import load_base_encoder
+from classifiers.model import MultiTaskModel, TaskHeads
+
+ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
+DEFAULT_ARTEFACT = "minilm-lora-v1"
+CONFIG_FILE = "config.json"
+HEADS_FILE = "heads.safetensors"
+ADAPTER_DIR = "adapter"
+# Files whose bytes define the model; anything else (metrics, card) may change freely.
+VERSIONED_FILES = (
+    f"{ADAPTER_DIR}/adapter_model.safetensors",
+    f"{ADAPTER_DIR}/adapter_config.json",
+    HEADS_FILE,
+    CONFIG_FILE,
+)
+
+
+def read_config(artefact_dir: Path) -> dict[str, Any]:
+    """The artefact's config.json as a dict."""
+    return json.loads((Path(artefact_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
+
+
+def write_config(artefact_dir: Path, config: dict[str, Any]) -> None:
+    """Write config.json deterministically so equal configs hash equally."""
+    text = json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (Path(artefact_dir) / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+
+def artefact_version(artefact_dir: Path) -> str:
+    """Content hash of weights and config: any change to what the model computes changes it."""
+    digest = hashlib.sha256()
+    for name in VERSIONED_FILES:
+        digest.update(name.encode())
+        digest.update((Path(artefact_dir) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def save_artefact(
+    artefact_dir: Path, peft_encoder: torch.nn.Module, heads: TaskHeads, config: dict[str, Any]
+) -> str:
+    """Write adapter, heads and config; return the new version."""
+    artefact_dir = Path(artefact_dir)
+    artefact_dir.mkdir(parents=True, exist_ok=True)
+    peft_encoder.save_pretrained(str(artefact_dir / ADAPTER_DIR))
+    # Drop the peft README: it is boilerplate and not part of the model.
+    (artefact_dir / ADAPTER_DIR / "README.md").unlink(missing_ok=True)
+    state = {k: v.detach().contiguous().clone() for k, v in heads.state_dict().items()}
+    save_file(state, str(artefact_dir / HEADS_FILE))
+    write_config(artefact_dir, config)
+    return artefact_version(artefact_dir)
+
+
+def load_network(artefact_dir: Path) -> tuple[MultiTaskModel, dict[str, Any]]:
+    """Base encoder with the LoRA adapter merged in, plus heads, ready for inference."""
+    from peft import PeftModel
+
+    artefact_dir = Path(artefact_dir)
+    config = read_config(artefact_dir)
+    base = load_base_encoder()
+    merged = PeftModel.from_pretrained(
+        base, str(artefact_dir / ADAPTER_DIR), local_files_only=True
+    ).merge_and_unload()
+    heads = TaskHeads(config["tasks"], int(config["hidden_size"]))
+    heads.load_state_dict(load_file(str(artefact_dir / HEADS_FILE)))
+    network = MultiTaskModel(merged, heads).eval()
+    for parameter in network.parameters():
+        parameter.requires_grad_(False)
+    return network, config

@@ -1,0 +1,180 @@
+"""Evaluation on each dataset's test split; writes metrics.json and MODEL_CARD.md.
+
+Every figure is computed here from the artefact and the data; nothing is typed in by hand
+except the published reference results, which are quoted (with sources) for comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
+from classifiers.data import SplitConfig, load_public
+from classifiers.inference import TransformerClassifier
+from classifiers.model_card import write_model_card
+from classifiers.school import load_school
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TestSet:
+    """One scored comparison: a test source, the task scored and how it is described."""
+
+    key: str
+    source: str
+    task: str
+    description: str
+
+
+_PUBLIC_TESTS: tuple[TestSet, ...] = (
+    TestSet("olid_a", "olid_a", "abuse", "OLID level A (OFF vs NOT), official test"),
+    TestSet("olid_b", "olid_b", "targeted", "OLID level B (TIN vs UNT), official test"),
+    TestSet("olid_c", "olid_c", "bullying", "OLID level C, IND vs GRP+OTH, official test"),
+    TestSet("tweeteval_hate", "tweeteval_hate", "hate", "TweetEval hate, official test"),
+    TestSet("complaints", "complaints", "complaint", "Complaints, seeded 20% test split"),
+    TestSet("cyberbullying_bullying", "cyberbullying", "bullying", "Cyberbullying, other vs not"),
+    TestSet("cyberbullying_hate", "cyberbullying", "hate", "Cyberbullying, identity vs not/age"),
+)
+_SCHOOL_TESTS: tuple[TestSet, ...] = tuple(
+    TestSet(f"school_{label}", "school_check", label, f"School check set (hand-written), {label}")
+    for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
+)
+TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS)
+
+# Macro-F1 on the same official test split, quoted from the papers / TweetEval leaderboard.
+PUBLISHED: dict[str, dict[str, float]] = {
+    "olid_a": {
+        "SVM": 0.523,
+        "LSTM": 0.717,
+        "FastText": 0.734,
+        "alt-profanity-check (reported)": 0.732,
+        "RoBERTa-base": 0.795,
+        "BERTweet": 0.795,
+        "TimeLMs-2021": 0.822,
+    },
+    "olid_b": {"OffensEval 2019 winner": 0.755},
+    "tweeteval_hate": {
+        "SVM": 0.367,
+        "RoBERTa-base": 0.466,
+        "TimeLMs-2021": 0.551,
+        "BERTweet": 0.564,
+    },
+    "complaints": {"Preoţiuc-Pietro et al. 2019 (own split)": 0.79},
+}
+
+
+def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Positive-class precision/recall/F1 and macro-F1 at the artefact's threshold."""
+    y_true = np.asarray(y_true).astype(int)
+    y_pred = (np.asarray(scores) >= threshold).astype(int)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y_true, y_pred, average="binary", zero_division=0
+    )
+    return {
+        "n": int(y_true.size),
+        "positives": int(y_true.sum()),
+        "threshold": float(threshold),
+        "precision": round(float(precision), 4),
+        "recall": round(float(recall), 4),
+        "f1": round(float(f1), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4),
+    }
+
+
+def profanity_check_olid_a(texts: list[str], y_true: np.ndarray) -> float:
+    """alt-profanity-check's macro-F1 on OLID A at its default 0.5 cut, as a cheap baseline."""
+    from profanity_check import predict_prob
+
+    scores = predict_prob(texts)
+    return binary_metrics(y_true, scores, 0.5)["macro_f1"]
+
+
+def test_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
+    """All test rows from the public data and the school check set."""
+    public = load_public(Path(data_dir), config)
+    school = load_school(config.seed)
+    table = pd.concat([public, school], ignore_index=True)
+    return table[table["split"] == "test"].reset_index(drop=True)
+
+
+def evaluate(
+    data_dir: Path | str,
+    artefact_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
+    out_dir: Path | str | None = None,
+    compare_with: dict[str, Path] | None = None,
+    sample: int | None = None,
+) -> dict[str, Any]:
+    """Score every test set, write metrics.json and MODEL_CARD.md, return the metrics.
+
+    `sample` keeps at most that many (seeded) rows per test source, for quick checks only.
+    """
+    artefact_dir = Path(artefact_dir)
+    out_dir = Path(out_dir) if out_dir is not None else artefact_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = read_config(artefact_dir)
+    splits = SplitConfig(**config["train_config"]["data"]["splits"])
+    classifier = TransformerClassifier(artefact_dir)
+    table = test_table(Path(data_dir), splits)
+    if sample is not None:
+        keep = [
+            group.sample(n=min(sample, len(group)), random_state=splits.seed).index
+            for _, group in table.groupby("source")
+        ]
+        table = table.loc[np.concatenate(keep)].reset_index(drop=True)
+    started = time.monotonic()
+    scores = classifier.predict_tasks(table["text"].tolist())
+    seconds = time.monotonic() - started
+    thresholds = {**config["thresholds"]}
+    results: dict[str, Any] = {}
+    for test in TEST_SETS:
+        rows = (table["source"] == test.source) & table[test.task].notna()
+        if not rows.any():
+            continue
+        entry = binary_metrics(
+            table.loc[rows, test.task].to_numpy(),
+            scores.loc[rows.to_numpy(), test.task].to_numpy(),
+            thresholds[test.task],
+        )
+        entry.update(
+            {
+                "task": test.task,
+                "description": test.description,
+                "published": PUBLISHED.get(test.key, {}),
+            }
+        )
+        results[test.key] = entry
+    olid_a = (table["source"] == "olid_a").to_numpy()
+    if olid_a.any():
+        results["olid_a"]["baseline_alt_profanity_check_measured"] = profanity_check_olid_a(
+            table.loc[olid_a, "text"].tolist(), table.loc[olid_a, "abuse"].to_numpy()
+        )
+    metrics = {
+        "version": classifier.version,
+        "artefact": artefact_dir.name,
+        "test_items_scored": len(table),
+        "sampled": sample,
+        "scoring_seconds": round(seconds, 1),
+        "results": results,
+        "training": config.get("training", {}),
+    }
+    if compare_with:
+        metrics["comparisons"] = {
+            name: json.loads(Path(path).read_text(encoding="utf-8"))["results"]
+            for name, path in compare_with.items()
+        }
+    (out_dir / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    write_model_card(out_dir / "MODEL_CARD.md", config, metrics)
+    log.info("evaluated %s: %d test items in %.0fs", artefact_dir, len(table), seconds)
+    return metrics

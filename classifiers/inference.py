@@ -1,0 +1,83 @@
+"""The production classifier: load an artefact once, then score lists of texts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, load_network
+from classifiers.encoder import load_tokenizer
+from classifiers.text import normalise
+from classifiers.windows import build_windows, score_windows
+
+THREADS_ENV = "TRUSTWATCH_TORCH_THREADS"
+
+
+def configure_threads(threads: int | None = None) -> None:
+    """Apply an explicit thread count (argument, else env var); leave torch's default otherwise."""
+    if threads is None and os.environ.get(THREADS_ENV):
+        threads = int(os.environ[THREADS_ENV])
+    if threads is not None and threads > 0:
+        torch.set_num_threads(threads)
+
+
+class TransformerClassifier:
+    """MiniLM encoder with merged LoRA adapter and per-label heads.
+
+    Construct once (loading takes a second or two), then call `predict_proba` as often as
+    needed; scores are deterministic for a given artefact.
+    """
+
+    def __init__(
+        self,
+        artefact_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
+        threads: int | None = None,
+        batch_size: int = 64,
+    ):
+        configure_threads(threads)
+        self.artefact_dir = Path(artefact_dir)
+        self.network, self.config = load_network(self.artefact_dir)
+        self.tokenizer = load_tokenizer()
+        self.labels: list[str] = list(self.config["labels"])
+        self.tasks: list[str] = list(self.config["tasks"])
+        self.thresholds: dict[str, float] = {
+            label: float(self.config["thresholds"][label]) for label in self.labels
+        }
+        self.version: str = artefact_version(self.artefact_dir)
+        self.max_length = int(self.config["max_length"])
+        self.batch_size = batch_size
+
+    def predict_tasks(self, texts: list[str]) -> pd.DataFrame:
+        """Scores for every trained task, auxiliary ones included (used by evaluation)."""
+        clean = [normalise(t) for t in texts]
+        windows = build_windows(self.tokenizer, clean, self.max_length)
+        scores = score_windows(
+            self.network,
+            windows,
+            len(clean),
+            len(self.tasks),
+            self.tokenizer.pad_token_id,
+            self.batch_size,
+        )
+        # Nothing said carries no risk; do not let the model guess on an empty input.
+        scores[[not text for text in clean]] = 0.0
+        return pd.DataFrame(scores, columns=self.tasks).astype("float64")
+
+    def predict_proba(self, texts: list[str]) -> pd.DataFrame:
+        """One row per text (same order), one probability column per label."""
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = list(texts)
+        if not texts:
+            return pd.DataFrame({label: pd.Series(dtype="float64") for label in self.labels})
+        frame = self.predict_tasks(texts)[self.labels]
+        return frame.clip(0.0, 1.0).reset_index(drop=True)
+
+    def predict(self, texts: list[str]) -> pd.DataFrame:
+        """Booleans per label: probability at or above the calibrated threshold."""
+        proba = self.predict_proba(texts)
+        return proba.ge(pd.Series(self.thresholds)[self.labels].to_numpy(dtype=np.float64))

@@ -1,0 +1,148 @@
+"""Rendering the model card from an artefact's config and its measured metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+CITATIONS = (
+    "Zampieri, Malmasi, Nakov, Rosenthal, Farra, Kumar (2019). Predicting the Type and Target of "
+    "Offensive Posts in Social Media. NAACL. arXiv:1902.09666 (OLID).",
+    "Basile et al. (2019). SemEval-2019 Task 5: Multilingual Detection of Hate Speech Against "
+    "Immigrants and Women in Twitter (HatEval).",
+    "Barbieri, Camacho-Collados, Espinosa-Anke, Neves (2020). TweetEval: Unified Benchmark and "
+    "Comparative Evaluation for Tweet Classification. Findings of EMNLP.",
+    "Preoţiuc-Pietro, Găman, Aletras (2019). Automatically Identifying Complaints in Social "
+    "Media. ACL.",
+    "Wang, Fu, Lu (2020). SOSNet: A Graph Convolutional Network Approach to Fine-Grained "
+    "Cyberbullying Detection. IEEE BigData.",
+    "Wang et al. (2020). MiniLM: Deep Self-Attention Distillation; sentence-transformers "
+    "all-MiniLM-L6-v2 (Reimers & Gurevych, 2019, Sentence-BERT).",
+    "Hu et al. (2021). LoRA: Low-Rank Adaptation of Large Language Models. arXiv:2106.09685.",
+)
+
+
+def _results_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| test set | task | n (pos) | threshold | precision | recall | F1 | macro-F1 "
+        "| published macro-F1 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for entry in results.values():
+        published = ", ".join(f"{k} {v:.3f}" for k, v in entry.get("published", {}).items())
+        lines.append(
+            f"| {entry['description']} | {entry['task']} | {entry['n']} ({entry['positives']}) "
+            f"| {entry['threshold']:.3f} | {entry['precision']:.3f} | {entry['recall']:.3f} "
+            f"| {entry['f1']:.3f} | **{entry['macro_f1']:.3f}** | {published or '-'} |"
+        )
+    return lines
+
+
+def _comparison_table(metrics: dict[str, Any]) -> list[str]:
+    comparisons = metrics.get("comparisons") or {}
+    if not comparisons:
+        return []
+    names = list(comparisons)
+    lines = [
+        "",
+        "## Ablations (macro-F1 on the same test sets)",
+        "",
+        "| test set | this model | " + " | ".join(names) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in names) + " |",
+    ]
+    for key, entry in metrics["results"].items():
+        others = [
+            f"{comparisons[n][key]['macro_f1']:.3f}" if key in comparisons[n] else "-"
+            for n in names
+        ]
+        lines.append(
+            f"| {entry['description']} | {entry['macro_f1']:.3f} | " + " | ".join(others) + " |"
+        )
+    return lines
+
+
+def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """Write MODEL_CARD.md: what the model is, what it was trained on, how well it does."""
+    training = config.get("training", {})
+    train_config = config.get("train_config", {})
+    data = config.get("data", {})
+    olid_a = metrics["results"].get("olid_a", {})
+    lines = [
+        f"# Model card: {metrics['artefact']} (version `{metrics['version']}`)",
+        "",
+        "Multi-label classifier for posts about a school trust's schools. Outputs one probability "
+        "per label: " + ", ".join(f"`{label}`" for label in config["labels"]) + ".",
+        "",
+        "## Model",
+        "",
+        f"- Base encoder: `{config['base_model']['id']}` from PyPI package "
+        f"`{config['base_model']['package']}` {config['base_model']['version']} (loaded offline).",
+        f"- LoRA adapters (peft) rank {train_config.get('lora', {}).get('rank')}, alpha "
+        f"{train_config.get('lora', {}).get('alpha')}, on "
+        f"{', '.join(train_config.get('lora', {}).get('target_modules', []))} in layers "
+        f"{train_config.get('lora', {}).get('layers')}; merged into the base weights at load time. "
+        f"Layers below {train_config.get('run', {}).get('frozen_layers')} are frozen, and their "
+        "outputs are cached during training.",
+        "- Mean pooling, then one linear head per task (public labels plus the auxiliary "
+        "`targeted` task from OLID level B). Loss: binary cross-entropy masked to the labels each "
+        "dataset annotates.",
+        f"- Max length {config['max_length']} tokens per window; longer posts are split into "
+        "overlapping windows and scored by the per-label maximum.",
+        "- Thresholds per label chosen on validation data only (maximising macro-F1): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in config["thresholds"].items())
+        + ".",
+        "",
+        "## Training",
+        "",
+        f"- Seed {train_config.get('run', {}).get('seed')}, "
+        f"{train_config.get('optim', {}).get('epochs')} epochs planned, "
+        f"{training.get('steps')} of {training.get('planned_steps')} steps run "
+        f"(stopped by time budget: {training.get('stopped_early')}), batch "
+        f"{train_config.get('optim', {}).get('batch_size')}, "
+        f"{train_config.get('run', {}).get('threads')} CPU threads.",
+        f"- Wall-clock: {training.get('wall_seconds')} s in total "
+        f"({training.get('train_seconds')} s optimisation, {training.get('cache_seconds')} s "
+        "caching frozen-layer outputs), on a 2-core CPU shared with other jobs.",
+        f"- Rows seen per epoch: {data.get('epoch_rows')}. Rows per source/split: "
+        + ", ".join(f"{k} {v}" for k, v in data.get("rows", {}).items())
+        + ".",
+        "- Splits: OLID official test; validation = seeded 10% of the OLID training file "
+        "(stratified by levels A/B/C). TweetEval official train/val/test. Complaints: seeded "
+        "70/10/20 split stratified by domain x label. Cyberbullying: seeded 80/10/10 split "
+        "stratified by class; capped per epoch and down-weighted as a weak signal. Seed for all "
+        f"splits: {train_config.get('data', {}).get('splits', {}).get('seed')}.",
+        "- Label mapping: OLID OFF -> abuse; OFF+TIN+IND -> bullying; TIN/UNT -> targeted. "
+        "TweetEval hate -> hate. Complaints -> complaint (and safeguarding negatives). "
+        "Cyberbullying: other_cyberbullying -> bullying; gender/ethnicity/religion -> hate; "
+        "not_cyberbullying -> negative for both; age -> hate negative only.",
+        "- Safeguarding (no public data): hand-written school-context sentences "
+        "(`classifiers/school/train.csv`), slot-filled templates (`classifiers/school.py`), and "
+        "weak labels from a narrow phrase lexicon (`classifiers/lexicon.py`) applied to public "
+        "tweets; inoffensive OLID tweets without a lexicon hit serve as negatives. Measured on "
+        "the separately written check set `classifiers/school/check.csv`, never trained on.",
+        "",
+        "## Results (test splits)",
+        "",
+        *_results_table(metrics["results"]),
+        "",
+        "alt-profanity-check measured on OLID A in the same run: "
+        f"{olid_a.get('baseline_alt_profanity_check_measured', '-')} macro-F1.",
+        "OLID C is scored here as a binary IND-vs-rest task, so it is not comparable to the "
+        "3-class OffensEval level C results (winner about 0.660).",
+        *_comparison_table(metrics),
+        "",
+        "## Limitations",
+        "",
+        "- Trained on English tweets from 2009-2019; UK school-community wording is covered only "
+        "by a few hundred hand-written examples. Non-English text gets unreliable scores.",
+        "- The safeguarding label is supported by hand-written and lexicon data only; its check "
+        "set is small (see n above). Treat it as a triage aid for people, not a decision.",
+        "- HatEval's test set is known to differ from its training data; hate scores transfer "
+        "poorly to new targets.",
+        "",
+        "## Datasets and references",
+        "",
+        *[f"- {citation}" for citation in CITATIONS],
+        "",
+    ]
+    Path(path).write_text("\n".join(lines), encoding="utf-8")

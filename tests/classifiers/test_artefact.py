@@ -1,0 +1,61 @@
+"""The committed artefact: small, complete, and versioned by its content."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from classifiers.artefact import (
+    ARTEFACTS_DIR,
+    DEFAULT_ARTEFACT,
+    HEADS_FILE,
+    artefact_version,
+    read_config,
+)
+from classifiers.labels import LABELS
+
+DEFAULT_DIR = ARTEFACTS_DIR / DEFAULT_ARTEFACT
+
+
+def test_artefact_is_under_20_mb() -> None:
+    size = sum(p.stat().st_size for p in DEFAULT_DIR.rglob("*") if p.is_file())
+    assert 0 < size < 20 * 1024 * 1024
+
+
+def test_config_records_what_inference_needs() -> None:
+    config = read_config(DEFAULT_DIR)
+    assert config["labels"] == list(LABELS)
+    assert set(config["thresholds"]) >= set(LABELS)
+    assert all(0.0 < config["thresholds"][label] < 1.0 for label in LABELS)
+    assert config["base_model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert 32 <= config["max_length"] <= 512
+    assert config["data"]["epoch_rows"] > 0
+
+
+def test_version_changes_when_weights_change(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(DEFAULT_DIR, copy)
+    before = artefact_version(copy)
+    assert before == artefact_version(DEFAULT_DIR)
+    heads = load_file(str(copy / HEADS_FILE))
+    name = next(iter(heads))
+    heads[name] = heads[name] + 1e-3 * torch.ones_like(heads[name])
+    save_file(heads, str(copy / HEADS_FILE))
+    assert artefact_version(copy) != before
+
+
+def test_version_changes_when_config_changes_but_not_with_metrics(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(DEFAULT_DIR, copy)
+    before = artefact_version(copy)
+    (copy / "metrics.json").write_text("{}", encoding="utf-8")
+    (copy / "MODEL_CARD.md").write_text("edited", encoding="utf-8")
+    assert artefact_version(copy) == before
+    config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+    config["thresholds"]["abuse"] = 0.123
+    (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert artefact_version(copy) != before

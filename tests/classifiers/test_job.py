@@ -1,0 +1,126 @@
+"""The classify job and CLI: every unscored item gets one row per label, reruns add nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from classifiers.job import classify_items
+from trustwatch.db.engine import session_scope
+from trustwatch.db.models import Classification, Item
+from trustwatch.domain import CanonicalItem, ItemKind
+from trustwatch.registry import Platform
+from trustwatch.warehouse.items import load_items
+
+pytestmark = pytest.mark.slow
+
+SECRET = b"s" * 32
+T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+TEXTS = [
+    "Mr Jones is a useless fat idiot",
+    "Thank you for a lovely sports day",
+    "The parking at drop-off is dangerous and the school does nothing",
+    "",
+]
+
+
+def _item(n: int, text: str) -> CanonicalItem:
+    return CanonicalItem(
+        platform=Platform.X,
+        external_id=f"19000000000000000{n:02d}",
+        kind=ItemKind.MENTION,
+        stream="x_mentions",
+        account_platform_id="1500000000000000001",
+        author_platform_id=f"77{n}",
+        author_handle=f"someone{n}",
+        author_display_name=f"Someone {n}",
+        text=text,
+        created_at=T0 + dt.timedelta(minutes=n),
+        url=f"https://x.com/i/web/status/19000000000000000{n:02d}",
+        raw={"id": f"19000000000000000{n:02d}"},
+    )
+
+
+def _load(engine: Engine, texts: list[str], offset: int = 0) -> None:
+    with session_scope(engine) as session:
+        load_items(
+            session,
+            [_item(offset + n, t) for n, t in enumerate(texts)],
+            pseudonym_secret=SECRET,
+        )
+
+
+def _rows(engine: Engine) -> list[Classification]:
+    with session_scope(engine) as session:
+        return list(session.scalars(select(Classification).order_by(Classification.item_id)))
+
+
+def test_scores_every_item_once_per_label_and_version(sqlite_engine: Engine, model) -> None:
+    _load(sqlite_engine, TEXTS)
+    with session_scope(sqlite_engine) as session:
+        summary = classify_items(session, model, batch_size=3)
+    rows = _rows(sqlite_engine)
+    assert summary.items_scored == len(TEXTS)
+    assert len(rows) == summary.rows_written == len(TEXTS) * len(model.labels)
+    assert {r.model_version for r in rows} == {model.version}
+    assert all(0.0 <= r.score <= 1.0 for r in rows)
+    for row in rows:
+        assert row.is_above_threshold == (row.score >= model.thresholds[row.label])
+    insult = next(r for r in rows if r.label == "abuse" and r.item_id == rows[0].item_id)
+    assert insult.is_above_threshold
+
+
+def test_rerun_is_a_no_op_and_new_items_are_picked_up(sqlite_engine: Engine, model) -> None:
+    _load(sqlite_engine, TEXTS[:2])
+    with session_scope(sqlite_engine) as session:
+        classify_items(session, model)
+    with session_scope(sqlite_engine) as session:
+        again = classify_items(session, model)
+    assert (again.items_scored, again.rows_written) == (0, 0)
+    _load(sqlite_engine, TEXTS[2:3], offset=10)
+    with session_scope(sqlite_engine) as session:
+        later = classify_items(session, model)
+    assert later.items_scored == 1
+    assert len(_rows(sqlite_engine)) == 3 * len(model.labels)
+
+
+def test_deleted_and_purged_items_are_skipped(sqlite_engine: Engine, model) -> None:
+    _load(sqlite_engine, TEXTS[:3])
+    with session_scope(sqlite_engine) as session:
+        first, second = session.scalars(select(Item.item_id).order_by(Item.item_id).limit(2))
+        session.execute(update(Item).where(Item.item_id == first).values(is_deleted=True))
+        session.execute(
+            update(Item).where(Item.item_id == second).values(text=None, text_purged_at=T0)
+        )
+    with session_scope(sqlite_engine) as session:
+        summary = classify_items(session, model)
+    assert summary.items_scored == 1
+
+
+def test_cli_classify_writes_rows_then_does_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    model,
+) -> None:
+    from trustwatch.cli import main
+    from trustwatch.db.engine import get_engine
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
+    get_engine.cache_clear()
+    from trustwatch.settings import get_settings
+
+    get_settings.cache_clear()
+    assert main(["init"]) == 0
+    _load(get_engine(url), TEXTS[:2])
+    assert main(["classify"]) == 0
+    assert f"model {model.version}: scored 2 items" in capsys.readouterr().out
+    assert main(["classify"]) == 0
+    assert "scored 0 items" in capsys.readouterr().out
+    with get_engine(url).connect() as conn:
+        count = conn.execute(select(func.count()).select_from(Classification)).scalar_one()
+    assert count == 2 * len(model.labels)

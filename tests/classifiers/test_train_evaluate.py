@@ -1,0 +1,69 @@
+"""Training and evaluation end to end on a small sample read from the shared datasets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.artefact import artefact_version, read_config
+from classifiers.evaluate import evaluate
+from classifiers.inference import TransformerClassifier
+from classifiers.labels import LABELS
+from classifiers.train import TrainConfig, train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_artefact(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("artefact")
+    config = TrainConfig()
+    config = replace(config, optim=replace(config.optim, epochs=1.0, batch_size=16))
+    train(datasets_dir, out, config, sample=16, seed=7)
+    return out
+
+
+def test_training_writes_a_loadable_artefact(tiny_artefact: Path) -> None:
+    config = read_config(tiny_artefact)
+    assert config["labels"] == list(LABELS)
+    assert config["training"]["steps"] == config["training"]["planned_steps"] > 0
+    assert not config["training"]["stopped_early"]
+    assert config["train_config"]["data"]["sample"] == 16
+    model = TransformerClassifier(tiny_artefact)
+    proba = model.predict_proba(["Mr Jones is a useless fat idiot", "Lovely sports day"])
+    assert proba.shape == (2, len(LABELS))
+    assert model.version == artefact_version(tiny_artefact)
+
+
+def test_training_is_reproducible_with_a_seed(
+    tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
+) -> None:
+    config = TrainConfig()
+    config = replace(config, optim=replace(config.optim, epochs=1.0, batch_size=16))
+    train(datasets_dir, tmp_path, config, sample=16, seed=7)
+    texts = ["Mr Jones is a useless fat idiot", "The parking is awful", "I want to die"]
+    first = TransformerClassifier(tiny_artefact).predict_proba(texts).to_numpy()
+    again = TransformerClassifier(tmp_path).predict_proba(texts).to_numpy()
+    np.testing.assert_allclose(again, first, atol=1e-5)
+
+
+def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_dir: Path) -> None:
+    metrics = evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=20)
+    stored = json.loads((tiny_artefact / "metrics.json").read_text(encoding="utf-8"))
+    assert stored["version"] == metrics["version"] == artefact_version(tiny_artefact)
+    results = stored["results"]
+    assert {"olid_a", "olid_b", "tweeteval_hate", "complaints", "school_safeguarding"} <= set(
+        results
+    )
+    for entry in results.values():
+        for key in ("precision", "recall", "f1", "macro_f1"):
+            assert 0.0 <= entry[key] <= 1.0
+    assert results["olid_a"]["published"]["RoBERTa-base"] == 0.795
+    card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert metrics["version"] in card
+    assert "Zampieri" in card and "TweetEval" in card
+    assert f"{results['olid_a']['macro_f1']:.3f}" in card

@@ -1,0 +1,144 @@
+"""`trustwatch model train|evaluate` and `trustwatch classify`: the transformer classifier."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from trustwatch.cli.context import AppContext, pass_app
+from trustwatch.errors import UserError
+
+_DATA_OPTION = click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    envvar="TRUSTWATCH_DATASETS",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The labelled datasets folder (e.g. ../shared/datasets).",
+)
+
+
+def _check_data(data_dir: Path) -> None:
+    """Fail with a fix, not a traceback, when the datasets folder is wrong."""
+    if not (data_dir / "olid").is_dir():
+        raise UserError(
+            f"--data {data_dir} has no olid/ folder. Fix: point --data at the datasets folder "
+            "described in its README.md (e.g. ../shared/datasets)."
+        )
+
+
+def _default_artefact() -> Path:
+    from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT
+
+    return ARTEFACTS_DIR / DEFAULT_ARTEFACT
+
+
+@click.group("model")
+def model() -> None:
+    """Train and evaluate the transformer classifier."""
+
+
+@model.command("train")
+@_DATA_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Artefact folder to write (default: the committed default artefact).",
+)
+@click.option("--sample", type=int, help="Use at most N rows per dataset and split (quick runs).")
+@click.option("--seed", type=int, help="Random seed (default 13).")
+@click.option(
+    "--without",
+    "without",
+    multiple=True,
+    type=click.Choice(["olid", "tweeteval_hate", "complaints", "cyberbullying"]),
+    help="Leave a public dataset out (for ablations). Repeatable.",
+)
+def train_command(
+    data_dir: Path,
+    out_dir: Path | None,
+    sample: int | None,
+    seed: int | None,
+    without: tuple[str, ...],
+) -> None:
+    """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
+    from dataclasses import replace
+
+    from classifiers.data import LOADERS
+    from classifiers.train import TrainConfig, train
+
+    _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    config = TrainConfig()
+    sources = tuple(name for name in LOADERS if name not in without)
+    config = replace(config, data=replace(config.data, sources=sources))
+    version = train(data_dir, out_dir or _default_artefact(), config, sample=sample, seed=seed)
+    click.echo(f"trained {out_dir or _default_artefact()} version {version}")
+
+
+@model.command("evaluate")
+@_DATA_OPTION
+@click.option(
+    "--artefact",
+    "artefact_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Artefact folder to evaluate (default: the committed default artefact).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where metrics.json and MODEL_CARD.md go (default: the artefact folder).",
+)
+@click.option(
+    "--compare",
+    multiple=True,
+    metavar="NAME=METRICS_JSON",
+    help="Add another evaluation's macro-F1 to the card's ablation table. Repeatable.",
+)
+def evaluate_command(
+    data_dir: Path, artefact_dir: Path | None, out_dir: Path | None, compare: tuple[str, ...]
+) -> None:
+    """Score every test split; write metrics.json and MODEL_CARD.md."""
+    from classifiers.evaluate import evaluate
+
+    _check_data(data_dir)
+    comparisons = {}
+    for spec in compare:
+        name, sep, path = spec.partition("=")
+        if not sep or not Path(path).is_file():
+            raise UserError(f"--compare {spec!r}: expected NAME=path/to/metrics.json (a file).")
+        comparisons[name] = Path(path)
+    metrics = evaluate(data_dir, artefact_dir or _default_artefact(), out_dir, comparisons or None)
+    click.echo(f"model version {metrics['version']}")
+    for key, entry in metrics["results"].items():
+        click.echo(
+            f"{key:24} {entry['task']:12} n={entry['n']:5d} P={entry['precision']:.3f} "
+            f"R={entry['recall']:.3f} F1={entry['f1']:.3f} macro-F1={entry['macro_f1']:.3f}"
+        )
+
+
+@click.command("classify")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--threads", type=int, help="Torch threads (default: $TRUSTWATCH_TORCH_THREADS).")
+@pass_app
+def classify(app: AppContext, batch_size: int, threads: int | None) -> None:
+    """Score every warehouse item that has no score from the current model version."""
+    import classifiers
+    from classifiers.job import classify_items
+    from trustwatch.db.engine import session_scope
+
+    classifier = classifiers.load_default(threads=threads)
+    with session_scope(app.engine) as session:
+        summary = classify_items(session, classifier, batch_size=batch_size)
+    flagged = ", ".join(f"{k} {v}" for k, v in summary.above_threshold.items())
+    click.echo(
+        f"model {summary.model_version}: scored {summary.items_scored} items "
+        f"({summary.rows_written} rows); above threshold: {flagged}"
+    )
+
+
+COMMANDS = [model, classify]

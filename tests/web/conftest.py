@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from trustwatch.db.engine import session_scope
 from trustwatch.settings import get_settings
+from trustwatch.warehouse.views import create_views
 from trustwatch.web.main import create_app
 from trustwatch.web.roles import Role
 from trustwatch.web.security import SESSION_COOKIE
@@ -36,6 +37,8 @@ class Person:
 
 @pytest.fixture
 def app(sqlite_engine: Engine) -> FastAPI:
+    """The app over a warehouse as `trustwatch init` leaves it: migrated, with the views."""
+    create_views(sqlite_engine)
     return create_app(engine=sqlite_engine, settings=get_settings())
 
 

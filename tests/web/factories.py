@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -173,14 +174,20 @@ def add_alert(
     return alert
 
 
+def _monday(instant: dt.datetime) -> dt.date:
+    day = instant.astimezone(ZoneInfo("Europe/London")).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
 def add_clock(
     session: Session,
     item: Item,
     *,
     due_in: dt.timedelta = dt.timedelta(hours=24),
     responded_after: dt.timedelta | None = None,
+    clock_of: Item | None = None,
 ) -> ResponseSla:
-    """A response clock as the SLA job writes it (status from the base columns)."""
+    """A response clock row as the SLA job writes it; `clock_of` joins an earlier run."""
     responded = item.created_at + responded_after if responded_after is not None else None
     due = item.created_at + due_in
     if responded is None:
@@ -191,12 +198,13 @@ def add_clock(
         item_id=item.item_id,
         school_id=item.school_id,
         account_id=item.account_id,
-        clock_item_id=item.item_id,
+        clock_item_id=(clock_of or item).item_id,
         received_at=item.created_at,
         due_at=due,
         responded_at=responded,
         response_seconds=responded_after.total_seconds() if responded_after else None,
         status=status,
+        week_start=_monday(item.created_at),
     )
     session.add(row)
     session.flush()

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import AuditLog
@@ -24,7 +24,8 @@ def _csv(client, name: str, query: str = "") -> list[dict[str, str]]:  # type: i
 
 
 def _sla_case(engine: Engine) -> None:
-    """Millbrook: four clocks last week: met in 2 h, met in 10 h, late (30 h), overdue."""
+    """Millbrook: four clocks: met in 2 h, met in 10 h, late (30 h), overdue; the overdue
+    one is a run of two messages by one author, which is one clock, counted once."""
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=5)
     with session_scope(engine) as session:
         items = add_thread(
@@ -32,12 +33,14 @@ def _sla_case(engine: Engine) -> None:
             school_key="millbrook",
             start=start,
             posts=[Post("root", author_id="mb", from_school=True)]
-            + [Post(f"question {i}", author_id=f"q{i}", minutes=i) for i in range(4)],
+            + [Post(f"question {i}", author_id=f"q{i}", minutes=i) for i in range(4)]
+            + [Post("hello?? anyone", author_id="q3", minutes=9)],
         )
         add_clock(session, items[1], responded_after=dt.timedelta(hours=2))
         add_clock(session, items[2], responded_after=dt.timedelta(hours=10))
         add_clock(session, items[3], responded_after=dt.timedelta(hours=30))
         add_clock(session, items[4])  # never answered, due long ago
+        add_clock(session, items[5], clock_of=items[4])
 
 
 def test_sla_figures_are_computed_from_the_clocks(client, sqlite_engine, people):
@@ -54,6 +57,27 @@ def test_sla_figures_are_computed_from_the_clocks(client, sqlite_engine, people)
     # Whole window: 2 met of 4 decided = 50%; median of 2, 10, 30 hours = 10.0.
     assert "<td>Millbrook High School</td><td>4</td>" in page
     assert "<td>50%</td>" in page and "<td>10.0</td>" in page
+
+
+def test_sla_figures_agree_with_the_sla_weekly_view(client, sqlite_engine, people):
+    _sla_case(sqlite_engine)
+    sign_in(client, sqlite_engine, people["data"])
+    mine = {(r["week_start"], r["school"]): r for r in _csv(client, "sla")}
+    with session_scope(sqlite_engine) as session:
+        weekly = session.execute(
+            text(
+                "select w.week_start, s.name, w.clock_count, w.met_count, w.compliance_rate, "
+                "w.median_response_hours, w.p90_response_hours from sla_weekly w "
+                "join schools s on s.school_id = w.school_id where w.grain = 'school'"
+            )
+        ).all()
+    assert weekly
+    for week, school, clocks, met, rate, median, p90 in weekly:
+        row = mine[(str(week), school)]
+        assert int(row["received"]) == clocks and int(row["met"]) == met
+        assert (row["compliance"] or None) == (None if rate is None else f"{rate:.4f}")
+        assert (row["median_hours"] or None) == (None if median is None else f"{median:.2f}")
+        assert (row["p90_hours"] or None) == (None if p90 is None else f"{p90:.2f}")
 
 
 def test_volumes_by_school_platform_and_category(client, sqlite_engine, casework, people):

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from trustwatch.web.services.dashboards import AGE_BUCKETS, Dashboard
 
@@ -47,6 +48,7 @@ def volume_chart(board: Dashboard) -> Figure:
     if board.volume.counts:
         ax.legend(fontsize=8, loc="upper left", frameon=False)
         ax.set_ylabel("items")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.set_title(f"Items per week by {board.filters.dimension}", fontsize=10)
     return fig
@@ -114,6 +116,7 @@ def open_alerts_chart(board: Dashboard) -> Figure:
     if total:
         ax.legend(fontsize=8, frameon=False)
         ax.set_ylabel("open alerts")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         _empty(ax, "No open alerts")
     ax.set_title("Open alerts by age", fontsize=10)

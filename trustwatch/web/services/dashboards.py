@@ -1,4 +1,5 @@
-"""Aggregates for the data staff's dashboards, from the warehouse's base tables.
+"""Aggregates for the data staff's dashboards: volumes and alerts from the base tables,
+the 24-hour rule from the `responses` mart (one row per clock, `sql/marts/responses.sql`).
 
 Only counts, rates, durations and author pseudonyms leave this module: no item text, no
 handle, no profile link. Weeks are local (the trust's time zone), starting on Monday.
@@ -7,15 +8,22 @@ handle, no profile link. Weeks are local (the trust's time zone), starting on Mo
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Float, Integer, Select, String, column, func, select, table
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import Account, Alert, Classification, Item, ResponseSla, School, WebUser
+from trustwatch.db.models import (
+    Account,
+    Alert,
+    Classification,
+    Item,
+    School,
+    UtcDateTime,
+    WebUser,
+)
 from trustwatch.web.services.alerts import ACTIVE_STATUSES, SEVERITY_ORDER
 from trustwatch.web.services.scope import school_clause
 
@@ -216,92 +224,98 @@ def volume(session: Session, *, user: WebUser, filters: DashboardFilters, win: W
     )
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def nearest_rank(values: list[float], percent: int) -> float | None:
+    """Nearest-rank percentile as the `sla_weekly` view computes it (rank = p(n+1)/100,
+    rounded down), so the dashboard and the SQL marts agree to the second."""
     if not values:
         return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+    ordered = sorted(values)
+    rank = percent * (len(ordered) + 1) // 100
+    return ordered[min(max(rank, 1), len(ordered)) - 1]
 
 
-def _sla_rows(session: Session, user: WebUser, filters: DashboardFilters, win: Window) -> list:
+# The per-clock mart from `sql/marts/responses.sql` (created by `trustwatch init`): one row
+# per response clock, a run of messages that one answer closes, with the SLA job's status.
+RESPONSES = table(
+    "responses",
+    column("school_id", Integer()),
+    column("platform", String()),
+    column("sla_status", String()),
+    column("response_seconds", Float()),
+    column("week_start", Date()),
+    column("received_at", UtcDateTime()),
+)
+_OUTCOME = {"met": "met", "breached": "late", "open_breached": "overdue"}
+
+
+def _clocks(session: Session, user: WebUser, filters: DashboardFilters, win: Window) -> list:
     stmt = (
         select(
-            ResponseSla.received_at,
-            ResponseSla.due_at,
-            ResponseSla.responded_at,
-            ResponseSla.response_seconds,
+            RESPONSES.c.received_at,
+            RESPONSES.c.week_start,
+            RESPONSES.c.sla_status,
+            RESPONSES.c.response_seconds,
             School.name,
         )
-        .join(School, School.school_id == ResponseSla.school_id)
-        .join(Account, Account.account_id == ResponseSla.account_id)
+        .join(School, School.school_id == RESPONSES.c.school_id)
         .where(
-            school_clause(user, ResponseSla.school_id),
-            ResponseSla.received_at >= win.start,
-            ResponseSla.received_at < win.end,
+            school_clause(user, RESPONSES.c.school_id),
+            RESPONSES.c.received_at >= win.start,
+            RESPONSES.c.received_at < win.end,
         )
     )
     if filters.school:
         stmt = stmt.where(School.school_key == filters.school)
     if filters.platform:
-        stmt = stmt.where(Account.platform == filters.platform)
+        stmt = stmt.where(RESPONSES.c.platform == filters.platform)
     return list(session.execute(stmt).all())
 
 
-def _summarise(rows: list, now: dt.datetime) -> dict[str, object]:
-    met = late = overdue = waiting = 0
+def _summarise(rows: list) -> dict[str, object]:
+    """Counts by outcome as the SLA job last judged them, and response-time percentiles."""
+    outcomes: Counter[str] = Counter()
     hours: list[float] = []
-    for received_at, due_at, responded_at, seconds, _school in rows:
-        if responded_at is not None:
-            if responded_at <= due_at:
-                met += 1
-            else:
-                late += 1
-            elapsed = (
-                seconds if seconds is not None else (responded_at - received_at).total_seconds()
-            )
-            hours.append(elapsed / 3600)
-        elif due_at <= now:
-            overdue += 1
-        else:
-            waiting += 1
+    for _received, _week, status, seconds, _school in rows:
+        outcomes[_OUTCOME.get(status, "waiting")] += 1
+        if seconds is not None:
+            hours.append(seconds / 3600)
     return {
         "received": len(rows),
-        "met": met,
-        "late": late,
-        "overdue": overdue,
-        "waiting": waiting,
-        "median_hours": statistics.median(hours) if hours else None,
-        "p90_hours": _percentile(hours, 90),
+        "met": outcomes["met"],
+        "late": outcomes["late"],
+        "overdue": outcomes["overdue"],
+        "waiting": outcomes["waiting"],
+        "median_hours": nearest_rank(hours, 50),
+        "p90_hours": nearest_rank(hours, 90),
     }
 
 
 def sla(
-    session: Session, *, user: WebUser, filters: DashboardFilters, win: Window, now: dt.datetime
+    session: Session, *, user: WebUser, filters: DashboardFilters, win: Window
 ) -> tuple[list[SlaRow], list[SchoolSla]]:
     """The 24-hour rule per school and week, and per school over the whole window."""
-    rows = _sla_rows(session, user, filters, win)
+    rows = _clocks(session, user, filters, win)
     by_week: dict[tuple[dt.date, str], list] = defaultdict(list)
     by_school: dict[str, list] = defaultdict(list)
     for row in rows:
-        by_week[(win.week_of(row[0]), row[4])].append(row)
+        week = row[1] or win.week_of(row[0])
+        by_week[(week, row[4])].append(row)
         by_school[row[4]].append(row)
     weekly = [
-        SlaRow(week=week, school=school, **_summarise(group, now))  # type: ignore[arg-type]
+        SlaRow(week=week, school=school, **_summarise(group))  # type: ignore[arg-type]
         for (week, school), group in sorted(by_week.items())
     ]
     schools = []
     for school, group in sorted(by_school.items()):
-        s = _summarise(group, now)
-        decided = s["met"] + s["late"] + s["overdue"]  # type: ignore[operator]
+        summary = SlaRow(week=win.weeks[0], school=school, **_summarise(group))  # type: ignore[arg-type]
         schools.append(
             SchoolSla(
                 school=school,
-                received=s["received"],  # type: ignore[arg-type]
-                compliance=s["met"] / decided if decided else None,  # type: ignore[operator]
-                median_hours=s["median_hours"],  # type: ignore[arg-type]
-                p90_hours=s["p90_hours"],  # type: ignore[arg-type]
-                open_breaches=s["overdue"],  # type: ignore[arg-type]
+                received=summary.received,
+                compliance=summary.compliance,
+                median_hours=summary.median_hours,
+                p90_hours=summary.p90_hours,
+                open_breaches=summary.overdue,
             )
         )
     return weekly, schools
@@ -382,7 +396,7 @@ def build(
     session: Session, *, user: WebUser, filters: DashboardFilters, zone: ZoneInfo, now: dt.datetime
 ) -> Dashboard:
     win = Window.of(filters, zone)
-    weekly, schools = sla(session, user=user, filters=filters, win=win, now=now)
+    weekly, schools = sla(session, user=user, filters=filters, win=win)
     return Dashboard(
         filters=filters,
         volume=volume(session, user=user, filters=filters, win=win),

@@ -14,7 +14,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import (
@@ -158,6 +158,8 @@ class WarehouseFactory:
         is_from_school: bool = False,
         is_deleted: bool = False,
     ) -> Item:
+        if self._counter == 0:  # continue after rows an earlier factory wrote
+            self._counter = self.session.scalar(select(func.count()).select_from(Item)) or 0
         self._counter += 1
         account = self.account(school_key, platform) if on_account else None
         row = Item(
@@ -197,7 +199,25 @@ class WarehouseFactory:
             )
         self.session.flush()
 
-    def sla(self, item: Item, *, response_hours: float | None, hours: float = 24.0) -> ResponseSla:
+    def sla(
+        self,
+        item: Item,
+        *,
+        response_hours: float | None,
+        hours: float = 24.0,
+        clock: ResponseSla | None = None,
+    ) -> ResponseSla:
+        """The item's SLA row; with `clock`, the item joins that run (same due, answer)."""
+        if clock is not None:
+            row = ResponseSla(
+                item_id=item.item_id, school_id=clock.school_id, account_id=clock.account_id,
+                clock_item_id=clock.clock_item_id, received_at=clock.received_at,
+                due_at=clock.due_at, responded_at=clock.responded_at,
+                response_seconds=clock.response_seconds, status=clock.status,
+            )  # fmt: skip
+            self.session.add(row)
+            self.session.flush()
+            return row
         due = item.created_at + dt.timedelta(hours=hours)
         responded = (
             None if response_hours is None else item.created_at + dt.timedelta(hours=response_hours)
@@ -329,7 +349,7 @@ def seed_activity(
                     created_at=moment,
                     kind="mention" if public else rng.choice(REPLY_KINDS),
                     on_account=not public,
-                    author_number=rng.randint(1, 60),
+                    author_number=(author := rng.randint(1, 60)),
                     is_deleted=rng.random() < 0.02,
                 )
                 count += 1
@@ -347,7 +367,15 @@ def seed_activity(
                     late = rng.random() < 0.2
                     answered = rng.random() < 0.9
                     hours = rng.uniform(24.5, 60) if late else rng.uniform(0.2, 23.5)
-                    factory.sla(item, response_hours=hours if answered else None)
+                    clock = factory.sla(item, response_hours=hours if answered else None)
+                    if rng.random() < 0.15:  # the same author again: one run, one clock
+                        follow_up = factory.item(
+                            school_key=school.key, platform=platform, text=item.text + " Anyone?",
+                            created_at=moment + dt.timedelta(minutes=10), kind=item.kind,
+                            author_number=author,
+                        )  # fmt: skip
+                        count += 1
+                        factory.sla(follow_up, response_hours=None, clock=clock)
                 for label, score in scores.items():
                     if score < 0.5:
                         continue

@@ -7,7 +7,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from trustwatch.reports.metrics import MIN_TREND_COUNT, VolumeRow, classify_sla, sla_row
+from trustwatch.reports.metrics import (
+    MIN_TREND_COUNT,
+    VolumeRow,
+    classify_sla,
+    nearest_rank_hours,
+    sla_row,
+)
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -51,7 +57,19 @@ def test_sla_row_rates_and_quantiles() -> None:
     assert (row.received, row.met, row.breached, row.pending) == (6, 4, 1, 1)
     assert row.compliance_pct == pytest.approx(80.0)
     assert row.median_hours == pytest.approx(3.0)
-    assert row.p90_hours == pytest.approx(4 + 0.6 * 26)  # linear between 4h and 30h
+    assert row.p90_hours == pytest.approx(30.0)  # nearest rank (9*5+9)//10 = 5th of 5
+
+
+@pytest.mark.parametrize(
+    ("hours", "median", "p90"),
+    [([5.0], 5.0, 5.0), ([1.0, 9.0], 1.0, 9.0), ([float(h) for h in range(1, 11)], 5.0, 9.0)],
+)
+def test_quantiles_use_the_marts_nearest_rank(
+    hours: list[float], median: float, p90: float
+) -> None:
+    seconds = pd.Series([h * 3600 for h in hours])
+    assert nearest_rank_hours(seconds, 1, 2) == pytest.approx(median)
+    assert nearest_rank_hours(seconds, 9, 10) == pytest.approx(p90)
 
 
 def test_no_decided_items_gives_no_rate() -> None:

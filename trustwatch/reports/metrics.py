@@ -65,7 +65,7 @@ def total_row(current: pd.DataFrame, previous: pd.DataFrame) -> VolumeRow:
 
 @dataclass(frozen=True)
 class SlaRow:
-    """Response figures for one school or account over the rows it was given."""
+    """Response figures for one school or account over the response clocks it was given."""
 
     key: str
     label: str
@@ -98,11 +98,18 @@ def classify_sla(rows: pd.DataFrame, as_of: dt.datetime) -> pd.Series:
     return pd.Series(outcome, index=rows.index)
 
 
-def _hours_quantile(seconds: pd.Series, q: float) -> float | None:
-    values = seconds.dropna().astype(float)
-    if values.empty:
+def nearest_rank_hours(seconds: pd.Series, numerator: int, denominator: int) -> float | None:
+    """Nearest-rank quantile in hours, ranked exactly as `sql/marts/sla_weekly.sql` does.
+
+    The mart takes rank (n + 1) / 2 for the median and (9n + 9) / 10 for the 90th
+    percentile (integer division); using the same ranks keeps the report and the
+    dashboards on one figure instead of two that differ by interpolation.
+    """
+    values = np.sort(seconds.dropna().astype(float).to_numpy())
+    if values.size == 0:
         return None
-    return float(np.percentile(values.to_numpy(), q * 100.0)) / 3600.0
+    rank = (numerator * values.size + numerator) // denominator
+    return float(values[min(max(rank, 1), values.size) - 1]) / 3600.0
 
 
 def sla_row(key: str, label: str, rows: pd.DataFrame, as_of: dt.datetime) -> SlaRow:
@@ -115,8 +122,8 @@ def sla_row(key: str, label: str, rows: pd.DataFrame, as_of: dt.datetime) -> Sla
         met=int((outcome == "met").sum()),
         breached=int((outcome == "breached").sum()),
         pending=int((outcome == "pending").sum()),
-        median_hours=_hours_quantile(seconds, 0.5),
-        p90_hours=_hours_quantile(seconds, 0.9),
+        median_hours=nearest_rank_hours(seconds, 1, 2),
+        p90_hours=nearest_rank_hours(seconds, 9, 10),
     )
 
 

@@ -148,7 +148,12 @@ def scores(
 def sla(
     conn: Connection, start: dt.datetime, end: dt.datetime, school_key: str | None = None
 ) -> pd.DataFrame:
-    """One row per item received in the window that needed a response, with its account."""
+    """One row per response clock started in the window, with its account.
+
+    A clock is a run of items by one author that one answer closes (`item_id ==
+    clock_item_id` marks its first item): the unit the SLA job and the `sla_weekly` mart
+    count, so the report and the dashboards agree.
+    """
     stmt = (
         select(
             ResponseSla.item_id,
@@ -164,7 +169,11 @@ def sla(
         )
         .join(School, School.school_id == ResponseSla.school_id)
         .join(Account, Account.account_id == ResponseSla.account_id)
-        .where(ResponseSla.received_at >= start, ResponseSla.received_at < end)
+        .where(
+            ResponseSla.item_id == ResponseSla.clock_item_id,
+            ResponseSla.received_at >= start,
+            ResponseSla.received_at < end,
+        )
         .order_by(ResponseSla.received_at)
     )
     if school_key is not None:

@@ -24,6 +24,7 @@ from trustwatch.settings import EXAMPLE_CONFIG
 # airflow) stay inside the command functions so `trustwatch --help` is instant.
 COMMAND_MODULES = [
     "trustwatch.cli.core",
+    "trustwatch.cli.ingest",
     "trustwatch.cli.report",
     "trustwatch.cli.notify",
     "trustwatch.cli.users",

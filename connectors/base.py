@@ -1,0 +1,595 @@
+"""The shared stream base: paging, retries, budgets, bookmarks and quarantine.
+
+Modelled on the Singer SDK's three layers, without the Singer protocol:
+
+1. `Stream` (this module) owns the record loop: a `Paginator` that refuses to loop, one
+   `RetryPolicy` (exponential backoff with jitter, rate-limit resets honoured, retriable
+   versus fatal errors), a per-run `Budget` of records read, bookmarks in `ingest_state`,
+   and quarantine of records that fail parsing.
+2. A per-platform base (`connectors.x.XStream`, ...) knows its API client: how to call it
+   and how to turn the client's exceptions into `RetriableError` or `FatalError`.
+3. Concrete streams only declare `name`, `replication_key`, `is_sorted` and implement
+   `fetch_page(token, ...)` and `parse_record(raw)`.
+
+Delivery is at least once: the bookmark is written in the same transaction as the last
+batch it covers, never before, so a crash anywhere means re-fetching, never losing, and
+the idempotent upsert on (platform, external_id) makes the re-fetch harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+import requests
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from connectors.secrets import redact
+from trustwatch.db.engine import session_scope
+from trustwatch.domain import CanonicalItem
+from trustwatch.errors import CredentialsError
+from trustwatch.registry import Platform
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# HTTP statuses worth another try: timeouts, throttling, server trouble.
+RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A platform call failed; the message is already free of secrets."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(redact(message))
+        self.status = status
+
+
+class RetriableError(ConnectorError):
+    """Worth another try: 429, 5xx, timeouts, connection resets, truncated JSON."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+        self.body = body
+
+
+class FatalError(ConnectorError):
+    """Another try would fail the same way: other 4xx, a refused request."""
+
+
+class PaginationLoopError(FatalError):
+    """The API handed back a page token it had already given: stop rather than loop."""
+
+
+class RetriesExhausted(ConnectorError):
+    """A retriable failure that kept failing until the policy gave up."""
+
+    def __init__(self, last: RetriableError, tries: int) -> None:
+        super().__init__(f"{last} (gave up after {tries} tries)", status=last.status)
+        self.last = last
+        self.tries = tries
+
+
+def retry_after_from_headers(headers: Any, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from `x-rate-limit-reset` (epoch seconds, X) or `Retry-After`."""
+    if not headers:
+        return None
+    reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset-at")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now()) + 1.0
+        except ValueError:
+            pass
+    after = headers.get("retry-after") or headers.get("Retry-After")
+    if after:
+        try:
+            return max(0.0, float(after))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(after)
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - now())
+    reddit_reset = headers.get("x-ratelimit-reset")
+    if reddit_reset:
+        try:
+            return max(0.0, float(reddit_reset))
+        except ValueError:
+            return None
+    return None
+
+
+def classify_http_error(exc: BaseException) -> ConnectorError | None:
+    """The transport-level cases every platform shares (requests exceptions, bad JSON)."""
+    if isinstance(exc, ConnectorError):
+        return exc
+    if isinstance(exc, json.JSONDecodeError):
+        return RetriableError(f"malformed JSON in the response ({exc.msg})", body=exc.doc)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return RetriableError(f"timed out ({type(exc).__name__})")
+    if isinstance(
+        exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError
+    ):
+        return RetriableError(f"connection failed ({type(exc).__name__})")
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        return error_for_status(exc.response.status_code, exc.response.headers, str(exc))
+    return None
+
+
+def error_for_status(status: int, headers: Any, detail: str) -> ConnectorError:
+    """Retriable for 429/5xx (with any rate-limit wait), credentials for 401, else fatal."""
+    if status in RETRIABLE_STATUSES:
+        return RetriableError(
+            f"HTTP {status}: {detail}", status=status, retry_after=retry_after_from_headers(headers)
+        )
+    return FatalError(f"HTTP {status}: {detail}", status=status)
+
+
+# --- retries, budgets, paging -------------------------------------------------------------
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter; a rate-limit reset from the server wins.
+
+    `sleep` is injectable so tests never wait; `max_wait_seconds` bounds any single wait
+    (a reset 15 minutes away is honoured, one a day away is not).
+    """
+
+    max_tries: int = 5
+    base_seconds: float = 1.0
+    factor: float = 2.0
+    max_wait_seconds: float = 16 * 60.0
+    jitter: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    waits: list[float] = field(default_factory=list, repr=False)
+
+    def wait_seconds(self, attempt: int, error: RetriableError) -> float:
+        if error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), self.max_wait_seconds)
+        backoff = min(self.max_wait_seconds, self.base_seconds * self.factor ** (attempt - 1))
+        return backoff * (1 - self.jitter) + backoff * self.jitter * self.rng.random()
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        classify: Callable[[BaseException], ConnectorError | None],
+        *,
+        what: str = "request",
+    ) -> T:
+        """Run `fn`, retrying what `classify` calls retriable; re-raise the rest, redacted."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn()
+            except CredentialsError:
+                raise
+            except Exception as exc:
+                error = classify(exc)
+                if error is None:
+                    raise
+                if not isinstance(error, RetriableError):
+                    raise error from None
+                if attempt >= self.max_tries:
+                    raise RetriesExhausted(error, attempt) from None
+                wait = self.wait_seconds(attempt, error)
+                self.waits.append(wait)
+                log.warning("%s failed (%s); try %d in %.1fs", what, error, attempt + 1, wait)
+                self.sleep(wait)
+
+
+@dataclass
+class Budget:
+    """A cap on records read in one run (X's reads are paid): None means no cap."""
+
+    limit: int | None = None
+    used: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.limit is not None and self.used >= self.limit
+
+    def clamp(self, page_size: int) -> int:
+        remaining = self.remaining
+        return page_size if remaining is None else max(0, min(page_size, remaining))
+
+    def take(self, n: int) -> None:
+        self.used += n
+
+
+class Paginator:
+    """Follows next-page tokens; raises if a token comes back twice (an API loop)."""
+
+    def __init__(self, start: str | None = None) -> None:
+        self.token = start
+        self._seen: set[str] = {start} if start else set()
+        self.finished = False
+        self.pages = 0
+
+    @property
+    def has_more(self) -> bool:
+        return not self.finished
+
+    def advance(self, next_token: str | None) -> None:
+        self.pages += 1
+        if not next_token:
+            self.finished = True
+            return
+        if next_token in self._seen:
+            raise PaginationLoopError(
+                f"the API returned page token {next_token[:24]!r} twice; stopping to avoid a loop"
+            )
+        self._seen.add(next_token)
+        self.token = next_token
+
+
+# --- streams ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One unit of ingestion with its own bookmark: an account+stream, or a search."""
+
+    label: str
+    platform: Platform
+    stream: str
+    school_key: str | None = None
+    account_id: str | None = None
+    handle: str | None = None
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class StreamContext:
+    """What a stream knows about the world beyond its own API."""
+
+    partition: Partition
+    run_started_at: dt.datetime
+    school_account_ids: frozenset[str] = frozenset()
+    school_handles: dict[str, str] = field(default_factory=dict)  # lower handle -> account id
+    parents: Sequence[Parent] = ()
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A parent record a child stream walks (a post whose comments we fetch)."""
+
+    external_id: str
+    school_key: str | None = None
+
+
+@dataclass
+class Page:
+    records: list[dict[str, Any]]
+    next_token: str | None = None
+
+
+@dataclass
+class Rejected:
+    """A record that failed parsing: it goes to quarantine, the batch goes on."""
+
+    raw: Any
+    reason: str
+    external_id: str | None
+    check_name: str = "parse_record"
+
+
+@dataclass
+class StreamResult:
+    stream: str
+    partition: str
+    pages: int = 0
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    bookmark: str | None = None
+    budget_exhausted: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts only (fit for XCom): never items, never secrets."""
+        return {
+            "stream": self.stream,
+            "partition": self.partition,
+            "pages": self.pages,
+            "read": self.read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+            "skipped": self.skipped,
+            "bookmark": self.bookmark,
+            "budget_exhausted": self.budget_exhausted,
+            "error": self.error,
+        }
+
+
+# The loader the sync loop calls per page; ingest.py supplies it (warehouse writes).
+Committer = Callable[..., Any]
+
+
+class Stream(ABC):
+    """A named stream of one platform for one partition.
+
+    Subclasses declare:
+
+    - `name`: unique across platforms, e.g. "x.mentions" (also `ingest_state.stream`);
+    - `platform`; `primary_keys` (always the canonical natural key);
+    - `replication_key`: "external_id" (numeric, time-ordered ids such as X snowflakes) or
+      "created_at";
+    - `is_sorted`: True if pages come oldest first (the bookmark may advance per page);
+      False for newest-first APIs, whose bookmark is the maximum seen, capped at the run
+      start (the signpost) and written only once pagination has finished;
+    - `lookback`: how far before the bookmark to keep reading (search indexes lag).
+
+    and implement `fetch_page` and `parse_record`. A child stream sets `is_child` and
+    walks `context.parents`.
+    """
+
+    name: ClassVar[str]
+    platform: ClassVar[Platform]
+    primary_keys: ClassVar[tuple[str, ...]] = ("platform", "external_id")
+    replication_key: ClassVar[str] = "created_at"
+    is_sorted: ClassVar[bool] = False
+    is_child: ClassVar[bool] = False
+    lookback: ClassVar[dt.timedelta] = dt.timedelta(0)
+    page_size: ClassVar[int] = 100
+    min_page_size: ClassVar[int] = 1
+
+    def __init__(self, api: Any, context: StreamContext) -> None:
+        self.api = api
+        self.context = context
+        self.parent: Parent | None = None
+
+    @property
+    def partition(self) -> Partition:
+        return self.context.partition
+
+    # -- what subclasses implement -----------------------------------------------------
+
+    @abstractmethod
+    def fetch_page(self, token: str | None, *, bookmark: Any, limit: int) -> Page:
+        """One page of raw records from the API (`self.parent` is set for child streams)."""
+
+    @abstractmethod
+    def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
+        """The canonical item for one raw record; None drops it (not about the school)."""
+
+    def classify_error(self, exc: BaseException) -> ConnectorError | None:
+        """Map the client's exception to retriable or fatal; per-platform bases extend it."""
+        return classify_http_error(exc)
+
+    def school_key_for(self, item: CanonicalItem) -> str | None:
+        """The school a public mention is about (items on an account take its school)."""
+        if self.parent is not None and self.parent.school_key:
+            return self.parent.school_key
+        return self.partition.school_key
+
+    def external_id_of(self, raw: Any) -> str | None:
+        if isinstance(raw, dict):
+            for candidate in (raw, raw.get("data") if isinstance(raw.get("data"), dict) else {}):
+                value = candidate.get("name") or candidate.get("id")
+                if isinstance(value, str | int):
+                    return str(value)
+        return None
+
+    # -- bookmarks ---------------------------------------------------------------------
+
+    def replication_value(self, item: CanonicalItem) -> Any:
+        if self.replication_key == "external_id":
+            return int(item.external_id.rsplit("_", 1)[-1])
+        return item.created_at
+
+    def encode_bookmark(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+    def decode_bookmark(self, text: str | None) -> Any:
+        if text is None:
+            return None
+        if self.replication_key == "external_id":
+            return int(text)
+        return dt.datetime.fromisoformat(text)
+
+    def signpost(self) -> Any:
+        """The most the bookmark may reach in this run: the run start (Singer's signpost)."""
+        if self.replication_key == "created_at":
+            return self.context.run_started_at
+        return None
+
+    def stop_bound(self, bookmark: Any) -> Any:
+        """Records strictly older than this end the walk of a newest-first stream."""
+        if bookmark is None:
+            return None
+        if isinstance(bookmark, dt.datetime):
+            return bookmark - self.lookback
+        return bookmark
+
+    def contexts(self) -> list[Parent | None]:
+        return list(self.context.parents) if self.is_child else [None]
+
+    # -- the record loop -----------------------------------------------------------------
+
+    def parse_page(self, page: Page) -> tuple[list[CanonicalItem], list[Rejected], int]:
+        items: list[CanonicalItem] = []
+        rejected: list[Rejected] = []
+        skipped = 0
+        for raw in page.records:
+            try:
+                item = self.parse_record(raw)
+            except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                rejected.append(Rejected(raw, redact(reason)[:2000], self.external_id_of(raw)))
+                continue
+            if item is None:
+                skipped += 1
+                continue
+            items.append(item)
+        return items, rejected, skipped
+
+    def sync(
+        self,
+        engine: Engine,
+        *,
+        commit: Committer,
+        read_state: Callable[..., dict[str, Any]],
+        record_error: Callable[..., None],
+        budget: Budget | None = None,
+        retry: RetryPolicy | None = None,
+        on_page: Callable[[StreamResult], None] | None = None,
+    ) -> StreamResult:
+        """Read every page past the bookmark, committing each page's batch as it comes.
+
+        `commit(session, stream, items, rejected, state)` writes one batch (and, with a
+        non-None `state`, the new cursor) in the caller's transaction. The cursor goes
+        with the last batch it covers, in the same transaction, so it can never be ahead
+        of the data; on any error it is left exactly as it was.
+        """
+        budget = budget or Budget()
+        retry = retry or RetryPolicy()
+        partition = self.partition
+        result = StreamResult(stream=self.name, partition=partition.label)
+        with session_scope(engine) as session:
+            cursor = read_state(session, self.name, partition.label)
+        bookmark = self.decode_bookmark(cursor.get("bookmark"))
+        resume = cursor.get("resume") if not self.is_child else None
+        high = self.decode_bookmark(resume.get("high")) if resume else None
+        bound = self.stop_bound(bookmark)
+        contexts = self.contexts()
+        result.bookmark = self.encode_bookmark(bookmark)
+        try:
+            if not contexts:
+                with session_scope(engine) as session:
+                    commit(session, self, [], [], self._state(bookmark, None, None))
+            for index, parent in enumerate(contexts):
+                self.parent = parent
+                paginator = Paginator(resume.get("token") if resume else None)
+                while paginator.has_more:
+                    limit = budget.clamp(self.page_size)
+                    if limit < self.min_page_size:
+                        result.budget_exhausted = True
+                        break
+                    page = retry.call(
+                        lambda p=paginator, lim=limit: self.fetch_page(
+                            p.token, bookmark=bookmark, limit=lim
+                        ),
+                        self.classify_error,
+                        what=f"{partition.label} {self.name}",
+                    )
+                    budget.take(len(page.records))
+                    items, rejected, skipped = self.parse_page(page)
+                    reached = False
+                    for item in items:
+                        value = self.replication_value(item)
+                        if bound is not None and value < bound:
+                            reached = True
+                        high = value if high is None or value > high else high
+                    paginator.advance(None if reached else page.next_token)
+                    last_context = index == len(contexts) - 1
+                    done = last_context and not paginator.has_more
+                    out_of_budget = paginator.has_more and budget.exhausted
+                    state = None
+                    if done:
+                        state = self._state(bookmark, high, None)
+                    elif out_of_budget and len(contexts) == 1:
+                        state = self._state(
+                            bookmark, None, {"token": paginator.token, "high": high}
+                        )
+                    with session_scope(engine) as session:
+                        loaded = commit(session, self, items, rejected, state)
+                    result.pages += 1
+                    result.read += len(page.records)
+                    result.skipped += skipped
+                    result.quarantined += len(rejected)
+                    result.inserted += loaded.inserted
+                    result.updated += loaded.updated
+                    result.unchanged += loaded.unchanged
+                    if state is not None:
+                        result.bookmark = state.get("bookmark")
+                    if on_page:
+                        on_page(result)
+                    if out_of_budget:
+                        result.budget_exhausted = True
+                        break
+                resume = None
+                if result.budget_exhausted:
+                    break
+        except Exception as exc:
+            message = redact(f"{type(exc).__name__}: {exc}")
+            result.error = message
+            body = getattr(getattr(exc, "last", exc), "body", None)
+            with session_scope(engine) as session:
+                record_error(session, self, message, body)
+            if isinstance(exc, CredentialsError):
+                raise
+        finally:
+            self.parent = None
+        return result
+
+    def _state(self, bookmark: Any, high: Any, resume: dict[str, Any] | None) -> dict[str, Any]:
+        """The cursor to store: the highest value seen, never past the signpost."""
+        new = bookmark
+        if high is not None:
+            cap = self.signpost()
+            if cap is not None and high > cap:
+                high = cap
+            new = high if new is None or high > new else new
+        state: dict[str, Any] = {"bookmark": self.encode_bookmark(new)}
+        if resume is not None:
+            state["resume"] = {
+                "token": resume["token"],
+                "high": self.encode_bookmark(resume["high"]),
+            }
+        return state
+
+
+def parse_time(value: str | float | int) -> dt.datetime:
+    """An aware UTC datetime from ISO 8601 (any offset, 'Z', '+0000') or epoch seconds."""
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp {value!r} has no time zone")
+    return parsed.astimezone(dt.UTC)
+
+
+def first(values: Iterable[T]) -> T | None:
+    return next(iter(values), None)

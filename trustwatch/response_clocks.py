@@ -52,7 +52,6 @@ ITEM_COLUMNS = [
     "created_at",
 ]
 
-_SEP = "\x1f"
 _LINK = r"https?://|www\."
 SPAM_MIN_THREADS = 3
 
@@ -87,7 +86,7 @@ def spam_item_ids(texts: pd.DataFrame) -> set[int]:
     keyed = pd.DataFrame(
         {
             "item_id": frame["item_id"],
-            "group": frame["platform"] + _SEP + frame["author_key"] + _SEP + normalised,
+            "group": frame["platform"] + "\x1f" + frame["author_key"] + "\x1f" + normalised,
             "root": root,
         }
     )
@@ -99,25 +98,41 @@ def is_school_authored(items: pd.DataFrame, school_author_keys: Mapping[str, int
     return items["is_from_school"].astype(bool) | items["author_key"].isin(school_author_keys)
 
 
-def _branches(items: pd.DataFrame, school_authored: np.ndarray) -> np.ndarray:
-    """The branch each item belongs to (see the module docstring), as external ids."""
+def _thread_keys(items: pd.DataFrame, school_authored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys of each item's thread and branch (see the module docstring).
+
+    Keys encode (platform, external id) as integers so that joins, grouping and sorting
+    never touch the id strings again.
+    """
+    n = len(items)
     ext = items["external_id"].to_numpy(dtype=object)
+    parent = items["parent_external_id"].to_numpy(dtype=object)
     root = items["thread_root_external_id"].fillna(items["external_id"]).to_numpy(dtype=object)
-    platform = items["platform"].to_numpy(dtype=object)
-    index = pd.Index(platform + _SEP + ext)
-    parent_keys = platform + _SEP + items["parent_external_id"].fillna("").to_numpy(dtype=object)
-    parent_idx = index.get_indexer(parent_keys)
-    root_idx = index.get_indexer(platform + _SEP + root)
+    platform_codes = pd.factorize(items["platform"].to_numpy(dtype=object))[0].astype(np.int64)
+    text_codes, uniques = pd.factorize(np.concatenate([ext, parent, root]))
+    width = len(uniques) + 1
+
+    def key(codes: np.ndarray) -> np.ndarray:
+        return np.where(codes >= 0, platform_codes * width + codes, -1)
+
+    own_key, parent_key, root_key = (
+        key(text_codes[:n]),
+        key(text_codes[n : 2 * n]),
+        key(text_codes[2 * n :]),
+    )
+    index = pd.Index(own_key)
+    parent_idx = np.where(parent_key >= 0, index.get_indexer(parent_key), -1)
+    root_idx = index.get_indexer(root_key)
     school_rooted = (root_idx >= 0) & school_authored[np.maximum(root_idx, 0)]
 
-    cur = np.arange(len(items))
-    for _ in range(len(items) + 1):  # a parent cycle in bad data cannot loop forever
+    cur = np.arange(n)
+    for _ in range(n + 1):  # a parent cycle in bad data cannot loop forever
         step_to = parent_idx[cur]
         step = school_rooted & (step_to >= 0) & (step_to != root_idx) & (cur != root_idx)
         if not step.any():
             break
         cur = np.where(step, step_to, cur)
-    return np.where(school_rooted, ext[cur], root)
+    return root_key, np.where(school_rooted, own_key[cur], root_key)
 
 
 def find_clocks(
@@ -139,7 +154,7 @@ def find_clocks(
         return pd.DataFrame(columns=CLOCK_COLUMNS)
     items = items.reset_index(drop=True)
     school_authored = is_school_authored(items, school_author_keys).to_numpy()
-    branch = _branches(items, school_authored)
+    thread, branch = _thread_keys(items, school_authored)
     # Whose answer counts: the school that owns the authoring account, else the page's school.
     author_school = items["author_key"].map(school_author_keys).fillna(items["school_id"])
 
@@ -154,34 +169,29 @@ def find_clocks(
     if not needs.any():
         return pd.DataFrame(columns=CLOCK_COLUMNS)
 
-    platform = items["platform"].to_numpy(dtype=object)
-    school_text = items["school_id"].astype("Int64").astype(str).to_numpy(dtype=object)
-    author_school_text = author_school.astype("Int64").astype(str).to_numpy(dtype=object)
-    root = items["thread_root_external_id"].fillna(items["external_id"]).to_numpy(dtype=object)
-    branch_key = platform + _SEP + branch.astype(object)
+    school = items["school_id"].to_numpy(dtype=float)
+    author = pd.factorize(items["author_key"].to_numpy(dtype=object))[0]
+    author = np.where(author >= 0, author, -1 - items["item_id"].to_numpy())  # anonymous: alone
 
+    # An answer matches an item when both sit in the same branch and the answer's author
+    # speaks for the item's school; integer codes keep the matching and sorting cheap.
+    answered_by = author_school.to_numpy(dtype=float)
+    match = _codes(
+        np.concatenate([branch[needs], branch[school_authored]]),
+        np.concatenate([school[needs], answered_by[school_authored]]),
+    )
     need = items.loc[needs, ["item_id", "platform", "school_id", "account_id", "created_at"]]
-    author = items.loc[needs, "author_key"].fillna("item:" + need["item_id"].astype(str))
     need = need.assign(
-        match_key=branch_key[needs] + _SEP + school_text[needs],
-        run_group=platform[needs]
-        + _SEP
-        + root[needs]
-        + _SEP
-        + school_text[needs]
-        + _SEP
-        + author.to_numpy(dtype=object),
+        match_key=match[: needs.sum()],
+        run_group=_codes(thread[needs], school[needs], author[needs]),
     )
     answers = pd.DataFrame(
         {
-            "match_key": branch_key[school_authored] + _SEP + author_school_text[school_authored],
+            "match_key": match[needs.sum() :],
             "response_at": items.loc[school_authored, "created_at"],
             "response_item_id": items.loc[school_authored, "item_id"],
         }
     )
-    # Same key dtype on both sides, even when one side is empty (pandas 3 string dtype).
-    need["match_key"] = need["match_key"].astype("str")
-    answers["match_key"] = answers["match_key"].astype("str")
     need = pd.merge_asof(
         need.sort_values("created_at", kind="stable"),
         answers.sort_values("response_at", kind="stable"),
@@ -192,11 +202,23 @@ def find_clocks(
         allow_exact_matches=False,
     )
     need = _with_manual_candidates(need, manual_marks)
-    need = need.sort_values(["run_group", "created_at", "item_id"], kind="stable")
-    need = _assign_runs(need.reset_index(drop=True))
+    order = np.lexsort(
+        (
+            need["item_id"].to_numpy(),
+            need["created_at"].dt.as_unit("us").astype("int64").to_numpy(),
+            need["run_group"].to_numpy(),
+        )
+    )
+    need = _assign_runs(need.iloc[order].reset_index(drop=True))
     out = need[CLOCK_COLUMNS].sort_values("item_id", kind="stable").reset_index(drop=True)
     out["response_item_id"] = out["response_item_id"].astype("Int64")
     return out
+
+
+def _codes(*columns: np.ndarray) -> np.ndarray:
+    """One int64 code per distinct combination of the columns' values (missing values too)."""
+    frame = pd.DataFrame({str(i): col for i, col in enumerate(columns)})
+    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
 
 
 def _with_manual_candidates(need: pd.DataFrame, marks: pd.DataFrame | None) -> pd.DataFrame:
@@ -215,7 +237,7 @@ def _assign_runs(need: pd.DataFrame) -> pd.DataFrame:
 
     An item joins the current run if it arrived before the run was answered; the run is
     answered by the earliest answer to any of its items (a reply in one of their branches,
-    or a manual mark). One pass over the rows, sorted by (run_group, created_at).
+    or a manual mark). Rows arrive sorted by (run_group, created_at).
     """
     never = np.iinfo(np.int64).max
     created = need["created_at"].dt.as_unit("us").astype("int64").to_numpy()
@@ -224,24 +246,31 @@ def _assign_runs(need: pd.DataFrame) -> pd.DataFrame:
     manual_at = pd.to_datetime(need["manual_at"], utc=True).dt.as_unit("us")
     manual_ns = np.where(manual_at.isna().to_numpy(), never, manual_at.astype("int64").to_numpy())
     candidate = np.minimum(platform_at, manual_ns)
-    groups = need["run_group"].to_numpy(dtype=object)
+    rows = np.arange(len(need))
+    groups = need["run_group"].to_numpy()
+    starts = np.r_[True, groups[1:] != groups[:-1]]
+    # A lone item is its own run; only groups of several items need the sequential pass.
+    first_rows = rows.copy()
+    answer_rows = np.where(candidate != never, rows, -1)
+    shared = np.flatnonzero(~starts | np.r_[~starts[1:], False])
 
-    run_of = np.empty(len(need), dtype=np.int64)
+    run_of: list[int] = []
     run_first: list[int] = []  # row of the run's first item
-    run_answer: list[int] = []  # row whose candidate closed the run, -1 if open
+    run_answer: list[int] = []  # row whose candidate closed the run, -1 while open
+    created_l, candidate_l, starts_l = created.tolist(), candidate.tolist(), starts.tolist()
     end = never
-    for row in range(len(need)):
-        if row == 0 or groups[row] != groups[row - 1] or created[row] >= end:
+    for row in shared.tolist():
+        if starts_l[row] or created_l[row] >= end:
             run_first.append(row)
-            run_answer.append(row if candidate[row] != never else -1)
-            end = candidate[row]
-        elif candidate[row] < end:
-            end = candidate[row]
+            run_answer.append(row if candidate_l[row] != never else -1)
+            end = candidate_l[row]
+        elif candidate_l[row] < end:
+            end = candidate_l[row]
             run_answer[-1] = row
-        run_of[row] = len(run_first) - 1
-
-    first_rows = np.asarray(run_first)[run_of]
-    answer_rows = np.asarray(run_answer)[run_of]
+        run_of.append(len(run_first) - 1)
+    if run_of:
+        first_rows[shared] = np.asarray(run_first)[run_of]
+        answer_rows[shared] = np.asarray(run_answer)[run_of]
     answered = answer_rows >= 0
     src = np.where(answered, answer_rows, 0)
     by_manual = answered & (manual_ns[src] < platform_at[src])
@@ -249,12 +278,10 @@ def _assign_runs(need: pd.DataFrame) -> pd.DataFrame:
 
     out = need.assign(
         clock_item_id=need["item_id"].to_numpy()[first_rows],
-        received_at=need["created_at"].to_numpy()[first_rows],
+        received_at=pd.to_datetime(created[first_rows].astype("datetime64[us]"), utc=True),
     )
-    out["received_at"] = pd.to_datetime(out["received_at"], utc=True)
-    responded = np.where(answered, candidate[src], np.iinfo(np.int64).min)
     out["responded_at"] = pd.to_datetime(
-        np.where(answered, responded, 0).astype("datetime64[us]"), utc=True
+        np.where(answered, candidate[src], 0).astype("datetime64[us]"), utc=True
     ).where(answered)
     response_ids = need["response_item_id"].to_numpy(dtype=float)[src]
     out["response_item_id"] = np.where(by_platform, response_ids, np.nan)

@@ -36,10 +36,16 @@ class Person:
 
 
 @pytest.fixture
-def app(sqlite_engine: Engine) -> FastAPI:
+def warehouse(sqlite_engine: Engine) -> Engine:
+    """The warehouse under test; a module overrides this to run on PostgreSQL."""
+    return sqlite_engine
+
+
+@pytest.fixture
+def app(warehouse: Engine) -> FastAPI:
     """The app over a warehouse as `trustwatch init` leaves it: migrated, with the views."""
-    create_views(sqlite_engine)
-    return create_app(engine=sqlite_engine, settings=get_settings())
+    create_views(warehouse)
+    return create_app(engine=warehouse, settings=get_settings())
 
 
 @pytest.fixture
@@ -49,7 +55,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def people(sqlite_engine: Engine) -> dict[str, Person]:
+def people(warehouse: Engine) -> dict[str, Person]:
     specs = {
         "lead": ("lead@riverbend.example.org", Role.LEAD, None),
         "oak_lead": ("dsl@oakfield.example.org", Role.LEAD, "oakfield"),
@@ -59,7 +65,7 @@ def people(sqlite_engine: Engine) -> dict[str, Person]:
         "subject": ("office@riverbend.example.org", Role.DATA, None),
     }
     out = {}
-    with session_scope(sqlite_engine) as session:
+    with session_scope(warehouse) as session:
         for name, (email, role, school) in specs.items():
             user = make_user(session, email=email, role=role, school_key=school)
             out[name] = Person(user.user_id, user.email, role)
@@ -76,10 +82,10 @@ class Casework:
 
 
 @pytest.fixture
-def casework(sqlite_engine: Engine) -> Casework:
+def casework(warehouse: Engine) -> Casework:
     """An Oakfield Facebook thread with a flagged comment, and alerts in two schools."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with session_scope(sqlite_engine) as session:
+    with session_scope(warehouse) as session:
         oak = add_thread(
             session,
             school_key="oakfield",

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import click
 from sqlalchemy import inspect
 
 from trustwatch.cli.context import AppContext, pass_app
 from trustwatch.errors import UserError
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with a plain access-line formatter.
+
+    The CLI's secret filter pre-formats every record (args become None, so a secret in an
+    argument is redacted too); uvicorn's AccessFormatter would unpack those args and fail.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["access"] = {
+        "()": "logging.Formatter",
+        "fmt": "%(levelname)s:     %(message)s",
+    }
+    return config
 
 
 @click.command()
@@ -40,6 +59,7 @@ def serve(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> No
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
         log_level="info",
+        log_config=_log_config(),
     )
 
 

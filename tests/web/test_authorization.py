@@ -168,3 +168,14 @@ def test_unknown_pages_are_404_with_the_app_page(client, sqlite_engine, people):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Not found" in response.text
+    assert client.get("/alerts/999999").status_code == 404
+
+
+def test_malformed_requests_get_a_plain_400(client, sqlite_engine, casework, people):
+    csrf = sign_in(client, sqlite_engine, people["lead"])
+    response = client.get("/alerts/not-a-number")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "not-a-number" not in response.text
+    missing = client.post(f"/alerts/{casework.oak_alert_id}/status", data={"csrf_token": csrf})
+    assert missing.status_code == 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -88,6 +89,16 @@ def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _bad_request(request: Request, _exc: Exception) -> Response:
+    """Malformed ids or missing form fields: a plain page, never a JSON dump of the input."""
+    return render(
+        request,
+        "error.html",
+        {"title": "Bad request", "message": "The request was not understood."},
+        status_code=400,
+    )
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app over one warehouse; nothing is read from the environment after this."""
     settings = settings or get_settings()
@@ -110,5 +121,6 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_redirect)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

@@ -65,6 +65,7 @@ def sign_in(
     email = email.strip().lower()[:320]
     client = client[:64]
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPT_RETENTION))
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
     if _client_failures(session, client, now - window) >= settings.web_client_failures_per_window:
         audit.record(
             session,

@@ -389,9 +389,11 @@ def seed_activity(
                             weights=[0.75, 0.15, 0.10] if true_positive else [0.2, 0.75, 0.05],
                         )[0]
                     )
+                    raised = scored_at + dt.timedelta(minutes=1)
                     factory.alert(
                         item, alert_type=label, severity=severities[label], status=status,
-                        created_at=scored_at + dt.timedelta(minutes=1), score=score,
+                        created_at=raised, score=score,
+                        decided_at=raised + dt.timedelta(hours=rng.uniform(0.2, 40)),
                     )  # fmt: skip
             if rng.random() < 0.3:  # the school's own post: never counted as inbound
                 own = factory.account(school.key, platforms[0])

@@ -190,11 +190,16 @@ def complaint_texts(
 ) -> pd.DataFrame:
     """Complaint-flagged items with their text and author pseudonym, for theme clustering.
 
-    Items also flagged for safeguarding are left out: their text never reaches a report.
-    Items whose text was purged under retention have none to cluster and are left out.
+    An item ever flagged for safeguarding (by any model version) or carrying a
+    safeguarding alert is left out, even if a newer score cleared it: its text never
+    reaches a report. Items whose text was purged under retention are left out too.
     """
     latest = _latest_scores().where(Classification.is_above_threshold.is_(True)).subquery("latest")
-    safeguarding_items = select(latest.c.item_id).where(latest.c.label == SAFEGUARDING)
+    safeguarding_items = (
+        select(Classification.item_id)
+        .where(Classification.label == SAFEGUARDING, Classification.is_above_threshold.is_(True))
+        .union(select(Alert.item_id).where(Alert.alert_type == SAFEGUARDING))
+    )
     complaint_items = select(latest.c.item_id).where(latest.c.label == COMPLAINT)
     stmt = (
         _inbound_items(start, end, school_key)

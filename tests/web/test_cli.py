@@ -92,3 +92,41 @@ def test_users_and_serve_need_a_migrated_warehouse(capsys):
     assert "trustwatch init" in capsys.readouterr().err
     assert main(["serve", "--port", "8765"]) == 2
     assert "trustwatch init" in capsys.readouterr().err
+
+
+def test_serve_answers_over_http(migrated):
+    """`trustwatch serve` in its own process: the sign-in page and clean access-log lines."""
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = "import sys; from trustwatch.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", command, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        response = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response is not None, "serve did not answer"
+        assert response.status_code == 200
+        assert "Sign in" in response.text
+        assert "server" not in response.headers  # no version banner
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert '"GET /login HTTP/1.1" 200' in output
+    assert "Logging error" not in output

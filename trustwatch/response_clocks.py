@@ -285,6 +285,10 @@ def _assign_runs(need: pd.DataFrame) -> pd.DataFrame:
     ).where(answered)
     response_ids = need["response_item_id"].to_numpy(dtype=float)[src]
     out["response_item_id"] = np.where(by_platform, response_ids, np.nan)
-    out["responded_manually_by"] = np.where(by_manual, need["marked_by"].to_numpy()[src], None)
-    out["responded_manually_note"] = np.where(by_manual, need["note"].to_numpy()[src], None)
+    for column, source in (
+        ("responded_manually_by", "marked_by"),
+        ("responded_manually_note", "note"),
+    ):
+        values = np.where(by_manual, need[source].to_numpy(dtype=object)[src], None)
+        out[column] = pd.Series(values, index=out.index, dtype=object)
     return out

@@ -44,21 +44,18 @@ def build(platform: str) -> None:
     )
     def ingest() -> None:
         @task
-        def plan_partitions() -> dict[str, list[str]]:
-            """The registry's partition labels: parents (posts) and children (comments)."""
+        def plan_parents() -> list[str]:
+            """Partition labels of account and search streams (posts, mentions, searches)."""
             from trustwatch.pipeline.ingest_step import plan
 
-            return plan(platform)
+            return plan(platform)["parents"]
 
         @task
-        def parents_of(plan: dict[str, list[str]]) -> list[str]:
-            """Account and search streams: what child streams hang off."""
-            return plan["parents"]
+        def plan_children() -> list[str]:
+            """Partition labels of comment streams, which walk the parents' posts."""
+            from trustwatch.pipeline.ingest_step import plan
 
-        @task
-        def children_of(plan: dict[str, list[str]]) -> list[str]:
-            """Comment streams, run after their parents' posts have loaded."""
-            return plan["children"]
+            return plan(platform)["children"]
 
         def ingest_one(partition: str) -> dict:
             from airflow.sdk import get_current_context
@@ -89,18 +86,22 @@ def build(platform: str) -> None:
             return ingest_one(partition)
 
         @task(trigger_rule="all_done")
-        def summarise(plan: dict[str, list[str]], parents: list, children: list) -> dict:
+        def summarise(
+            parent_labels: list[str], child_labels: list[str], parents: list, children: list
+        ) -> dict:
             """Totals for the run; fails it if any partition failed (after all ran)."""
             from trustwatch.pipeline.ingest_step import summarise_partitions
 
-            planned = [*plan["parents"], *plan["children"]]
-            return summarise_partitions(planned, [*parents, *children])
+            planned = [*parent_labels, *child_labels]
+            done = [parents[i] for i in range(len(parents))]
+            done += [children[i] for i in range(len(children))]
+            return summarise_partitions(planned, done)
 
-        planned = plan_partitions()
-        parents = ingest_partition.expand(partition=parents_of(planned))
-        children = ingest_child_partition.expand(partition=children_of(planned))
+        parent_labels, child_labels = plan_parents(), plan_children()
+        parents = ingest_partition.expand(partition=parent_labels)
+        children = ingest_child_partition.expand(partition=child_labels)
         parents >> children
-        summarise(planned, parents, children)
+        summarise(parent_labels, child_labels, parents, children)
 
     ingest()
 

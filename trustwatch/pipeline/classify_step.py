@@ -1,31 +1,55 @@
-"""The classify DAG's step: score every pending item with the default model.
+"""The classify DAG's step: score every pending item with the configured model.
 
 The model is loaded once per process (a worker or the demo runs many tasks in one
 interpreter); every item without a score from the current model version is scored, so
 a rerun finds nothing pending and writes nothing.
+
+`TRUSTWATCH_CLASSIFIER` may name another `classifiers.protocol.Classifier` factory as
+`module:callable` (an alternative model, or a small stand-in in DAG tests); unset means
+`classifiers.load_default()`, the committed model.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from functools import lru_cache
 from typing import Any
 
 from trustwatch.db.engine import session_scope
+from trustwatch.errors import ConfigError
 from trustwatch.pipeline.runtime import Window, engine
 
-
-@lru_cache(maxsize=1)
-def default_classifier() -> Any:
-    from classifiers import load_default
-
-    return load_default()
+CLASSIFIER_ENV = "TRUSTWATCH_CLASSIFIER"
 
 
-def classify_pending(window: Window, classifier: Any = None) -> dict[str, Any]:
-    """Score pending items; `classifier` is any `classifiers.protocol.Classifier`."""
+@lru_cache(maxsize=4)
+def load_classifier(spec: str = "") -> Any:
+    from classifiers.protocol import Classifier
+
+    if not spec:
+        from classifiers import load_default
+
+        return load_default()
+    module_name, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError):
+        raise ConfigError(
+            f"{CLASSIFIER_ENV}={spec!r} does not name a factory. Fix: use module:callable, "
+            "or unset it for the committed model."
+        ) from None
+    model = factory()
+    if not isinstance(model, Classifier):
+        raise ConfigError(f"{CLASSIFIER_ENV}={spec!r} did not return a Classifier")
+    return model
+
+
+def classify_pending(window: Window) -> dict[str, Any]:
+    """Score every pending item with the configured model; counts for XCom."""
     from classifiers.job import classify_items
 
-    model = classifier if classifier is not None else default_classifier()
+    model = load_classifier(os.environ.get(CLASSIFIER_ENV, "").strip())
     with session_scope(engine()) as session:
         summary = classify_items(session, model)
     return {

@@ -43,6 +43,19 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# What malformed platform JSON makes a parser raise; such a record is quarantined and the
+# batch goes on. LookupError covers a missing key or list index, ArithmeticError and
+# OSError an epoch timestamp out of range (found by tests/faults/test_parser_fuzz.py).
+BAD_RECORD_ERRORS = (
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ArithmeticError,
+    OSError,
+    ValidationError,
+)
+
 # HTTP statuses worth another try: timeouts, throttling, server trouble.
 RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
 
@@ -443,6 +456,14 @@ class Stream(ABC):
 
     # -- the record loop -----------------------------------------------------------------
 
+    def _id_for_quarantine(self, raw: Any) -> str | None:
+        """The record's id if one can be found; a record too broken for that has none."""
+        try:
+            found = self.external_id_of(raw)
+        except BAD_RECORD_ERRORS:
+            return None
+        return found[:128] if found else None
+
     def parse_page(self, page: Page) -> tuple[list[CanonicalItem], list[Rejected], int]:
         items: list[CanonicalItem] = []
         rejected: list[Rejected] = []
@@ -450,9 +471,11 @@ class Stream(ABC):
         for raw in page.records:
             try:
                 item = self.parse_record(raw)
-            except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
+                if item is not None:
+                    self.replication_value(item)  # a bad id would fail the whole walk later
+            except BAD_RECORD_ERRORS as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-                rejected.append(Rejected(raw, redact(reason)[:2000], self.external_id_of(raw)))
+                rejected.append(Rejected(raw, redact(reason)[:2000], self._id_for_quarantine(raw)))
                 continue
             if item is None:
                 skipped += 1

@@ -323,8 +323,12 @@ def seed_activity(
     end: dt.datetime,
     seed: int = 8,
     per_day: float = 3.0,
+    scored: bool = True,
 ) -> SeedSummary:
-    """Items for every school on every day in [start, end), with scores, SLA rows, alerts."""
+    """Items for every school on every day in [start, end), with scores, SLA rows, alerts.
+
+    `scored=False` leaves out scores and alerts: a warehouse the classifier has not run on.
+    """
     rng = random.Random(seed)
     factory = WarehouseFactory(session, secret)
     severities = {label: rule.severity.value for label, rule in registry.alerting.labels.items()}
@@ -353,7 +357,7 @@ def seed_activity(
                     is_deleted=rng.random() < 0.02,
                 )
                 count += 1
-                if rng.random() < 0.3:
+                if scored and rng.random() < 0.3:
                     factory.scores(
                         item,
                         _scores(rng, "neutral"),
@@ -362,7 +366,8 @@ def seed_activity(
                     )
                 scores = _scores(rng, category)
                 scored_at = moment + dt.timedelta(minutes=5)
-                factory.scores(item, scores, version=MODEL_NEW, at=scored_at)
+                if scored:
+                    factory.scores(item, scores, version=MODEL_NEW, at=scored_at)
                 if not public:
                     late = rng.random() < 0.2
                     answered = rng.random() < 0.9
@@ -377,7 +382,7 @@ def seed_activity(
                         count += 1
                         factory.sla(follow_up, response_hours=None, clock=clock)
                 for label, score in scores.items():
-                    if score < 0.5:
+                    if score < 0.5 or not scored:
                         continue
                     recent = scored_at > end - dt.timedelta(days=2)
                     true_positive = label == category

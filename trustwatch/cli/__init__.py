@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from trustwatch.cli.context import AppContext
 from trustwatch.errors import UserError
@@ -59,6 +60,17 @@ for _module in COMMAND_MODULES:
         cli.add_command(_command)
 
 
+def warehouse_unreachable(exc: OperationalError) -> str:
+    """One line for a refused or dropped warehouse connection: the driver's own first line,
+    redacted, and what to check. The transaction was rolled back; a rerun is safe."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return redact(
+        f"the warehouse refused or dropped the connection ({detail}); the transaction in progress "
+        "was rolled back. Fix: check TRUSTWATCH_WAREHOUSE_URL and that the database "
+        "server is up, then run the command again."
+    )
+
+
 def main(args: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 2 user error, 1 other failure)."""
     try:
@@ -70,6 +82,9 @@ def main(args: Sequence[str] | None = None) -> int:
     except UserError as exc:
         click.echo(f"error: {redact(str(exc))}", err=True)
         return exc.exit_code
+    except OperationalError as exc:
+        click.echo(f"error: {warehouse_unreachable(exc)}", err=True)
+        return 1
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

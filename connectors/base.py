@@ -543,7 +543,9 @@ class Stream(ABC):
                     paginator.advance(None if reached else page.next_token)
                     last_context = index == len(contexts) - 1
                     done = last_context and not paginator.has_more
-                    out_of_budget = paginator.has_more and budget.exhausted
+                    out_of_budget = (
+                        paginator.has_more and budget.clamp(self.page_size) < self.min_page_size
+                    )
                     state = None
                     if done:
                         state = self._state(bookmark, high, None)

@@ -227,6 +227,10 @@ class FacebookRatings(FacebookStream):
     fields: ClassVar[str] = RATING_FIELDS
     lookback: ClassVar[dt.timedelta] = dt.timedelta(0)
 
+    def external_id_of(self, raw: Any) -> str | None:
+        story = (raw.get("open_graph_story") or {}) if isinstance(raw, dict) else {}
+        return str(story["id"]) if story.get("id") else None
+
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         reviewer = raw.get("reviewer") or {}
         story = (raw.get("open_graph_story") or {}).get("id")

@@ -59,6 +59,9 @@ class _SingleAttempt(prawcore.sessions.FiniteRetryStrategy):
     def __init__(self, retries: int = 0) -> None:
         object.__setattr__(self, "retries", 0)
 
+    def _sleep_seconds(self) -> float | None:
+        return None
+
 
 class RedditApi:
     """The live API: a `praw.Reddit` (read-only app, or a script app for the inbox)."""

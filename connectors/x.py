@@ -93,7 +93,9 @@ class XApi:
             query, next_token=token, sort_order="recency", **params
         )
 
-    def check(self, account_id: str) -> str:
+    def check(self, account_id: str | None) -> str:
+        if account_id is None:  # app-only: a cheap read of a well-known account
+            account_id = "783214"
         user = self.client.get_user(id=account_id)["data"]
         return f"reads @{user['username']}"
 

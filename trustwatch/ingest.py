@@ -255,8 +255,9 @@ def _parents(
 
 
 def _keep_evidence(session: Session, items: Sequence[CanonicalItem]) -> list[CanonicalItem]:
-    """A deletion must not erase what was said: keep the last text we stored."""
-    deleted = [i for i in items if i.is_deleted and not i.text]
+    """A deletion must not erase what was said: a deleted item keeps the text we stored
+    (a removed Reddit submission, say, still shows its title but no longer its body)."""
+    deleted = [i for i in items if i.is_deleted]
     if not deleted:
         return list(items)
     known = dict(
@@ -271,7 +272,7 @@ def _keep_evidence(session: Session, items: Sequence[CanonicalItem]) -> list[Can
     )
     return [
         i.model_copy(update={"text": known[i.external_id]})
-        if i.is_deleted and not i.text and known.get(i.external_id)
+        if i.is_deleted and known.get(i.external_id)
         else i
         for i in items
     ]

@@ -55,23 +55,29 @@ def connectors_check(app: AppContext, source: str, platform: str | None) -> int:
     retry = RetryPolicy(max_tries=2, max_wait_seconds=5)
     failures = 0
     seen: set[tuple[str, str]] = set()
-    for plan in plan_partitions(registry, platform=platform):
+    checked_platforms: set[str] = set()
+    planned = plan_partitions(registry, platform=platform)
+    # One line per account; a platform only searched (no account) gets one line too.
+    targets = [p for p in planned if p.partition.account_id] + [
+        p for p in planned if not p.partition.account_id
+    ]
+    for plan in targets:
         partition = plan.partition
-        ident = partition.account_id or partition.label
-        if (partition.platform.value, ident) in seen:
+        name = partition.platform.value
+        ident = partition.account_id or "search"
+        if (name, ident) in seen or (ident == "search" and name in checked_platforms):
             continue
-        seen.add((partition.platform.value, ident))
+        seen.add((name, ident))
+        checked_platforms.add(name)
         what = (
-            f"{partition.platform.value} @{partition.handle} ({partition.school_key})"
+            f"{name} @{partition.handle} ({partition.school_key})"
             if partition.account_id
-            else f"{partition.platform.value} search {partition.label}"
+            else f"{name} searches (app credentials)"
         )
         try:
             api = src.api_for(partition, registry)
             stream = plan.stream_cls(api, _bare_context(partition))
-            target = partition.account_id
-            if partition.platform.value == "reddit":
-                target = partition.handle
+            target = partition.handle if name == "reddit" else partition.account_id
             status = retry.call(lambda a=api, t=target: a.check(t), stream.classify_error)
             click.echo(f"ok    {what}: {status}")
         except Exception as exc:  # every failure becomes one line, never a traceback

@@ -157,6 +157,7 @@ def test_wrong_smtp_password_fails_at_once_and_is_never_logged(
     printed = caplog.text + "\n".join(summary.lines()) + repr(Transport.from_env(registry))
     assert wrong not in printed and SMTP_PASSWORD not in printed
     assert "login refused" in summary.failed[0].error
+    assert "NOT sent via email" in caplog.text  # the failure is reported in the log too
 
 
 def test_webhook_gets_the_alert_and_retries_a_server_error(

@@ -8,6 +8,7 @@ send stays unannounced (and is tried again on the next run) while being reported
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -19,6 +20,8 @@ from trustwatch.notify.pending import AlertView, open_alerts
 from trustwatch.notify.retry import Outcome, send_with_retry
 from trustwatch.notify.transport import Transport
 from trustwatch.registry import Registry
+
+log = logging.getLogger(__name__)
 
 IMMEDIATE = ("critical", "high")
 DIGEST = ("medium", "low")
@@ -93,8 +96,14 @@ def _deliver(
         )  # fmt: skip
         if outcome.ok:
             summary.sent.append((subject, channel))
+            log.info("%s (%s) sent via %s", subject, alert.severity, channel)
         else:
             summary.failed.append(Failure(subject, channel, outcome.attempts, outcome.error or ""))
+            log.warning(
+                "%s (%s) NOT sent via %s after %d attempt(s): %s; it stays unannounced and "
+                "is tried again on the next run",
+                subject, alert.severity, channel, outcome.attempts, outcome.error,
+            )  # fmt: skip
 
 
 def _unsent(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from trustwatch.notify.channels import SendError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,5 +39,7 @@ def send_with_retry(
         except SendError as exc:
             if not exc.retriable or attempt == max_attempts:
                 return Outcome(ok=False, attempts=attempt, error=str(exc))
-            sleep(backoff_seconds * 2 ** (attempt - 1))
+            wait = backoff_seconds * 2 ** (attempt - 1)
+            log.info("send attempt %d failed (%s); retrying in %.0f s", attempt, exc, wait)
+            sleep(wait)
     return Outcome(ok=False, attempts=max_attempts, error="no attempt made")

@@ -229,3 +229,18 @@ def test_unset_webhook_variable_is_a_problem_not_a_blocker(
     summary = dispatch(session, registry, now=NOW, transport=transport_for(registry, sleeps))
     assert len(smtp_server.messages) == 1
     assert not summary.ok and "TW_UNSET" in summary.problems[0]
+
+
+def test_a_message_with_nobody_to_send_to_fails_without_retry(smtp_server: SmtpRecorder) -> None:
+    from email.message import EmailMessage
+
+    from trustwatch.notify.channels import EmailChannel, SendError
+    from trustwatch.notify.settings import SmtpSettings
+
+    message = EmailMessage()
+    message["From"] = "trustwatch@riverbend.example.org"
+    message["Subject"] = "x"
+    with pytest.raises(SendError) as caught:
+        EmailChannel(SmtpSettings()).send(message)
+    assert not caught.value.retriable and "no recipient" in str(caught.value)
+    assert smtp_server.messages == []

@@ -45,6 +45,12 @@ class EmailChannel:
 
     def send(self, message: EmailMessage) -> None:
         s = self.settings
+        if not str(message.get("To", "")).strip():
+            raise SendError(
+                "no recipient address: set the school's safeguarding_lead.email or "
+                "notifications.trust_lead.email in the registry",
+                retriable=False,
+            )
         try:
             with self._connect() as client:
                 if s.user:

@@ -66,6 +66,9 @@ def _fault_response(kind: str, body: dict[str, Any]) -> tuple[int, dict[str, str
         return 500, {"content-type": "application/json"}, '{"error": "internal"}'
     if kind == "timeout":
         raise requests.exceptions.ReadTimeout("read timed out (injected)")
+    if kind == "http_401":
+        detail = {"title": "Unauthorized", "type": "about:blank", "status": 401}
+        return 401, {"content-type": "application/json"}, json.dumps(detail)
     if kind == "truncated_json":
         text = json.dumps(body)
         return 200, {"content-type": "application/json"}, text[: len(text) // 2]
@@ -109,6 +112,7 @@ class FakePlatform(ABC):
         self.posts = posts
         self.plan = plan or FaultPlan()
         self.requests = 0
+        self.authorizations: list[str] = []  # what the client really sent
 
     @abstractmethod
     def external_id(self, post: Post) -> str:
@@ -127,6 +131,7 @@ class FakePlatform(ABC):
 
     def callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         self.requests += 1
+        self.authorizations.append(str(request.headers.get("Authorization", "")))
         query = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
         posts = self.visible(query)
         index = self.page_index(query)

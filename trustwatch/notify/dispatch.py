@@ -132,10 +132,8 @@ def dispatch(
         email = messages.email(
             text, sender=transport.sender, recipients=recipients_for([alert], registry)
         )
-        if transport.email is not None:
-            channel = transport.email
-            _deliver(session, transport, summary, alerts=[alert], channel="email",
-                     send=lambda m=email, c=channel: c.send(m), now=now)  # fmt: skip
+        _deliver(session, transport, summary, alerts=[alert], channel="email",
+                 send=lambda m=email: transport.email.send(m), now=now)  # fmt: skip
     if transport.webhook is not None:
         hook = transport.webhook
         for alert in _unsent(session, alerts, "webhook", summary):
@@ -173,10 +171,8 @@ def send_daily_digest(
         email = messages.email(
             text, sender=transport.sender, recipients=recipients_for(batch, registry)
         )
-        if transport.email is not None:
-            channel = transport.email
-            _deliver(session, transport, summary, alerts=batch, channel="digest-email",
-                     send=lambda m=email, c=channel: c.send(m), now=now)  # fmt: skip
+        _deliver(session, transport, summary, alerts=batch, channel="digest-email",
+                 send=lambda m=email: transport.email.send(m), now=now)  # fmt: skip
     if transport.webhook is not None:
         batch = _unsent(session, alerts, "digest-webhook", summary)
         if batch:

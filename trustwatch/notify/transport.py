@@ -19,7 +19,7 @@ from trustwatch.registry import Registry
 
 @dataclass
 class Transport:
-    email: EmailChannel | None
+    email: EmailChannel
     sender: str
     webhook: WebhookChannel | None = None
     max_attempts: int = 3

@@ -76,11 +76,8 @@ def send_weekly(
     message.add_attachment(
         files.pdf.read_bytes(), maintype="application", subtype="pdf", filename=files.pdf.name
     )
-    channel = transport.email
-    if channel is None:
-        raise ConfigError("no email channel configured: set TRUSTWATCH_SMTP_HOST.")
     outcome = send_with_retry(
-        lambda: channel.send(message),
+        lambda: transport.email.send(message),
         max_attempts=transport.max_attempts,
         backoff_seconds=transport.backoff_seconds,
         sleep=transport.sleep,

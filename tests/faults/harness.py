@@ -199,3 +199,47 @@ def _first_error(first: Any) -> str | None:
         errors = [r.error for r in first.results if r.error]
         return errors[0] if errors else None
     return None
+
+
+# --- the whole replay ingest, through the CLI ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplayState:
+    """Everything a replay ingest leaves behind that a rerun must reproduce exactly."""
+
+    items: dict[tuple[str, str], str]  # (platform, external_id) -> content hash
+    rows: int
+    cursors: dict[tuple[str, str], dict[str, Any]]
+
+    def lost(self, reference: ReplayState) -> int:
+        return len(set(reference.items) - set(self.items))
+
+    def duplicated(self) -> int:
+        return self.rows - len(self.items)
+
+
+def replay_state(engine: Engine) -> ReplayState:
+    with session_scope(engine) as session:
+        rows = session.execute(select(Item.platform, Item.external_id, Item.content_hash)).all()
+        cursors = {
+            (r.stream, r.partition): dict(r.cursor or {})
+            for r in session.scalars(select(IngestState))
+        }
+    return ReplayState(
+        items={(r.platform, r.external_id): r.content_hash for r in rows},
+        rows=len(rows),
+        cursors=cursors,
+    )
+
+
+def replay_ingest_cli(url: str) -> int:
+    """`trustwatch ingest --source replay` in this process against `url`."""
+    from trustwatch.cli import main
+    from trustwatch.db.engine import get_engine
+    from trustwatch.settings import get_settings
+
+    os.environ["TRUSTWATCH_WAREHOUSE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    return main(["ingest", "--source", "replay"])

@@ -349,6 +349,47 @@ class StreamResult:
         }
 
 
+@dataclass(frozen=True)
+class PlannedPartition:
+    """A partition and the stream class that ingests it."""
+
+    partition: Partition
+    stream_cls: type[Stream]
+
+    @property
+    def label(self) -> str:
+        return self.partition.label
+
+
+class Connector(ABC):
+    """One platform: which partitions the registry implies, and how to reach its API.
+
+    A platform module defines its streams and one `Connector` subclass; registering an
+    instance in `connectors.CONNECTORS` is all the ingest job, the CLI and the DAGs need.
+    """
+
+    platform: ClassVar[Platform]
+    # True when each account has its own credentials (Facebook page tokens).
+    api_per_account: ClassVar[bool] = False
+
+    @abstractmethod
+    def partitions(self, registry: Any) -> list[PlannedPartition]:
+        """Every partition for this platform, parents before their child streams."""
+
+    @abstractmethod
+    def live_api(self, partition: Partition, registry: Any, credentials: Any) -> Any:
+        """The live API object for a partition (credentials resolved here, lazily)."""
+
+    def replay_api(self, corpus: Any, as_of: dt.datetime) -> Any:
+        """The same API surface over the replay corpus."""
+        raise NotImplementedError(f"no replay corpus for {self.platform.value}")
+
+    @staticmethod
+    def plan(cls: type[Stream], label: str, **fields: Any) -> PlannedPartition:
+        partition = Partition(label=label, platform=cls.platform, stream=cls.name, **fields)
+        return PlannedPartition(partition, cls)
+
+
 # The loader the sync loop calls per page; ingest.py supplies it (warehouse writes).
 Committer = Callable[..., Any]
 

@@ -19,11 +19,14 @@ from typing import Any, ClassVar
 import facebook
 import requests
 
+from connectors import credentials as creds
 from connectors.base import (
     RETRIABLE_STATUSES,
+    Connector,
     ConnectorError,
     FatalError,
     Page,
+    PlannedPartition,
     RetriableError,
     Stream,
     classify_http_error,
@@ -254,3 +257,37 @@ class FacebookRatings(FacebookStream):
 
 PAGE_STREAMS: list[type[FacebookStream]] = [FacebookPosts, FacebookVisitorPosts, FacebookRatings]
 CHILD_STREAMS: list[type[FacebookStream]] = [FacebookComments]
+
+
+class FacebookConnector(Connector):
+    """Per page: posts, visitor posts, ratings, then the comments on recent posts."""
+
+    platform = Platform.FACEBOOK
+    api_per_account = True  # every page has its own page token
+
+    def partitions(self, registry: Any) -> list[PlannedPartition]:
+        out = []
+        for school in registry.schools:
+            for acct in school.accounts:
+                if acct.platform is Platform.FACEBOOK:
+                    fields = {"school_key": school.key, "account_id": acct.account_id}
+                    for cls in (*PAGE_STREAMS, *CHILD_STREAMS):
+                        label = f"facebook:{school.key}:{cls.name.split('.')[1]}"
+                        out.append(self.plan(cls, label, handle=acct.handle, **fields))
+        return out
+
+    def live_api(self, partition: Any, registry: Any, credentials: Any) -> FacebookApi:
+        account = next(
+            a
+            for _, a in registry.accounts()
+            if a.platform is Platform.FACEBOOK and a.account_id == partition.account_id
+        )
+        return FacebookApi(creds.facebook_credentials(account, credentials))
+
+    def replay_api(self, corpus: Any, as_of: dt.datetime) -> Any:
+        from connectors.replay import ReplayFacebookApi
+
+        return ReplayFacebookApi(corpus, as_of)
+
+
+CONNECTOR = FacebookConnector()

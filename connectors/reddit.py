@@ -15,10 +15,13 @@ from typing import Any, ClassVar
 import praw
 import prawcore
 
+from connectors import credentials as creds
 from connectors.base import (
+    Connector,
     ConnectorError,
     FatalError,
     Page,
+    PlannedPartition,
     RetriableError,
     Stream,
     classify_http_error,
@@ -331,3 +334,41 @@ ACCOUNT_STREAMS: list[type[RedditStream]] = [
     RedditCommentReplies,
     RedditOwnComments,
 ]
+
+
+class RedditConnector(Connector):
+    """Per school account: inbox and own comments; per watched subreddit: one search for
+    every school's keywords, then the comments of what it found."""
+
+    platform = Platform.REDDIT
+
+    def partitions(self, registry: Any) -> list[PlannedPartition]:
+        out = []
+        subreddits: dict[str, dict[str, str]] = {}  # subreddit -> keyword -> school key
+        for school in registry.schools:
+            for acct in school.accounts:
+                if acct.platform is Platform.REDDIT:
+                    fields = {"school_key": school.key, "account_id": acct.account_id}
+                    for cls in ACCOUNT_STREAMS:
+                        label = f"reddit:{school.key}:{cls.name.split('.')[1]}"
+                        out.append(self.plan(cls, label, handle=acct.handle, **fields))
+            for sub in school.watch.subreddits:
+                for keyword in school.watch.keywords:
+                    subreddits.setdefault(sub, {})[keyword] = school.key
+        for sub, keywords in subreddits.items():
+            query = " OR ".join(f'"{k}"' for k in keywords)
+            options = {"subreddit": sub, "query": query, "keywords": keywords}
+            out.append(self.plan(RedditSearch, f"reddit:{sub}", options=options))
+            out.append(self.plan(RedditComments, f"reddit:{sub}:comments", options=options))
+        return out
+
+    def live_api(self, partition: Any, registry: Any, credentials: Any) -> RedditApi:
+        return RedditApi(creds.reddit_credentials(credentials))
+
+    def replay_api(self, corpus: Any, as_of: dt.datetime) -> Any:
+        from connectors.replay import ReplayRedditApi
+
+        return ReplayRedditApi(corpus, as_of)
+
+
+CONNECTOR = RedditConnector()

@@ -12,10 +12,13 @@ from typing import Any, ClassVar
 
 import tweepy
 
+from connectors import credentials as creds
 from connectors.base import (
+    Connector,
     ConnectorError,
     FatalError,
     Page,
+    PlannedPartition,
     RetriableError,
     Stream,
     classify_http_error,
@@ -232,3 +235,40 @@ class XSearch(XStream):
 
 
 STREAMS: list[type[XStream]] = [XMentions, XTweets, XSearch]
+
+
+class XConnector(Connector):
+    """Per school: its account's mentions and own posts, and a search for its keywords."""
+
+    platform = Platform.X
+
+    def partitions(self, registry: Any) -> list[PlannedPartition]:
+        out = []
+        for school in registry.schools:
+            handle = None
+            for acct in school.accounts:
+                if acct.platform is not Platform.X:
+                    continue
+                handle = acct.handle
+                fields = {"school_key": school.key, "account_id": acct.account_id, "handle": handle}
+                out += [self.plan(XMentions, f"x:{school.key}:mentions", **fields)]
+                out += [self.plan(XTweets, f"x:{school.key}:tweets", **fields)]
+            watch = school.watch
+            if watch.keywords or watch.hashtags:
+                query = search_query(watch.keywords, watch.hashtags, handle)
+                label = f"x:{school.key}:search"
+                out.append(
+                    self.plan(XSearch, label, school_key=school.key, options={"query": query})
+                )
+        return out
+
+    def live_api(self, partition: Any, registry: Any, credentials: Any) -> XApi:
+        return XApi(creds.x_credentials(credentials))
+
+    def replay_api(self, corpus: Any, as_of: dt.datetime) -> Any:
+        from connectors.replay import ReplayXApi
+
+        return ReplayXApi(corpus, as_of)
+
+
+CONNECTOR = XConnector()

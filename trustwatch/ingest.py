@@ -26,11 +26,14 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from connectors import facebook, reddit, x
+import connectors
+from connectors import reddit
 from connectors.base import (
     Budget,
+    Connector,
     Parent,
     Partition,
+    PlannedPartition,
     Rejected,
     RetryPolicy,
     Stream,
@@ -56,77 +59,35 @@ DEFAULT_PARENT_LOOKBACK = dt.timedelta(days=14)
 # --- planning -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlannedPartition:
-    partition: Partition
-    stream_cls: type[Stream]
-
-    @property
-    def label(self) -> str:
-        return self.partition.label
-
-
-def _matches(key: str | None, *values: str | None) -> bool:
-    return key is None or any(v and v.lower() == key.lower() for v in values)
+def _matches(partition: Partition, key: str | None) -> bool:
+    """`--account KEY`: a school key, an account handle or a subreddit."""
+    if key is None:
+        return True
+    names = {partition.school_key, partition.handle, partition.options.get("subreddit")}
+    names |= set((partition.options.get("keywords") or {}).values())
+    return key.lower() in {n.lower() for n in names if n}
 
 
 def plan_partitions(
     registry: Registry, *, platform: str | None = None, account: str | None = None
 ) -> list[PlannedPartition]:
-    """One partition per account and stream, plus keyword searches, parents first.
+    """Every partition the registry implies, each platform's parents before children.
 
-    `account` filters by school key, account handle or subreddit name.
+    One per account and stream, plus keyword searches (per school on X, per subreddit on
+    Reddit); `account` filters by school key, account handle or subreddit name.
     """
-    plan: list[PlannedPartition] = []
-    children: list[PlannedPartition] = []
-    subreddits: dict[str, dict[str, str]] = {}  # subreddit -> keyword -> school key
+    planned: list[PlannedPartition] = []
+    for connector in connectors.registered():
+        if platform is None or connector.platform.value == platform:
+            planned += connector.partitions(registry)
+    planned = [p for p in planned if _matches(p.partition, account)]
+    return [p for p in planned if not p.stream_cls.is_child] + [
+        p for p in planned if p.stream_cls.is_child
+    ]
 
-    def add(cls: type[Stream], label: str, **kwargs: Any) -> None:
-        target = children if cls.is_child else plan
-        partition = Partition(label=label, platform=cls.platform, stream=cls.name, **kwargs)
-        target.append(PlannedPartition(partition, cls))
 
-    for school in registry.schools:
-        x_handle = None
-        for acct in school.accounts:
-            if not _matches(account, school.key, acct.handle):
-                continue
-            common = {
-                "school_key": school.key,
-                "account_id": acct.account_id,
-                "handle": acct.handle,
-            }
-            if acct.platform is Platform.X:
-                x_handle = acct.handle
-                for cls in (x.XMentions, x.XTweets):
-                    add(cls, f"x:{school.key}:{cls.name.split('.')[1]}", **common)
-            elif acct.platform is Platform.FACEBOOK:
-                for cls in (*facebook.PAGE_STREAMS, *facebook.CHILD_STREAMS):
-                    add(cls, f"facebook:{school.key}:{cls.name.split('.')[1]}", **common)
-            elif acct.platform is Platform.REDDIT:
-                for cls in reddit.ACCOUNT_STREAMS:
-                    add(cls, f"reddit:{school.key}:{cls.name.split('.')[1]}", **common)
-        watch = school.watch
-        if (watch.keywords or watch.hashtags) and _matches(account, school.key):
-            query = x.search_query(watch.keywords, watch.hashtags, x_handle)
-            add(
-                x.XSearch, f"x:{school.key}:search", school_key=school.key, options={"query": query}
-            )
-        for sub in watch.subreddits:
-            for keyword in watch.keywords:
-                subreddits.setdefault(sub, {})[keyword] = school.key
-    for sub, keywords in subreddits.items():
-        schools = set(keywords.values())
-        if account is not None and not any(_matches(account, s, sub) for s in schools):
-            continue
-        query = " OR ".join(f'"{k}"' for k in keywords)
-        options = {"subreddit": sub, "query": query, "keywords": keywords}
-        add(reddit.RedditSearch, f"reddit:{sub}", options=options)
-        add(reddit.RedditComments, f"reddit:{sub}:comments", options=options)
-    planned = plan + children
-    if platform is not None:
-        planned = [p for p in planned if p.partition.platform.value == platform]
-    return planned
+def connector_for(partition: Partition) -> Connector:
+    return next(c for c in connectors.registered() if c.platform is partition.platform)
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -143,7 +104,7 @@ class Source(Protocol):
 
 
 class LiveSource:
-    """The real platforms; credentials are resolved on first use, per platform/page."""
+    """The real platforms; credentials are resolved on first use, per platform or page."""
 
     name = "live"
     as_of = None
@@ -154,24 +115,11 @@ class LiveSource:
         self._credentials_source = credentials_source
 
     def api_for(self, partition: Partition, registry: Registry) -> Any:
-        from connectors import credentials
-
-        src = self._credentials_source
-        if partition.platform is Platform.X:
-            if "x" not in self._apis:
-                self._apis["x"] = x.XApi(credentials.x_credentials(src))
-            return self._apis["x"]
-        if partition.platform is Platform.REDDIT:
-            if "reddit" not in self._apis:
-                self._apis["reddit"] = reddit.RedditApi(credentials.reddit_credentials(src))
-            return self._apis["reddit"]
-        if partition.platform is Platform.FACEBOOK:
-            key = ("facebook", partition.account_id)
-            if key not in self._apis:
-                acct = _registry_account(registry, partition)
-                self._apis[key] = facebook.FacebookApi(credentials.facebook_credentials(acct, src))
-            return self._apis[key]
-        raise UserError(f"no live connector for platform {partition.platform.value}")
+        connector = connector_for(partition)
+        key = (partition.platform, partition.account_id if connector.api_per_account else None)
+        if key not in self._apis:
+            self._apis[key] = connector.live_api(partition, registry, self._credentials_source)
+        return self._apis[key]
 
 
 class ReplaySource:
@@ -189,21 +137,7 @@ class ReplaySource:
         self.as_of = as_of or self.corpus.ends_at
 
     def api_for(self, partition: Partition, registry: Registry) -> Any:
-        from connectors import replay
-
-        cls = {
-            Platform.X: replay.ReplayXApi,
-            Platform.REDDIT: replay.ReplayRedditApi,
-            Platform.FACEBOOK: replay.ReplayFacebookApi,
-        }[partition.platform]
-        return cls(self.corpus, self.as_of)
-
-
-def _registry_account(registry: Registry, partition: Partition) -> Any:
-    for _, acct in registry.accounts():
-        if acct.platform is partition.platform and acct.account_id == partition.account_id:
-            return acct
-    raise KeyError(partition.account_id)
+        return connector_for(partition).replay_api(self.corpus, self.as_of)
 
 
 # --- running ------------------------------------------------------------------------------

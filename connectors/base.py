@@ -365,7 +365,7 @@ class Connector(ABC):
     """One platform: which partitions the registry implies, and how to reach its API.
 
     A platform module defines its streams and one `Connector` subclass; registering an
-    instance in `connectors.CONNECTORS` is all the ingest job, the CLI and the DAGs need.
+    instance in `connectors.registered()` is all the ingest job, the CLI and the DAGs need.
     """
 
     platform: ClassVar[Platform]
@@ -441,6 +441,11 @@ class Stream(ABC):
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         """The canonical item for one raw record; None drops it (not about the school)."""
 
+    def post_process(self, item: CanonicalItem) -> CanonicalItem | None:
+        """Keep, change or drop (None) a parsed item. A dropped item still counts as read:
+        its replication value still ends a walk at the cursor and moves the bookmark."""
+        return item
+
     def classify_error(self, exc: BaseException) -> ConnectorError | None:
         """Map the client's exception to retriable or fatal; per-platform bases extend it."""
         return classify_http_error(exc)
@@ -509,11 +514,14 @@ class Stream(ABC):
         items: list[CanonicalItem] = []
         rejected: list[Rejected] = []
         skipped = 0
+        self.page_values: list[Any] = []
         for raw in page.records:
             try:
                 item = self.parse_record(raw)
                 if item is not None:
-                    self.replication_value(item)  # a bad id would fail the whole walk later
+                    # A bad id would fail the whole walk later: check it here.
+                    self.page_values.append(self.replication_value(item))
+                    item = self.post_process(item)
             except BAD_RECORD_ERRORS as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 rejected.append(Rejected(raw, redact(reason)[:2000], self._id_for_quarantine(raw)))
@@ -566,18 +574,26 @@ class Stream(ABC):
                     if limit < self.min_page_size:
                         result.budget_exhausted = True
                         break
-                    page = retry.call(
-                        lambda p=paginator, lim=limit: self.fetch_page(
-                            p.token, bookmark=bookmark, limit=lim
-                        ),
-                        self.classify_error,
-                        what=f"{partition.label} {self.name}",
-                    )
+                    try:
+                        page = retry.call(
+                            lambda p=paginator, lim=limit: self.fetch_page(
+                                p.token, bookmark=bookmark, limit=lim
+                            ),
+                            self.classify_error,
+                            what=f"{partition.label} {self.name}",
+                        )
+                    except FatalError:
+                        if not (resume and paginator.pages == 0 and paginator.token):
+                            raise
+                        # A saved page token the API no longer accepts: walk again from
+                        # the bookmark (re-reading is harmless; skipping is not).
+                        log.warning("%s: resume token refused; restarting", partition.label)
+                        paginator = Paginator(None)
+                        continue
                     budget.take(len(page.records))
                     items, rejected, skipped = self.parse_page(page)
                     reached = False
-                    for item in items:
-                        value = self.replication_value(item)
+                    for value in self.page_values:
                         if bound is not None and value < bound:
                             reached = True
                         high = value if high is None or value > high else high

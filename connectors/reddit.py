@@ -222,7 +222,7 @@ class RedditStream(Stream):
             is_deleted=deleted,
             raw=record,
         )
-        return self.post_process(item)
+        return item
 
     def addressed_to(self, data: dict[str, Any]) -> str | None:
         """The school account a comment speaks to: one it mentions by u/name."""

@@ -205,3 +205,46 @@ def test_search_keeps_only_posts_that_name_a_school(sqlite_engine, mock, ingest)
             )
         ).all()
     assert dict(rows) == {"t3_p3": "harbourside", "t3_p1": "oakfield"}
+
+
+def test_search_stops_at_the_cursor_even_on_pages_of_unrelated_posts(
+    sqlite_engine, mock, ingest
+) -> None:
+    def post(n: int, title: str, hours: float) -> dict:
+        return {
+            "kind": "t3",
+            "data": {
+                "id": f"q{n}",
+                "name": f"t3_q{n}",
+                "title": title,
+                "selftext": "",
+                "author": "someone",
+                "created_utc": (T0 + dt.timedelta(hours=hours)).timestamp(),
+                "subreddit": "Riverbend",
+                "permalink": f"/r/Riverbend/comments/q{n}/t/",
+            },
+        }
+
+    pages = {
+        None: [post(1, "Millbrook High parents' evening", 100)],
+        "t3_q2": [post(2, "High street parking", 10), post(3, "Bus times", 9)],
+        "t3_q9": [post(9, "Millbrook High is great", 1)],
+    }
+    after = {None: None, "t3_q2": "t3_q9", "t3_q9": None}
+    requested: list[str | None] = []
+
+    def serve(request):
+        token = dict(re.findall(r"[?&](after)=([^&]+)", request.url)).get("after")
+        requested.append(token)
+        nxt = after[token]
+        body = {"kind": "Listing", "data": {"after": nxt, "children": pages[token]}}
+        return 200, {"content-type": "application/json"}, __import__("json").dumps(body)
+
+    mock.add_callback(responses.GET, f"{REDDIT_BASE}/r/Riverbend/search", callback=serve)
+    after[None] = "t3_q2"
+    assert ingest(sqlite_engine, "reddit:Riverbend").ok  # bookmark: T0 + 100h
+    requested.clear()
+    # The next run: page 2 holds only unrelated (dropped) posts, all older than the bookmark
+    # less the lookback. The walk must stop there, not read on into the archive.
+    assert ingest(sqlite_engine, "reddit:Riverbend").ok
+    assert requested == [None, "t3_q2"]

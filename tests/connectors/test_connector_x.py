@@ -155,3 +155,28 @@ def test_bookmark_never_passes_the_run_start(sqlite_engine, mock, ingest) -> Non
     assert ingest(sqlite_engine, MENTIONS.label).ok
     bookmark = int(state(sqlite_engine, MENTIONS.label)["bookmark"])
     assert bookmark == snowflake_at(RUN_AT)
+
+
+def test_a_refused_resume_token_restarts_the_walk(sqlite_engine, mock, ingest) -> None:
+    from connectors.base import PlannedPartition  # noqa: F401 - the public home of plans
+    from trustwatch.warehouse.ingest_state import save_cursor
+
+    with session_scope(sqlite_engine) as session:
+        resume = {"token": "expired-token", "high": x_id(spec(9))}
+        save_cursor(
+            session,
+            "x.mentions",
+            MENTIONS.label,
+            {"bookmark": None, "resume": resume},
+            run_started_at=RUN_AT,
+            loaded=0,
+        )
+    server = Server(MENTIONS, [[spec(3), spec(2)]])  # answers 400 to an unknown token
+    server.install(mock)
+
+    summary = ingest(sqlite_engine, MENTIONS.label)
+
+    assert summary.ok, summary.results[0].error
+    assert server.tokens_requested == ["expired-token", None]
+    assert len(rows(sqlite_engine)) == 2
+    assert state(sqlite_engine, MENTIONS.label) == {"bookmark": x_id(spec(9))}

@@ -64,3 +64,11 @@ def test_unknown_school_is_a_user_error(
 
 def test_bad_now_is_refused(warehouse_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--now", "last tuesday"]) == 2
+
+
+def test_an_uninitialised_warehouse_is_a_user_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    assert main(["report", "--now", "2026-11-30T07:00:00Z"]) == 2
+    assert "run `trustwatch init`" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from trustwatch.errors import UserError
 from trustwatch.registry import Registry
@@ -41,6 +41,9 @@ def build_report(
     if school is not None and school not in {s.key for s in registry.schools}:
         known = ", ".join(s.key for s in registry.schools)
         raise UserError(f"unknown school '{school}'. Fix: use one of the registry's keys: {known}.")
+    if not inspect(engine).has_table("items"):
+        where = engine.url.render_as_string(hide_password=True)
+        raise UserError(f"the warehouse at {where} has no tables yet. Fix: run `trustwatch init`.")
     if not isinstance(period, Period):
         period = period_for(period, now, registry.trust.timezone)
     if embed is None:

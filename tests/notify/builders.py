@@ -26,6 +26,7 @@ def make_alert(
     school: str = "oakfield",
     flag_safeguarding: bool = False,
     status: str = "open",
+    routed_to: list[str] | None = None,
 ) -> Alert:
     factory = WarehouseFactory(session, FACTORY_SECRET)
     item = factory.item(
@@ -38,7 +39,7 @@ def make_alert(
     factory.scores(item, scores, version="v1", at=NOW - dt.timedelta(minutes=50))
     alert = factory.alert(
         item, alert_type=alert_type, severity=severity, status=status,
-        created_at=NOW - dt.timedelta(minutes=45),
+        created_at=NOW - dt.timedelta(minutes=45), routed_to=routed_to,
     )  # fmt: skip
     session.commit()
     return alert

@@ -244,3 +244,17 @@ def test_a_message_with_nobody_to_send_to_fails_without_retry(smtp_server: SmtpR
         EmailChannel(SmtpSettings()).send(message)
     assert not caught.value.retriable and "no recipient" in str(caught.value)
     assert smtp_server.messages == []
+
+
+def test_each_address_gets_one_copy_however_routing_writes_it(
+    session: Session, registry: Registry, smtp_server: SmtpRecorder, sleeps: Sleeps
+) -> None:
+    routed = ["Priya Desai <DSL@oakfield.example.org>", "head@oakfield.example.org", "Priya"]
+    make_alert(session, alert_type="hate", severity="high", text="x", routed_to=routed)
+    dispatch(session, registry, now=NOW, transport=transport_for(registry, sleeps))
+    assert sorted(smtp_server.envelopes[0]) == [
+        "dsl@oakfield.example.org",
+        "head@oakfield.example.org",
+        "safeguarding@riverbend.example.org",
+    ]
+    assert "Item: a Facebook comment" in smtp_server.messages[0].get_content()

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from itertools import groupby
 
 from sqlalchemy.orm import Session
@@ -61,14 +62,23 @@ class DispatchSummary:
 
 
 def recipients_for(alerts: Sequence[AlertView], registry: Registry) -> list[str]:
-    """The schools' safeguarding leads, anyone the alert was routed to, and the trust lead."""
+    """The schools' safeguarding leads, anyone the alert was routed to, and the trust lead.
+
+    Routing may name people as "Name <address>"; each address appears once, however
+    written, so nobody gets the same message twice.
+    """
     found: list[str] = []
     for alert in alerts:
         found += [alert.lead_email] if alert.lead_email else []
         found += list(alert.routed_to)
     if registry.notifications.trust_lead.email:
         found.append(str(registry.notifications.trust_lead.email))
-    return list(dict.fromkeys(found))
+    unique: dict[str, str] = {}
+    for entry in found:
+        address = parseaddr(entry)[1].strip().lower()
+        if "@" in address:
+            unique.setdefault(address, address)
+    return list(unique.values())
 
 
 def _deliver(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+from trustwatch.display import platform_name
 from trustwatch.notify.pending import AlertView
 from trustwatch.redaction import redact
 
@@ -45,7 +46,7 @@ def immediate(alert: AlertView, *, app_base_url: str, timezone: str) -> Text:
     )
     lines = [
         f"A {alert.severity} {kind} alert was raised for {_where(alert)}.",
-        f"Item: a {alert.platform} {alert.kind.replace('_', ' ')} "
+        f"Item: a {platform_name(alert.platform)} {alert.kind.replace('_', ' ')} "
         f"posted {_when(alert.item_created_at, timezone)}.",
         f"Alert raised: {_when(alert.created_at, timezone)}.",
         "",
@@ -68,7 +69,7 @@ def digest(
     for alert in alerts:
         lines.append(
             f"- #{alert.alert_id} {alert.severity} {alert.alert_type.replace('_', ' ')}, "
-            f"{_where(alert)}, {alert.platform} {alert.kind.replace('_', ' ')}, "
+            f"{_where(alert)}, {platform_name(alert.platform)} {alert.kind.replace('_', ' ')}, "
             f"raised {_when(alert.created_at, timezone)}: "
             f"{alert_link(app_base_url, alert.alert_id)}"
         )

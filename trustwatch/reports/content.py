@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from trustwatch.display import platform_name
 from trustwatch.registry import Registry
 from trustwatch.reports import charts, metrics, queries
 from trustwatch.reports.periods import Period, previous_period
 from trustwatch.reports.themes import Theme, complaint_themes
 
-PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "reddit": "Reddit", "instagram": "Instagram"}
 MAX_BREACHES_LISTED = 50
 
 
@@ -106,8 +106,7 @@ def gather(
         alert_rows = queries.alerts(conn, period.start_at, period.end_at, school_key)
     labels = {label: label.capitalize() for label in registry.alerting.labels}
     platforms = {
-        p: PLATFORM_LABELS.get(p, p)
-        for p in sorted(set(now_items["platform"]) | set(old_items["platform"]))
+        p: platform_name(p) for p in sorted(set(now_items["platform"]) | set(old_items["platform"]))
     }
     stop_words = {w for school in registry.schools for w in school.name.split()} | set(schools)
     content = ReportContent(

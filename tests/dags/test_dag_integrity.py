@@ -18,6 +18,10 @@ EXPECTED_DAGS = {
     "classify",
     "sla_and_alerts",
     "warehouse_checks",
+    "notify",
+    "notify_digest",
+    "report_weekly",
+    "retention_daily",
 }
 
 
@@ -73,6 +77,7 @@ def test_asset_chain(dagbag) -> None:
     assert _schedule_assets(dagbag.get_dag("sla_and_alerts")) == {"trustwatch_classifications"}
     assert dagbag.get_dag("sla_and_alerts").timetable.timetable.expression == "0 * * * *"
     assert _schedule_assets(dagbag.get_dag("warehouse_checks")) == {"trustwatch_alerts"}
+    assert _schedule_assets(dagbag.get_dag("notify")) == {"trustwatch_alerts"}
     outlets = {
         (dag_id, task.task_id): [o.name for o in task.outlets]
         for dag_id, dag in dagbag.dags.items()
@@ -102,3 +107,22 @@ def test_dag_file_imports_nothing_heavy(path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip().splitlines()[-1:] in ([], [""])
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "cron", "zone"),
+    [
+        ("notify_digest", "0 16 * * *", "Europe/London"),
+        ("report_weekly", "0 7 * * 1", "Europe/London"),
+        ("retention_daily", "30 2 * * *", "UTC"),
+    ],
+)
+def test_calendar_dags_keep_their_documented_schedule(
+    dagbag, dag_id: str, cron: str, zone: str
+) -> None:
+    timetable = dagbag.get_dag(dag_id).timetable
+    assert timetable.expression == cron
+    assert (
+        str(timetable.timezone.name if hasattr(timetable.timezone, "name") else timetable.timezone)
+        == zone
+    )

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 OWNER = "trustwatch-data"
-START_DATE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+START_DATE = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
 RETRIES = 3
 RETRY_DELAY_ENV = "TRUSTWATCH_RETRY_DELAY_SECONDS"
 HOURLY_CRON = "0 * * * *"

@@ -35,7 +35,8 @@ class DemoSummary:
     median_response_hours: float | None = None
     quarantined: dict[str, int] = field(default_factory=dict)
     checks: dict[str, tuple[int, int]] = field(default_factory=dict)
-    alert_delays_hours: list[float] = field(default_factory=list)
+    # (item created at, hours from the item's creation to its alert), per label alert
+    alert_delays: list[tuple[dt.datetime, float]] = field(default_factory=list)
 
     @property
     def compliance(self) -> float | None:
@@ -44,10 +45,14 @@ class DemoSummary:
         decided = met + self.clocks.get("breached", 0) + self.clocks.get("open_breached", 0)
         return met / decided if decided else None
 
-    def delay_percentile(self, q: float) -> float | None:
-        if not self.alert_delays_hours:
-            return None
-        return float(np.percentile(self.alert_delays_hours, q))
+    def delays(self, start: dt.datetime, end: dt.datetime, *, inside: bool) -> list[float]:
+        """Delays of alerts on items created inside (or outside) [start - 1 h, end)."""
+        lo = start - dt.timedelta(hours=1)
+        return [d for at, d in self.alert_delays if (lo <= at < end) == inside]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
 
 
 def collect(session: Session) -> DemoSummary:
@@ -96,8 +101,8 @@ def collect(session: Session) -> DemoSummary:
     ):
         passed, failed = out.checks.get(suite, (0, 0))
         out.checks[suite] = (passed + n, failed) if success else (passed, failed + n)
-    out.alert_delays_hours = [
-        (alert_at - item_at) / dt.timedelta(hours=1)
+    out.alert_delays = [
+        (item_at, (alert_at - item_at) / dt.timedelta(hours=1))
         for alert_at, item_at in session.execute(
             select(Alert.created_at, Item.created_at)
             .join(Item, Item.item_id == Alert.item_id)
@@ -111,7 +116,16 @@ def _hours(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} h"
 
 
-def render(summary: DemoSummary, *, cadence: dt.timedelta) -> str:
+def _delay_line(label: str, values: list[float]) -> str:
+    return (
+        f"  {label}: {len(values)} alerts, p50 {_hours(percentile(values, 50))}, "
+        f"p95 {_hours(percentile(values, 95))}"
+    )
+
+
+def render(
+    summary: DemoSummary, *, cadence: dt.timedelta, hourly: tuple[dt.datetime, dt.datetime]
+) -> str:
     lines = ["", "== items per platform and school =="]
     lines += [f"  {p:<9} {s:<32} {n:>6}" for (p, s), n in summary.items.items()]
     lines += ["", "== alerts by type and severity =="]
@@ -129,12 +143,15 @@ def render(summary: DemoSummary, *, cadence: dt.timedelta) -> str:
     lines += [f"  {k:<40} {n:>5}" for k, n in sorted(summary.quarantined.items())] or ["  none"]
     lines += ["", "== data checks (suite runs: passed / failed) =="]
     lines += [f"  {k:<28} {p:>5} / {f}" for k, (p, f) in sorted(summary.checks.items())]
-    n = len(summary.alert_delays_hours)
+    every = cadence / dt.timedelta(hours=1)
     lines += [
         "",
-        f"== time to alert (label alerts, ingest every {cadence / dt.timedelta(hours=1):g} h "
-        "of simulated time) ==",
-        f"  {n} alerts: p50 {_hours(summary.delay_percentile(50))}, "
-        f"p95 {_hours(summary.delay_percentile(95))}",
+        "== time to alert (label alerts: item created on the platform -> alert raised) ==",
+        _delay_line(
+            f"hourly schedule (items created {hourly[0] - dt.timedelta(hours=1):%d %b %H:%M}"
+            f"-{hourly[1]:%d %b %H:%M} UTC)",
+            summary.delays(*hourly, inside=True),
+        ),
+        _delay_line(f"every {every:g} h (the rest)", summary.delays(*hourly, inside=False)),
     ]
     return "\n".join(lines)

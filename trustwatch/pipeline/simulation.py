@@ -48,9 +48,15 @@ def load_dags(dag_ids: Sequence[str] = CHAIN) -> dict[str, Any]:
     return {d: bag.get_dag(d) for d in dag_ids}
 
 
+class EmptyRun(RuntimeError):
+    """A run with no task instances: `at` is before the DAG's start date, nothing ran."""
+
+
 def run_dag(dag: Any, at: dt.datetime) -> str:
     """One `dag.test()` run at logical date `at`; the run's final state."""
     run = dag.test(logical_date=at, run_after=at)
+    if not run.get_task_instances():
+        raise EmptyRun(f"{dag.dag_id} at {at}: no task ran (before the DAG's start date?)")
     return str(getattr(run.state, "value", run.state))
 
 
@@ -122,3 +128,15 @@ def active_steps(
             steps.append(at)
             at += step
     return steps
+
+
+def with_hourly_window(
+    steps: Sequence[dt.datetime], start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
+    """`steps` with every hour in [start, end] added (the production cadence there)."""
+    hourly = []
+    at = start.replace(minute=0, second=0, microsecond=0)
+    while at <= end:
+        hourly.append(at)
+        at += dt.timedelta(hours=1)
+    return sorted({*steps, *hourly})

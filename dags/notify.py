@@ -1,0 +1,69 @@
+"""
+### notify and notify_digest: tell safeguarding leads about alerts
+
+`notify` runs on every `trustwatch_alerts` event (each sla_and_alerts run): every critical
+or high alert not yet announced at its current severity goes out by email (and the
+registry's webhook). `notify_digest` sends the daily digest of medium and low alerts at
+16:00 London time. The notifications ledger makes both idempotent: a rerun, or a retry
+after a failed send, announces only what has not gone. SMTP settings come from
+`TRUSTWATCH_SMTP_*`; a send that fails fails the task, so Airflow retries it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+from trustwatch.assets import ALERTS
+from trustwatch.pipeline.defaults import START_DATE, TAGS, default_args
+
+
+@dag(
+    schedule=[ALERTS],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(dt.timedelta(minutes=10)),
+    tags=TAGS["notify"],
+    doc_md=__doc__,
+)
+def notify() -> None:
+    @task
+    def send_alert_notifications() -> dict:
+        """Email and webhook every critical/high alert not yet announced."""
+        from airflow.sdk import get_current_context
+
+        from trustwatch.pipeline.notify_step import notify_alerts
+        from trustwatch.pipeline.runtime import Window
+
+        return notify_alerts(Window.from_context(get_current_context()))
+
+    send_alert_notifications()
+
+
+@dag(
+    schedule=CronTriggerTimetable("0 16 * * *", timezone="Europe/London"),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(dt.timedelta(minutes=10)),
+    tags=TAGS["notify"],
+    doc_md=__doc__,
+)
+def notify_digest() -> None:
+    @task
+    def send_daily_digest() -> dict:
+        """One email per school listing medium and low alerts not yet announced."""
+        from airflow.sdk import get_current_context
+
+        from trustwatch.pipeline.notify_step import notify_digest as digest
+        from trustwatch.pipeline.runtime import Window
+
+        return digest(Window.from_context(get_current_context()))
+
+    send_daily_digest()
+
+
+notify()
+notify_digest()

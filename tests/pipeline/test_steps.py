@@ -1,0 +1,138 @@
+"""The DAG tasks' glue, run without Airflow: the clock, ingest, notifications, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tests.quality.conftest import NOW
+from trustwatch.db.engine import session_scope
+from trustwatch.db.models import Item, Quarantine, ValidationResult
+from trustwatch.pipeline import ingest_step
+from trustwatch.pipeline.notify_step import (
+    NotificationsFailed,
+    enforce_retention,
+    notify_alerts,
+)
+from trustwatch.pipeline.runtime import Window
+
+T = dt.datetime(2026, 11, 3, 12, tzinfo=dt.UTC)
+
+
+def test_window_from_an_interval_and_from_an_asset_triggered_run() -> None:
+    window = Window.from_context(
+        {"data_interval_start": T - dt.timedelta(hours=1), "data_interval_end": T}
+    )
+    assert (window.start, window.end) == (T - dt.timedelta(hours=1), T)
+    triggered = Window.from_context({"dag_run": SimpleNamespace(run_after=T)})
+    assert triggered.start == triggered.end == T
+    with pytest.raises(ValueError, match="aware"):
+        Window(start=T.replace(tzinfo=None), end=T)
+    with pytest.raises(ValueError, match="before it starts"):
+        Window(start=T, end=T - dt.timedelta(seconds=1))
+
+
+def test_plan_puts_comment_streams_after_their_parents() -> None:
+    plan = ingest_step.plan("facebook")
+    assert plan["parents"] and plan["children"]
+    assert all(label.endswith(":comments") for label in plan["children"])
+    assert not set(plan["parents"]) & set(plan["children"])
+    assert ingest_step.plan("x")["children"] == []
+
+
+def test_unknown_source_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustwatch.errors import ConfigError
+
+    monkeypatch.setenv(ingest_step.SOURCE_ENV, "tiktok")
+    with pytest.raises(ConfigError, match="live or replay"):
+        ingest_step.source_name()
+
+
+def test_run_partition_replays_gates_and_records_the_check(
+    sqlite_url: str, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", sqlite_url)
+    monkeypatch.setenv(ingest_step.SOURCE_ENV, "replay")
+    window = Window(start=T - dt.timedelta(days=2), end=T)
+    counts = ingest_step.run_partition("x", "x:millbrook:mentions", window)
+    assert counts["inserted"] > 0 and counts["quarantined"] == 0
+    with session_scope(sqlite_engine) as session:
+        latest = session.scalar(select(func.max(Item.created_at)))
+        (check,) = session.scalars(select(ValidationResult)).all()
+    assert latest <= T
+    assert (check.suite_name, check.target, check.success) == (
+        "items_batch",
+        "x:millbrook:mentions",
+        True,
+    )
+    assert check.rows_checked == counts["inserted"]
+    again = ingest_step.run_partition("x", "x:millbrook:mentions", window)
+    assert again["inserted"] == 0
+    with pytest.raises(ingest_step.PartitionFailed, match="no longer in the registry"):
+        ingest_step.run_partition("x", "x:nowhere:mentions", window)
+
+
+def test_records_failing_the_gate_go_to_quarantine(
+    sqlite_url: str, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay "as of" a moment before some items' creation dates would be a bug in the
+    source; the gate runs against the same clock and would catch it. Here the gate's
+    clock is set a day behind the source's to make exactly that happen."""
+    from trustwatch.ingest import ReplaySource, plan_partitions, run_ingest
+    from trustwatch.pipeline.runtime import registry
+
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", sqlite_url)
+    reg = registry()
+    (planned,) = [
+        p for p in plan_partitions(reg, platform="x") if p.label == "x:millbrook:mentions"
+    ]
+    outcomes: list = []
+    gate = ingest_step.make_gate(reg, "x", T - dt.timedelta(days=1), outcomes)
+    summary = run_ingest(
+        sqlite_engine,
+        reg,
+        source=ReplaySource(as_of=T),
+        pseudonym_secret=b"k" * 32,
+        partitions=[planned],
+        gate=gate,
+    )
+    assert summary.results[0].ok
+    assert sum(o.rows_failed for o in outcomes) > 0
+    with session_scope(sqlite_engine) as session:
+        reasons = session.execute(select(Quarantine.check_name, Quarantine.reason)).all()
+        loaded = session.scalar(select(func.max(Item.created_at)))
+    assert reasons and {c for c, _ in reasons} == {"items_batch:created_at_not_future"}
+    assert loaded is None or loaded <= T - dt.timedelta(days=1) + dt.timedelta(minutes=5)
+
+
+def test_summarise_names_failed_partitions() -> None:
+    ok = {"partition": "x:a", "read": 2, "inserted": 1, "updated": 0, "unchanged": 1}
+    ok |= {"quarantined": 0}
+    assert ingest_step.summarise_partitions(["x:a"], [ok])["inserted"] == 1
+    with pytest.raises(ingest_step.PartitionsFailed, match="1 of 2 partitions failed: x:b"):
+        ingest_step.summarise_partitions(["x:a", "x:b"], [ok])
+
+
+def test_notify_sends_once_and_fails_loudly_when_smtp_refuses(seeded_warehouse, inbox) -> None:  # type: ignore[no-untyped-def]
+    window = Window(start=NOW, end=NOW)
+    inbox.refuse = 99
+    with pytest.raises(NotificationsFailed):
+        notify_alerts(window)
+    assert inbox.messages == []
+    inbox.refuse = 0
+    first = notify_alerts(window)
+    assert first["sent"] >= 1 and first["failed"] == 0
+    assert any("bullying" in m["Subject"].lower() for m in inbox.messages)
+    again = notify_alerts(window)
+    assert again["sent"] == 0 and again["already_sent"] == first["sent"]
+
+
+def test_retention_purges_once(seeded_warehouse: Engine) -> None:
+    later = NOW + dt.timedelta(days=400)
+    first = enforce_retention(Window(start=later, end=later))
+    assert first["texts_purged"] == 3
+    second = enforce_retention(Window(start=later, end=later))
+    assert second["texts_purged"] == 0

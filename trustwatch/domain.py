@@ -39,17 +39,19 @@ class CanonicalItem(BaseModel):
     account_platform_id: str | None = Field(
         None, description="the school account the item is on or addressed to"
     )
-    parent_external_id: str | None = None
-    thread_root_external_id: str | None = None
-    author_platform_id: str | None = None
-    author_handle: str | None = None
-    author_display_name: str | None = None
-    author_profile_url: str | None = None
+    # Limits are the warehouse columns': PostgreSQL refuses a longer value, and one such
+    # record would fail its whole batch; here it fails alone, into quarantine.
+    parent_external_id: str | None = Field(None, max_length=128)
+    thread_root_external_id: str | None = Field(None, max_length=128)
+    author_platform_id: str | None = Field(None, max_length=128)
+    author_handle: str | None = Field(None, max_length=200)
+    author_display_name: str | None = Field(None, max_length=300)
+    author_profile_url: str | None = Field(None, max_length=500)
     is_from_school: bool = False
     text: str = ""
-    language: str | None = None
+    language: str | None = Field(None, max_length=16)
     created_at: AwareDatetime
-    url: str | None = None
+    url: str | None = Field(None, max_length=1000)
     is_deleted: bool = False
     raw: dict[str, Any] = Field(default_factory=dict)
 

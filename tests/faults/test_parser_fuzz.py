@@ -8,12 +8,15 @@ with the bad records in quarantine and the good ones in `items`.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from connectors.base import Page, Parent, Stream, StreamContext
@@ -21,9 +24,11 @@ from tests.faults import fuzz
 from tests.faults.harness import PSEUDONYM_SECRET, migrated_sqlite
 from tests.faults.platforms import RUN_AT
 from trustwatch.db.engine import make_engine, session_scope
+from trustwatch.db.migrate import upgrade
 from trustwatch.db.models import Item, Quarantine, School
 from trustwatch.ingest import make_committer, plan_partitions
 from trustwatch.registry import Registry
+from trustwatch.warehouse.registry_sync import sync_registry
 
 TEMPLATES: dict[str, Callable[[], dict[str, Any]]] = {
     "x.mentions": fuzz.x_record,
@@ -63,11 +68,37 @@ def test_every_stream_has_a_template(registry: Registry) -> None:
     assert planned == set(TEMPLATES)
 
 
-@pytest.fixture(scope="module")
-def fuzz_engine(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Iterator[Engine]:
-    engine = make_engine(migrated_sqlite(tmp_path_factory.mktemp("fuzz") / "w.sqlite", registry))
-    yield engine
-    engine.dispose()
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def fuzz_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, registry: Registry
+) -> Iterator[Engine]:
+    """One warehouse per dialect for all examples (each example rolls back)."""
+    if request.param == "sqlite":
+        url = migrated_sqlite(tmp_path_factory.mktemp("fuzz") / "w.sqlite", registry)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+        return
+    server = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("TRUSTWATCH_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
+    name = f"trustwatch_fuzz_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(server).set(database=name).render_as_string(False))
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            sync_registry(session, registry)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -85,7 +116,7 @@ def test_parser_never_raises_and_accounts_for_every_record(
     assert len(valid_items) == 1 or name == "reddit.search", name  # the template is valid
 
     @settings(
-        max_examples=150,
+        max_examples=150 if fuzz_engine.dialect.name == "sqlite" else 60,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )

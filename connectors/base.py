@@ -524,7 +524,7 @@ class Stream(ABC):
                     self.page_values.append(self.replication_value(item))
                     item = self.post_process(item)
             except BAD_RECORD_ERRORS as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = rejection_reason(exc)
                 rejected.append(Rejected(raw, redact(reason)[:2000], self._id_for_quarantine(raw)))
                 continue
             if item is None:
@@ -657,6 +657,18 @@ class Stream(ABC):
                 "high": self.encode_bookmark(resume["high"]),
             }
         return state
+
+
+def rejection_reason(exc: BaseException) -> str:
+    """Why a record was quarantined, without echoing its values: pydantic's messages
+    quote the offending input (a handle, a post's text), which is personal data."""
+    if isinstance(exc, ValidationError):
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        return f"ValidationError: {'; '.join(problems)}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def without_nul(value: Any) -> Any:

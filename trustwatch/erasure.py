@@ -8,7 +8,8 @@ What goes, for the person resolved by `trustwatch.identify.find_subject`:
   `purged:<author_key>`); `erased_at` is set;
 * other people's items on the platform: the raw payload if it names them (reply-to
   fields, mention lists), and the handle inside the text, replaced by `[erased]`;
-* quarantined payloads that name them (replaced by a marker);
+* quarantined payloads that name them (replaced by a marker), and the handle in
+  quarantine reasons;
 * staff notes (`trustwatch.personal_data`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays.
 
@@ -57,7 +58,7 @@ class ErasureSummary:
     author_rows_erased: int
     other_items_raw_purged: int
     other_items_text_redacted: int
-    quarantine_payloads_erased: int
+    quarantine_rows_erased: int
     notes_redacted: int
     audit_rows_redacted: int
 
@@ -151,20 +152,28 @@ def _redact_other_text(session: Session, subject: Subject, pattern: re.Pattern[s
 def _erase_quarantine(
     session: Session, subject: Subject, pattern: re.Pattern[str] | None, ids: frozenset[str]
 ) -> int:
+    """Quarantined payloads naming them go whole; a reason quoting the handle is redacted."""
     rows = session.execute(
-        select(Quarantine.quarantine_id, Quarantine.payload).where(
+        select(Quarantine.quarantine_id, Quarantine.payload, Quarantine.reason).where(
             Quarantine.platform == subject.platform
         )
     ).all()
-    hit = [r.quarantine_id for r in rows if json_mentions(r.payload, pattern, ids)]
-    if hit:
-        session.execute(
-            update(Quarantine)
-            .where(Quarantine.quarantine_id.in_(hit))
-            .values(payload=QUARANTINE_ERASED)
-            .execution_options(synchronize_session=False)
-        )
-    return len(hit)
+    changed = 0
+    for row in rows:
+        named = json_mentions(row.payload, pattern, ids)
+        reason = pattern.sub(ERASED, row.reason) if pattern else row.reason
+        if named or reason != row.reason:
+            values: dict[str, Any] = {"reason": reason}
+            if named:
+                values["payload"] = QUARANTINE_ERASED
+            session.execute(
+                update(Quarantine)
+                .where(Quarantine.quarantine_id == row.quarantine_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            changed += 1
+    return changed
 
 
 def _redact_notes(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
@@ -235,7 +244,7 @@ def erase(
         items_erased=_erase_own_items(session, subject.author_key, now),
         other_items_raw_purged=_purge_other_raw(session, subject, pattern, frozen_ids, now),
         other_items_text_redacted=(_redact_other_text(session, subject, pattern) if pattern else 0),
-        quarantine_payloads_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
+        quarantine_rows_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
         notes_redacted=_redact_notes(session, subject.handle, pattern) if pattern else 0,
         audit_rows_redacted=_redact_audit(session, subject.handle, pattern) if pattern else 0,
         author_rows_erased=_erase_author_row(session, subject, now),

@@ -48,7 +48,7 @@ def test_the_person_is_nowhere_in_the_warehouse(populated_any: Populated) -> Non
     assert summary.items_erased == 3
     assert summary.other_items_text_redacted == 1
     assert summary.other_items_raw_purged == 1
-    assert summary.quarantine_payloads_erased == 1
+    assert summary.quarantine_rows_erased == 1
     assert summary.notes_redacted == 3  # one alert note, two SLA notes quoting the handle
 
 
@@ -153,3 +153,24 @@ def test_a_new_post_after_erasure_loads_without_their_identity(populated: Popula
         author = s.get(Author, CHILD_KEY)
     assert new.text == "@OakfieldPrimary new post" and new.author_key == CHILD_KEY
     assert author.handle is None and author.erased_at == NOW
+
+
+def test_a_quarantine_reason_quoting_the_handle_is_redacted(populated: Populated) -> None:
+    with session_scope(populated.engine) as s:
+        s.add(
+            Quarantine(
+                platform="x",
+                stream="x.mentions",
+                reason="data check: reply to @LilyB_2014 has no parent",
+                check_name="items_batch",
+                payload={"id": "303"},
+                payload_hash="q3",
+                quarantined_at=NOW,
+            )
+        )
+    summary = erase_child(populated)
+    assert summary.quarantine_rows_erased == 2
+    with session_scope(populated.engine) as s:
+        row = s.scalar(select(Quarantine).where(Quarantine.payload_hash == "q3"))
+    assert row.reason == "data check: reply to [erased] has no parent"
+    assert row.payload == {"id": "303"}  # it did not name them: kept for debugging

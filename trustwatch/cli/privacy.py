@@ -114,7 +114,7 @@ def erase(
         f"{summary.items_erased} of their items, "
         f"{summary.other_items_text_redacted} mentions in other items' text, "
         f"{summary.other_items_raw_purged} other raw payloads, "
-        f"{summary.quarantine_payloads_erased} quarantined payloads, "
+        f"{summary.quarantine_rows_erased} quarantine rows, "
         f"{summary.notes_redacted} notes, {summary.audit_rows_redacted} audit details; "
         "recorded in audit_log"
     )

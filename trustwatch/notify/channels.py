@@ -11,6 +11,8 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -76,18 +78,48 @@ class EmailChannel:
             ) from None
 
 
+def webhook_style(url: str) -> str:
+    """ "teams" for Microsoft endpoints (Workflows, Office 365 connectors), else "slack"."""
+    host = (urlsplit(url).hostname or "").lower()
+    microsoft = ("webhook.office.com", "logic.azure.com", "powerplatform.com", "powerautomate.com")
+    return "teams" if host.endswith(microsoft) else "slack"
+
+
+def webhook_payload(style: str, subject: str, body: str) -> dict[str, Any]:
+    """Slack takes `text` (mrkdwn); Teams Workflows take a message with an Adaptive Card."""
+    if style == "slack":
+        return {"text": f"*{subject}*\n{body}"}
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": subject, "weight": "Bolder", "wrap": True},
+            *(
+                {"type": "TextBlock", "text": line, "wrap": True}
+                for line in body.splitlines()
+                if line
+            ),
+        ],
+    }
+    attachment = {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+    return {"type": "message", "attachments": [attachment]}
+
+
 @dataclass(frozen=True)
 class WebhookChannel:
-    """A Slack or Microsoft Teams incoming webhook; both accept a JSON body with `text`."""
+    """A Slack or Microsoft Teams incoming webhook (`style` "slack" or "teams")."""
 
     url: str
+    style: str = "slack"
     timeout: float = 10.0
 
     name = "webhook"
 
-    def send(self, text: str) -> None:
+    def send(self, subject: str, body: str) -> None:
+        payload = webhook_payload(self.style, subject, body)
         try:
-            response = requests.post(self.url, json={"text": text}, timeout=self.timeout)
+            response = requests.post(self.url, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
             raise SendError(
                 f"webhook unreachable ({exc.__class__.__name__})", retriable=True

@@ -150,9 +150,8 @@ def dispatch(
             text = messages.immediate(
                 alert, app_base_url=settings.app_base_url, timezone=registry.trust.timezone
             )
-            body = messages.webhook_text(text)
             _deliver(session, transport, summary, alerts=[alert], channel="webhook",
-                     send=lambda b=body: hook.send(b), now=now)  # fmt: skip
+                     send=lambda t=text: hook.send(t.subject, t.body), now=now)  # fmt: skip
     return summary
 
 
@@ -194,7 +193,6 @@ def send_daily_digest(
                 timezone=tz,
                 now=now,
             )
-            body = messages.webhook_text(text)
             _deliver(session, transport, summary, alerts=batch, channel="digest-webhook",
-                     send=lambda b=body: hook.send(b), now=now)  # fmt: skip
+                     send=lambda t=text: hook.send(t.subject, t.body), now=now)  # fmt: skip
     return summary

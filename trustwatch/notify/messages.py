@@ -84,7 +84,3 @@ def email(text: Text, *, sender: str, recipients: Sequence[str]) -> EmailMessage
     message["Subject"] = text.subject
     message.set_content(text.body)
     return message
-
-
-def webhook_text(text: Text) -> str:
-    return f"*{text.subject}*\n{text.body}"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trustwatch.errors import ConfigError
-from trustwatch.notify.channels import EmailChannel, WebhookChannel
+from trustwatch.notify.channels import EmailChannel, WebhookChannel, webhook_style
 from trustwatch.notify.settings import SmtpSettings
 from trustwatch.registry import Registry
 
@@ -30,6 +30,9 @@ class Transport:
     @classmethod
     def from_env(cls, registry: Registry) -> Transport:
         """Email from TRUSTWATCH_SMTP_*; the webhook from the variable the registry names.
+
+        The webhook's payload follows its host (Slack, or Microsoft Teams Workflows with an
+        Adaptive Card); TRUSTWATCH_WEBHOOK_STYLE=slack|teams overrides, e.g. for a proxy.
 
         No SMTP host is a configuration error (alerts must reach someone). A webhook named
         in the registry but unset is reported as a problem and skipped, so a broken
@@ -52,7 +55,13 @@ class Transport:
         if variable:
             url = os.environ.get(variable, "").strip()
             if url:
-                transport.webhook = WebhookChannel(url)
+                style = os.environ.get("TRUSTWATCH_WEBHOOK_STYLE", "").strip().lower()
+                if style not in {"", "slack", "teams"}:
+                    raise ConfigError(
+                        f"TRUSTWATCH_WEBHOOK_STYLE is {style!r}. Fix: set slack or teams, or "
+                        "unset it to choose from the webhook's host."
+                    )
+                transport.webhook = WebhookChannel(url, style=style or webhook_style(url))
             else:
                 transport.problems.append(
                     f"notifications.webhook_url_env names {variable}, which is not set: "

@@ -11,7 +11,8 @@ What goes, for the person resolved by `trustwatch.identify.find_subject`:
 * quarantined payloads that name them (replaced by a marker), and the handle in
   quarantine reasons;
 * staff notes (`trustwatch.personal_data`) and audit details: the handle is replaced
-  by `[erased]` and the rest of the note, the staff's record, stays.
+  by `[erased]` and the rest of the note, the staff's record, stays;
+* data-check samples that are one of their posts or quote their handle.
 
 What stays: ids, timestamps, labels, scores, alerts, SLA figures and the pseudonymous
 `author_key`, so anonymous counts (items per school, repeat authors, breaches) do not
@@ -41,7 +42,7 @@ from trustwatch.identify import (
     json_mentions,
     redact_json,
 )
-from trustwatch.personal_data import note_columns
+from trustwatch.personal_data import note_columns, sample_table, without_samples
 from trustwatch.retention import PURGED_ID_PREFIX
 
 ERASED = "[erased]"
@@ -60,6 +61,7 @@ class ErasureSummary:
     other_items_text_redacted: int
     quarantine_rows_erased: int
     notes_redacted: int
+    check_samples_dropped: int
     audit_rows_redacted: int
 
     def as_dict(self) -> dict[str, Any]:
@@ -191,6 +193,30 @@ def _redact_notes(session: Session, handle: str, pattern: re.Pattern[str]) -> in
     return changed
 
 
+def _drop_samples(session: Session, texts: set[str], pattern: re.Pattern[str] | None) -> int:
+    """Data-check samples that are one of their posts, or quote their handle."""
+    found = sample_table()
+    if found is None:
+        return 0
+    table, key, failures, _at = found
+
+    def keep(value: str) -> bool:
+        return value not in texts and not (pattern and pattern.search(value))
+
+    changed = 0
+    for row_id, value in session.execute(select(key, failures)).all():
+        kept = without_samples(value, keep)
+        if kept != value:
+            session.execute(update(table).where(key == row_id).values({failures: kept}))
+            changed += 1
+    return changed
+
+
+def _own_texts(session: Session, key: str) -> set[str]:
+    rows = session.scalars(select(Item.text).where(Item.author_key == key, Item.text.is_not(None)))
+    return {text for text in rows if text}
+
+
 def _redact_audit(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
     """Earlier audit rows (e.g. 'viewed author @x') must not keep the handle either."""
     changed = 0
@@ -238,6 +264,7 @@ def erase(
     }
     frozen_ids = frozenset(ids)
     pattern = handle_pattern(subject.handle) if subject.handle else None
+    own_texts = _own_texts(session, subject.author_key)  # read before they are erased
     summary = ErasureSummary(
         author_key=subject.author_key,
         platform=subject.platform,
@@ -246,6 +273,7 @@ def erase(
         other_items_text_redacted=(_redact_other_text(session, subject, pattern) if pattern else 0),
         quarantine_rows_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
         notes_redacted=_redact_notes(session, subject.handle, pattern) if pattern else 0,
+        check_samples_dropped=_drop_samples(session, own_texts, pattern),
         audit_rows_redacted=_redact_audit(session, subject.handle, pattern) if pattern else 0,
         author_rows_erased=_erase_author_row(session, subject, now),
     )

@@ -8,8 +8,9 @@ new free-text column here is all it takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Column, Table
 
@@ -36,3 +37,32 @@ def note_columns() -> Iterator[tuple[Table, Column, Column]]:
         table = Base.metadata.tables.get(note.table)
         if table is not None and note.text in table.c and note.at in table.c:
             yield table, table.c[note.text], table.c[note.at]
+
+
+# Data-check results keep a few failing values as a sample; for a check on `text` those
+# are posts. Samples are diagnostics: they follow the raw-payload clock, and erasure
+# removes any that quote the person.
+SAMPLE_TABLE = "validation_results"
+SAMPLE_COLUMN = "failures"
+SAMPLE_AT = "run_at"
+
+
+def sample_table() -> tuple[Table, Column, Column, Column] | None:
+    """(table, primary key, failures column, timestamp column), if the schema has it."""
+    table = Base.metadata.tables.get(SAMPLE_TABLE)
+    if table is None or SAMPLE_COLUMN not in table.c or SAMPLE_AT not in table.c:
+        return None
+    key = next(iter(table.primary_key.columns))
+    return table, key, table.c[SAMPLE_COLUMN], table.c[SAMPLE_AT]
+
+
+def without_samples(failures: Any, keep: Callable[[str], bool] = lambda _v: False) -> Any:
+    """The failures list with sample values dropped unless `keep(value)` says otherwise."""
+    if not isinstance(failures, list):
+        return failures
+    out = []
+    for failure in failures:
+        if isinstance(failure, dict) and isinstance(failure.get("sample"), list):
+            failure = {**failure, "sample": [v for v in failure["sample"] if keep(str(v))]}
+        out.append(failure)
+    return out

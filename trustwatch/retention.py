@@ -9,7 +9,8 @@ Two clocks, both measured from when the item was posted (`created_at`), so an ol
 fetched late is not kept longer than one fetched on time:
 
 * raw payloads (`retention.raw_payload_days`, default 30): `items.raw` and quarantined
-  payloads are nulled (`raw_purged_at` set);
+  payloads are nulled (`raw_purged_at` set), and the failing values data checks keep as
+  samples are dropped;
 * text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
   display name, profile URL and platform id of authors with no newer item; staff notes
   listed in `trustwatch.personal_data` (alert events, manual responses).
@@ -28,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal, null, or_, se
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import AuditLog, Author, Item, Quarantine
-from trustwatch.personal_data import note_columns
+from trustwatch.personal_data import note_columns, sample_table, without_samples
 from trustwatch.registry import Registry
 
 RETENTION_ACTOR = "retention"
@@ -48,6 +49,7 @@ class RetentionSummary:
     texts_purged: int
     authors_purged: int
     notes_purged: int
+    check_samples_purged: int
     quarantine_payloads_purged: int
 
     @property
@@ -57,6 +59,7 @@ class RetentionSummary:
             + self.texts_purged
             + self.authors_purged
             + self.notes_purged
+            + self.check_samples_purged
             + self.quarantine_payloads_purged
         )
 
@@ -122,6 +125,22 @@ def _quarantine_due(session: Session, cutoff: dt.datetime) -> list[int]:
         )
     ).all()
     return [row.quarantine_id for row in rows if row.payload != QUARANTINE_PURGED]
+
+
+def _samples(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> int:
+    """Data-check samples (failing values, possibly post text) older than the raw clock."""
+    found = sample_table()
+    if found is None:
+        return 0
+    table, key, failures, at = found
+    changed = 0
+    for row_id, value in session.execute(select(key, failures).where(at < cutoff)).all():
+        emptied = without_samples(value)
+        if emptied != value:
+            changed += 1
+            if not dry_run:
+                session.execute(update(table).where(key == row_id).values({failures: emptied}))
+    return changed
 
 
 def _count(session: Session, entity: Any, where: ColumnElement[bool]) -> int:
@@ -205,6 +224,7 @@ def enforce(
         dry_run=dry_run,
         quarantine_payloads_purged=len(quarantine_ids),
         notes_purged=_notes(session, text_cutoff, dry_run=dry_run),
+        check_samples_purged=_samples(session, raw_cutoff, dry_run=dry_run),
         **counts,
     )
     if not dry_run:

@@ -104,7 +104,7 @@ def active_steps(
     moments: Sequence[dt.datetime],
     *,
     step: dt.timedelta,
-    tail: dt.timedelta = dt.timedelta(days=4),
+    tail: dt.timedelta = dt.timedelta(days=2),
     gap: dt.timedelta = dt.timedelta(days=5),
 ) -> list[dt.datetime]:
     """Simulated instants covering every burst of activity, plus `tail` for clocks to run out.

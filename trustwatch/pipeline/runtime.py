@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from trustwatch.db.engine import get_engine
+from trustwatch.logging_setup import install_secret_filter
 from trustwatch.registry import Registry, load_registry
 from trustwatch.settings import get_settings
 
@@ -54,8 +55,11 @@ def _plain_utc(value: dt.datetime) -> dt.datetime:
 
 
 def registry() -> Registry:
-    return load_registry(get_settings().config)
+    loaded = load_registry(get_settings().config)
+    install_secret_filter(loaded)  # the tokens the registry names stay out of task logs
+    return loaded
 
 
 def engine() -> Engine:
+    install_secret_filter()  # every task opens the warehouse first: redact from here on
     return get_engine(get_settings().resolved_warehouse_url)

@@ -117,8 +117,12 @@ def crash_live(db: Warehouses, registry: Registry, family: Family) -> None:
 
 
 def replay_run(url: str) -> int:
-    """The replay ingest CLI, its progress table sent to /dev/null."""
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+    """The replay ingest CLI, its progress and table sent to /dev/null."""
+    with (
+        open(os.devnull, "w") as quiet,
+        contextlib.redirect_stdout(quiet),
+        contextlib.redirect_stderr(quiet),
+    ):
         try:
             return harness.replay_ingest_cli(url)
         except harness.InjectedCrash:

@@ -238,7 +238,7 @@ def _redact_audit(session: Session, handle: str, pattern: re.Pattern[str]) -> in
 def erase(
     session: Session,
     *,
-    platform: str,
+    platform: str | None,
     handle: str | None,
     platform_author_id: str | None,
     actor: str,

@@ -53,44 +53,58 @@ def _platform(value: str) -> str:
 def find_subject(
     session: Session,
     *,
-    platform: str,
+    platform: str | None,
     handle: str | None,
     platform_author_id: str | None,
     secret: bytes,
 ) -> Subject:
-    """Resolve a request to exactly one author, or raise a UserError that says why."""
-    platform = _platform(platform)
+    """Resolve a request to exactly one author, or raise a UserError that says why.
+
+    Without a platform, a handle is looked up on every platform; it must be unique.
+    """
     if platform_author_id:
-        key = author_key(platform, platform_author_id, secret)
-        author = session.get(Author, key)
-        has_items = session.scalar(select(func.count()).where(Item.author_key == key))
-        if author is None and not has_items:
-            raise UnknownAuthorError(
-                f"no author with {platform} id '{platform_author_id}' is held in the "
-                "warehouse: nothing to do."
-            )
-        return Subject(platform, key, author, author.handle if author else None)
+        if not platform:
+            raise UserError("an --author-id belongs to one platform: pass --platform too.")
+        return _by_id(session, _platform(platform), platform_author_id, secret)
     if not handle:
         raise UserError("name the person: pass --author HANDLE or --author-id ID.")
     wanted = normalise_handle(handle)
-    matches = session.scalars(
-        select(Author).where(
-            Author.platform == platform, func.lower(Author.handle) == wanted.lower()
-        )
-    ).all()
+    query = select(Author).where(func.lower(Author.handle) == wanted.lower())
+    if platform:
+        query = query.where(Author.platform == _platform(platform))
+    matches = session.scalars(query).all()
+    where = f"{_platform(platform)} author" if platform else "author on any platform"
     if not matches:
         raise UnknownAuthorError(
-            f"no {platform} author with handle '{wanted}' is held in the warehouse. If the "
-            "handle changed or retention already purged it, pass --author-id with the "
-            "platform's account id instead."
+            f"no {where} with handle '{wanted}' is held in the warehouse. If the handle "
+            "changed or retention already purged it, pass --platform and --author-id with "
+            "the platform's account id instead."
         )
     if len(matches) > 1:
+        platforms = sorted({m.platform for m in matches})
+        fix = (
+            "pass --platform (one of " + ", ".join(platforms) + ")"
+            if len(platforms) > 1
+            else "pass --author-id with the platform's account id"
+        )
         raise UserError(
-            f"{len(matches)} {platform} authors have had the handle '{wanted}' (handles can "
-            "be reused). Fix: pass --author-id with the platform's account id."
+            f"{len(matches)} authors have had the handle '{wanted}' (handles can be reused, "
+            f"and differ between platforms). Fix: {fix}."
         )
     author = matches[0]
-    return Subject(platform, author.author_key, author, author.handle)
+    return Subject(author.platform, author.author_key, author, author.handle)
+
+
+def _by_id(session: Session, platform: str, platform_author_id: str, secret: bytes) -> Subject:
+    key = author_key(platform, platform_author_id, secret)
+    author = session.get(Author, key)
+    has_items = session.scalar(select(func.count()).where(Item.author_key == key))
+    if author is None and not has_items:
+        raise UnknownAuthorError(
+            f"no author with {platform} id '{platform_author_id}' is held in the "
+            "warehouse: nothing to do."
+        )
+    return Subject(platform, key, author, author.handle if author else None)
 
 
 def handle_pattern(handle: str) -> re.Pattern[str]:

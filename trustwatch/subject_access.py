@@ -181,7 +181,7 @@ def _history(session: Session, key: str) -> list[dict[str, Any]]:
 def export_subject(
     session: Session,
     *,
-    platform: str,
+    platform: str | None,
     handle: str | None,
     platform_author_id: str | None,
     actor: str,

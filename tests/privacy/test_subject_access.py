@@ -13,7 +13,7 @@ from tests.privacy.conftest import CHILD, NOW, SECRET, Populated
 from tests.privacy.test_erasure import CHILD_KEY, erase_child
 from trustwatch.cli import main
 from trustwatch.db.engine import session_scope
-from trustwatch.db.models import AuditLog
+from trustwatch.db.models import AuditLog, Author
 from trustwatch.subject_access import FORMAT, export_subject
 
 
@@ -77,3 +77,26 @@ def test_cli_export_to_a_private_file(
     assert len(doc["items"]) == 3
     assert "wrote 3 items" in capsys.readouterr().err
     assert main(["export", "--platform", "x", "--author", "ghost"]) == 2
+
+
+def test_handle_without_platform(
+    populated: Populated, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", str(populated.engine.url))
+    assert main(["export", "--author", "@LilyB_2014"]) == 0
+    assert json.loads(capsys.readouterr().out)["platform"] == "x"
+    assert main(["export", "--author-id", CHILD["id"]]) == 2
+    assert "pass --platform too" in capsys.readouterr().err
+    with session_scope(populated.engine) as s:
+        s.add(
+            Author(
+                author_key="r" * 64,
+                platform="reddit",
+                platform_author_id="LilyB_2014",
+                handle="LilyB_2014",
+                first_seen_at=NOW,
+                last_seen_at=NOW,
+            )
+        )
+    assert main(["export", "--author", "LilyB_2014"]) == 2
+    assert "pass --platform (one of reddit, x)" in capsys.readouterr().err

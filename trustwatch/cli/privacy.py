@@ -37,7 +37,11 @@ def _default_actor() -> str:
 
 
 _person_options = [
-    click.option("--platform", required=True, help="x, reddit, facebook or instagram."),
+    click.option(
+        "--platform",
+        help="x, reddit, facebook or instagram; needed with --author-id, or when the handle "
+        "is used on more than one platform.",
+    ),
     click.option("--author", "handle", help="The person's handle (with or without @)."),
     click.option(
         "--author-id",
@@ -88,7 +92,7 @@ def retention(app: AppContext, now_text: str | None, dry_run: bool) -> None:
 @pass_app
 def erase(
     app: AppContext,
-    platform: str,
+    platform: str | None,
     handle: str | None,
     author_id: str | None,
     actor: str,
@@ -130,7 +134,7 @@ def erase(
 @pass_app
 def export(
     app: AppContext,
-    platform: str,
+    platform: str | None,
     handle: str | None,
     author_id: str | None,
     actor: str,

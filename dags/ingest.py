@@ -22,6 +22,7 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 
 from trustwatch.assets import ITEMS
 from trustwatch.pipeline.defaults import (
+    CHILD_STREAM_PLATFORMS,
     HOURLY_CRON,
     MAX_ACTIVE_PARTITIONS,
     PLATFORMS,
@@ -87,21 +88,28 @@ def build(platform: str) -> None:
 
         @task(trigger_rule="all_done")
         def summarise(
-            parent_labels: list[str], child_labels: list[str], parents: list, children: list
+            parent_labels: list[str],
+            parents: list[dict],
+            child_labels: list[str] | None = None,
+            children: list[dict] | None = None,
         ) -> dict:
             """Totals for the run; fails it if any partition failed (after all ran)."""
             from trustwatch.pipeline.ingest_step import summarise_partitions
 
-            planned = [*parent_labels, *child_labels]
             done = [parents[i] for i in range(len(parents))]
-            done += [children[i] for i in range(len(children))]
-            return summarise_partitions(planned, done)
+            if children is not None:
+                done += [children[i] for i in range(len(children))]
+            return summarise_partitions([*parent_labels, *(child_labels or [])], done)
 
-        parent_labels, child_labels = plan_parents(), plan_children()
+        parent_labels = plan_parents()
         parents = ingest_partition.expand(partition=parent_labels)
+        if platform not in CHILD_STREAM_PLATFORMS:
+            summarise(parent_labels, parents)
+            return
+        child_labels = plan_children()
         children = ingest_child_partition.expand(partition=child_labels)
         parents >> children
-        summarise(parent_labels, child_labels, parents, children)
+        summarise(parent_labels, parents, child_labels, children)
 
     ingest()
 

@@ -59,7 +59,8 @@ def test_ingest_is_hourly_and_mapped(dagbag, platform: str) -> None:
     assert dag.timetable.expression == "0 * * * *"
     assert dag.timetable.interval.total_seconds() == 3600
     mapped = dag.get_task("ingest_partition")
-    assert dag.get_task("ingest_child_partition").outlets == mapped.outlets
+    if platform != "x":  # X has no comment streams
+        assert dag.get_task("ingest_child_partition").outlets == mapped.outlets
     assert mapped.map_index_template == "{{ partition_label }}"
     assert [o.name for o in mapped.outlets] == ["trustwatch_items"]
     assert dag.get_task("summarise").trigger_rule == "all_done"

@@ -12,6 +12,7 @@ from tests.quality.conftest import NOW
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Item, Quarantine, ValidationResult
 from trustwatch.pipeline import ingest_step
+from trustwatch.pipeline.defaults import CHILD_STREAM_PLATFORMS, PLATFORMS
 from trustwatch.pipeline.notify_step import (
     NotificationsFailed,
     enforce_retention,
@@ -40,7 +41,9 @@ def test_plan_puts_comment_streams_after_their_parents() -> None:
     assert plan["parents"] and plan["children"]
     assert all(label.endswith(":comments") for label in plan["children"])
     assert not set(plan["parents"]) & set(plan["children"])
-    assert ingest_step.plan("x")["children"] == []
+    for platform in PLATFORMS:
+        has_children = bool(ingest_step.plan(platform)["children"])
+        assert has_children == (platform in CHILD_STREAM_PLATFORMS), platform
 
 
 def test_unknown_source_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,9 @@ RETRIES = 3
 RETRY_DELAY_ENV = "TRUSTWATCH_RETRY_DELAY_SECONDS"
 HOURLY_CRON = "0 * * * *"
 PLATFORMS = ("x", "reddit", "facebook")
+# Platforms with child streams (comments walked under posts); X has none, so its DAG has
+# no second mapped group. tests/pipeline/test_steps.py checks this against the plan.
+CHILD_STREAM_PLATFORMS = ("reddit", "facebook")
 # Per-platform mapped-task concurrency: X and Reddit rate-limit per app, so one at a time.
 MAX_ACTIVE_PARTITIONS = {"x": 1, "reddit": 1, "facebook": 2}
 TAGS = {

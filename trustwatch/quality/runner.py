@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 ROW = "row"
+SAMPLE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class Failure:
             "check": self.check,
             "reason": self.reason,
             "unexpected_count": self.unexpected_count,
-            "sample": [str(v) for v in self.sample],
+            # A few failing values help diagnosis; they can be post text, so keep them short
+            # (retention empties them on the raw-payload clock).
+            "sample": [str(v)[:SAMPLE_CHARS] for v in self.sample],
         }
 
 

@@ -3,9 +3,10 @@
 The format (`"format": "trustwatch.subject_access/1"`) is documented in
 docs/data-protection.md. It holds the author record, each of their items with text,
 timestamps and raw payload, the classifier's labels and scores for each item, alerts
-raised on those items with their history, and SLA rows; plus the ids (never the text)
-of other people's items that mention the handle, since those hold third-party data a
-person must review before disclosure. Every export is itself recorded in `audit_log`.
+raised on those items with their history, SLA rows and manual-response marks; plus the
+ids (never the text) of other people's items that mention the handle, since those hold
+third-party data a person must review before disclosure. Every export is itself
+recorded in `audit_log`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from trustwatch.db.models import (
     Author,
     Classification,
     Item,
+    ManualResponse,
     ResponseSla,
     School,
 )
@@ -114,6 +116,23 @@ def _sla(session: Session, item_id: int) -> dict[str, Any] | None:
     }
 
 
+def _manual_responses(session: Session, item_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ManualResponse)
+        .where(ManualResponse.item_id == item_id)
+        .order_by(ManualResponse.marked_at, ManualResponse.manual_response_id)
+    )
+    return [
+        {
+            "responded_at": _iso(r.responded_at),
+            "marked_by": r.marked_by,
+            "note": r.note,
+            "marked_at": _iso(r.marked_at),
+        }
+        for r in rows
+    ]
+
+
 def _items(session: Session, key: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Item, School.school_key, Account.handle)
@@ -146,6 +165,7 @@ def _items(session: Session, key: str) -> list[dict[str, Any]]:
                 "classifications": _classifications(session, item.item_id),
                 "alerts": _alerts(session, item.item_id),
                 "response_sla": _sla(session, item.item_id),
+                "manual_responses": _manual_responses(session, item.item_id),
             }
         )
     return out

@@ -43,6 +43,7 @@ def test_document_holds_author_items_scores_alerts_and_sla(populated: Populated)
     assert {c["label"] for c in first["classifications"]} == {"bullying", "complaint"}
     assert first["alerts"][0]["events"][0]["note"] == "Spoke to Lily's parents, closed"
     assert first["response_sla"]["status"] == "met"
+    assert first["manual_responses"] == []
     assert [m["external_id"] for m in doc["items_mentioning_handle"]] == ["201"]
     assert "text" not in doc["items_mentioning_handle"][0]  # third-party content
     json.dumps(doc)  # JSON-safe as it stands

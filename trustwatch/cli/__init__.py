@@ -61,13 +61,17 @@ for _module in COMMAND_MODULES:
 
 
 def warehouse_unreachable(exc: OperationalError) -> str:
-    """One line for a refused or dropped warehouse connection: the driver's own first line,
-    redacted, and what to check. The transaction was rolled back; a rerun is safe."""
+    """One line for a refused or dropped warehouse connection (the driver's first line,
+    redacted) and what to do. The transaction in progress was rolled back: rerun."""
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    if detail.startswith("no such table"):  # SQLite: a warehouse never initialised
+        return redact(
+            f"the warehouse has no trustwatch tables ({detail}). Fix: run trustwatch init."
+        )
     return redact(
-        f"the warehouse refused or dropped the connection ({detail}); the transaction in progress "
-        "was rolled back. Fix: check TRUSTWATCH_WAREHOUSE_URL and that the database "
-        "server is up, then run the command again."
+        f"the warehouse refused or dropped the connection ({detail}); the transaction in "
+        "progress was rolled back. Fix: check TRUSTWATCH_WAREHOUSE_URL and that the "
+        "database server is up, then run the command again."
     )
 
 

@@ -93,7 +93,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     migrate_metadata()
     dags = simulation.load_dags()
     loaded = time.perf_counter()
-    load_classifier(os.environ.get(CLASSIFIER_ENV, "").strip())
+    try:
+        load_classifier(os.environ.get(CLASSIFIER_ENV, "").strip())
+    except FileNotFoundError as exc:
+        print(
+            f"error: the classifier artefact is missing ({exc.filename}). Fix: check out the "
+            "committed artefact under classifiers/artefacts/, or train it with "
+            "`trustwatch model train`.",
+            file=sys.stderr,
+        )
+        return 2
     print(f"classifier loaded in {time.perf_counter() - loaded:.1f}s", flush=True)
 
     step = dt.timedelta(hours=args.step_hours)

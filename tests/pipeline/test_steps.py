@@ -139,3 +139,22 @@ def test_retention_purges_once(seeded_warehouse: Engine) -> None:
     assert first["texts_purged"] == 3
     second = enforce_retention(Window(start=later, end=later))
     assert second["texts_purged"] == 0
+
+
+def test_registry_is_read_again_when_the_file_changes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from trustwatch.pipeline.runtime import registry
+    from trustwatch.settings import EXAMPLE_CONFIG, get_settings
+
+    path = tmp_path / "trust.yaml"
+    path.write_text(EXAMPLE_CONFIG.read_text())
+    monkeypatch.setenv("TRUSTWATCH_CONFIG", str(path))
+    get_settings.cache_clear()
+    assert registry().trust.name == "Riverbend Learning Trust"
+    assert registry() is registry()
+    path.write_text(EXAMPLE_CONFIG.read_text().replace("Riverbend Learning", "Rivermouth"))
+    os.utime(path, ns=(1, 1))
+    assert registry().trust.name == "Rivermouth Trust"

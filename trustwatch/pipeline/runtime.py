@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -55,9 +57,25 @@ def _plain_utc(value: dt.datetime) -> dt.datetime:
 
 
 def registry() -> Registry:
-    loaded = load_registry(get_settings().config)
+    """The registry, parsed once per file version per process.
+
+    A worker (or the demo) runs many tasks in one interpreter, and parsing the YAML was
+    most of a quiet partition's cost; an edited file is read again.
+    """
+    path = Path(get_settings().config)
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, 0)  # load_registry reports the missing file in its own words
+    loaded = _registry(str(path), version)
     install_secret_filter(loaded)  # the tokens the registry names stay out of task logs
     return loaded
+
+
+@lru_cache(maxsize=4)
+def _registry(path: str, version: tuple[int, int]) -> Registry:
+    return load_registry(path)
 
 
 def engine() -> Engine:

@@ -703,3 +703,17 @@ def parse_time(value: str | float | int) -> dt.datetime:
 
 def first(values: Iterable[T]) -> T | None:
     return next(iter(values), None)
+
+
+def ident(value: Any) -> str:
+    """A platform id as text; anything but a string or an integer is a bad record."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"expected an id, got {type(value).__name__}")
+    text = str(value)
+    if not text:
+        raise ValueError("empty id")
+    return text
+
+
+def optional_ident(value: Any) -> str | None:
+    return None if value is None or value == "" else ident(value)

@@ -31,6 +31,8 @@ from connectors.base import (
     Stream,
     classify_http_error,
     error_for_status,
+    ident,
+    optional_ident,
     parse_time,
 )
 from connectors.credentials import FacebookCredentials
@@ -152,18 +154,18 @@ class FacebookStream(Stream):
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         page_id = str(self.partition.account_id)
         author = raw.get("from") or {}
-        author_id = str(author["id"]) if author.get("id") else None
+        author_id = optional_ident(author.get("id"))
         from_school = author_id in self.context.school_account_ids
         parent = self.parent_id(raw)
         text = raw.get("message") or ""
         return CanonicalItem(
             platform=Platform.FACEBOOK,
-            external_id=str(raw["id"]),
+            external_id=ident(raw["id"]),
             kind=self.kind_of(raw, from_school),
             stream=self.name,
             account_platform_id=page_id,
             parent_external_id=parent,
-            thread_root_external_id=self.parent.external_id if self.parent else str(raw["id"]),
+            thread_root_external_id=self.parent.external_id if self.parent else ident(raw["id"]),
             author_platform_id=author_id,
             author_display_name=author.get("name"),
             is_from_school=from_school,
@@ -216,7 +218,7 @@ class FacebookComments(FacebookStream):
 
     def parent_id(self, raw: dict[str, Any]) -> str | None:
         assert self.parent is not None
-        return str((raw.get("parent") or {}).get("id") or self.parent.external_id)
+        return optional_ident((raw.get("parent") or {}).get("id")) or self.parent.external_id
 
     def kind_of(self, raw: dict[str, Any], from_school: bool) -> ItemKind:
         return ItemKind.REPLY if raw.get("parent") else ItemKind.COMMENT
@@ -243,11 +245,11 @@ class FacebookRatings(FacebookStream):
         prefix = {"positive": "Recommends. ", "negative": "Does not recommend. "}.get(verdict, "")
         return CanonicalItem(
             platform=Platform.FACEBOOK,
-            external_id=str(external_id),
+            external_id=ident(external_id),
             kind=ItemKind.REVIEW,
             stream=self.name,
             account_platform_id=str(self.partition.account_id),
-            author_platform_id=str(reviewer["id"]) if reviewer.get("id") else None,
+            author_platform_id=optional_ident(reviewer.get("id")),
             author_display_name=reviewer.get("name"),
             text=prefix + (raw.get("review_text") or ""),
             created_at=parse_time(raw["created_time"]),

@@ -25,6 +25,8 @@ from connectors.base import (
     RetriableError,
     Stream,
     classify_http_error,
+    ident,
+    optional_ident,
     parse_time,
     retry_after_from_headers,
 )
@@ -184,7 +186,7 @@ class RedditStream(Stream):
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         record = stable(raw)
         data = record["data"]
-        fullname = data.get("name") or f"{record['kind']}_{data['id']}"
+        fullname = optional_ident(data.get("name")) or f"{record['kind']}_{ident(data['id'])}"
         body = data.get("body") if record["kind"] == "t1" else None
         selftext = data.get("selftext") or ""
         deleted = (
@@ -197,9 +199,9 @@ class RedditStream(Stream):
         else:  # a removed submission keeps its title; only the body is gone
             parts = (data.get("title"), "" if deleted else selftext)
             text = "\n\n".join(part for part in parts if part)
-        author = data.get("author")
+        author = optional_ident(data.get("author"))
         author_id = author if author and author not in REMOVED else None
-        parent = data.get("parent_id")
+        parent = optional_ident(data.get("parent_id"))
         kind = ItemKind.POST
         if record["kind"] == "t1":
             kind = ItemKind.COMMENT if (parent or "").startswith("t3_") else ItemKind.REPLY
@@ -211,7 +213,7 @@ class RedditStream(Stream):
             stream=self.name,
             account_platform_id=account,
             parent_external_id=parent,
-            thread_root_external_id=data.get("link_id") or fullname,
+            thread_root_external_id=optional_ident(data.get("link_id")) or fullname,
             author_platform_id=author_id,
             author_handle=author_id,
             author_profile_url=f"https://www.reddit.com/user/{author}" if author_id else None,

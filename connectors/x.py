@@ -23,6 +23,8 @@ from connectors.base import (
     Stream,
     classify_http_error,
     first,
+    ident,
+    optional_ident,
     parse_time,
     retry_after_from_headers,
 )
@@ -150,19 +152,19 @@ class XStream(Stream):
 
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         tweet = raw["data"]
-        tweet_id, author_id = str(tweet["id"]), str(tweet["author_id"])
+        tweet_id, author_id = ident(tweet["id"]), ident(tweet["author_id"])
         author = first(u for u in raw.get("includes", {}).get("users", []) if u["id"] == author_id)
         author = author or {}
         text = (tweet.get("note_tweet") or {}).get("text") or tweet.get("text", "")
         refs = tweet.get("referenced_tweets") or []
-        parent = first(str(r["id"]) for r in refs if r.get("type") == "replied_to")
+        parent = first(ident(r["id"]) for r in refs if r.get("type") == "replied_to")
         schools = self.context.school_account_ids
         handles = self.context.school_handles
         mentioned = [
-            str(m.get("id") or handles.get(m.get("username", "").lower(), ""))
+            optional_ident(m.get("id")) or handles.get(str(m.get("username", "")).lower(), "")
             for m in (tweet.get("entities") or {}).get("mentions", [])
         ]
-        reply_to = str(tweet.get("in_reply_to_user_id") or "")
+        reply_to = optional_ident(tweet.get("in_reply_to_user_id")) or ""
         if author_id in schools:
             account, kind = author_id, ItemKind.REPLY if parent else ItemKind.POST
         elif reply_to in schools:
@@ -178,7 +180,7 @@ class XStream(Stream):
             stream=self.name,
             account_platform_id=account,
             parent_external_id=parent,
-            thread_root_external_id=str(tweet.get("conversation_id") or tweet_id),
+            thread_root_external_id=optional_ident(tweet.get("conversation_id")) or tweet_id,
             author_platform_id=author_id,
             author_handle=username,
             author_display_name=author.get("name"),

@@ -1,4 +1,9 @@
-"""Replication cursors in `ingest_state`: one row per stream and partition."""
+"""Replication cursors in `ingest_state`: one row per stream and partition.
+
+A run that changes nothing writes nothing here either (so replaying twice changes no
+row): `last_success_at` is the last run that loaded data or moved the cursor, and
+`last_error` the latest failure, cleared by the next success.
+"""
 
 from __future__ import annotations
 

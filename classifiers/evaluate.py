@@ -107,6 +107,31 @@ def test_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     return table[table["split"] == "test"].reset_index(drop=True)
 
 
+def write_reports(
+    out_dir: Path,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    compare_with: dict[str, Path] | None = None,
+) -> None:
+    """Write metrics.json and MODEL_CARD.md, with other evaluations' results for comparison."""
+    if compare_with:
+        metrics["comparisons"] = {
+            name: json.loads(Path(path).read_text(encoding="utf-8"))["results"]
+            for name, path in compare_with.items()
+        }
+    text = json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (Path(out_dir) / "metrics.json").write_text(text, encoding="utf-8")
+    write_model_card(Path(out_dir) / "MODEL_CARD.md", config, metrics)
+
+
+def add_comparisons(artefact_dir: Path | str, compare_with: dict[str, Path]) -> dict[str, Any]:
+    """Re-render an evaluated artefact's reports with ablation results, without rescoring."""
+    artefact_dir = Path(artefact_dir)
+    metrics = json.loads((artefact_dir / "metrics.json").read_text(encoding="utf-8"))
+    write_reports(artefact_dir, read_config(artefact_dir), metrics, compare_with)
+    return metrics
+
+
 def evaluate(
     data_dir: Path | str,
     artefact_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
@@ -167,14 +192,6 @@ def evaluate(
         "results": results,
         "training": config.get("training", {}),
     }
-    if compare_with:
-        metrics["comparisons"] = {
-            name: json.loads(Path(path).read_text(encoding="utf-8"))["results"]
-            for name, path in compare_with.items()
-        }
-    (out_dir / "metrics.json").write_text(
-        json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    write_model_card(out_dir / "MODEL_CARD.md", config, metrics)
+    write_reports(out_dir, config, metrics, compare_with)
     log.info("evaluated %s: %d test items in %.0fs", artefact_dir, len(table), seconds)
     return metrics

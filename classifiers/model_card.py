@@ -47,6 +47,9 @@ def _comparison_table(metrics: dict[str, Any]) -> list[str]:
         "",
         "## Ablations (macro-F1 on the same test sets)",
         "",
+        "Each column is a separate run with the same settings, seed and step count, leaving one "
+        "data source out. One seed each, so small differences may be noise.",
+        "",
         "| test set | this model | " + " | ".join(names) + " |",
         "| --- | --- | " + " | ".join("---" for _ in names) + " |",
     ]
@@ -100,9 +103,11 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         f"(stopped by time budget: {training.get('stopped_early')}), batch "
         f"{train_config.get('optim', {}).get('batch_size')}, "
         f"{train_config.get('run', {}).get('threads')} CPU threads.",
-        f"- Wall-clock: {training.get('wall_seconds')} s in total "
+        f"- Time: {training.get('wall_seconds')} s wall-clock in total "
         f"({training.get('train_seconds')} s optimisation, {training.get('cache_seconds')} s "
-        "caching frozen-layer outputs), on a 2-core CPU shared with other jobs.",
+        f"caching frozen-layer outputs); {training.get('cpu_seconds')} s of CPU time. On a "
+        "machine shared with other jobs the wall-clock is far above CPU time / threads. "
+        f"Epochs run: {training.get('epochs_run')}.",
         f"- Rows seen per epoch: {data.get('epoch_rows')}. Rows per source/split: "
         + ", ".join(f"{k} {v}" for k, v in data.get("rows", {}).items())
         + ".",

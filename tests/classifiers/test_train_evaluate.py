@@ -18,11 +18,16 @@ from classifiers.train import TrainConfig, train
 pytestmark = pytest.mark.slow
 
 
+def _tiny_config() -> TrainConfig:
+    """One short epoch; the step count follows the sample size, not the committed model's."""
+    config = TrainConfig()
+    return replace(config, optim=replace(config.optim, epochs=1.0, batch_size=16, max_steps=None))
+
+
 @pytest.fixture(scope="module")
 def tiny_artefact(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("artefact")
-    config = TrainConfig()
-    config = replace(config, optim=replace(config.optim, epochs=1.0, batch_size=16))
+    config = _tiny_config()
     train(datasets_dir, out, config, sample=16, seed=7)
     return out
 
@@ -42,8 +47,7 @@ def test_training_writes_a_loadable_artefact(tiny_artefact: Path) -> None:
 def test_training_is_reproducible_with_a_seed(
     tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
 ) -> None:
-    config = TrainConfig()
-    config = replace(config, optim=replace(config.optim, epochs=1.0, batch_size=16))
+    config = _tiny_config()
     train(datasets_dir, tmp_path, config, sample=16, seed=7)
     texts = ["Mr Jones is a useless fat idiot", "The parking is awful", "I want to die"]
     first = TransformerClassifier(tiny_artefact).predict_proba(texts).to_numpy()

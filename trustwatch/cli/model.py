@@ -50,6 +50,9 @@ def model() -> None:
 )
 @click.option("--sample", type=int, help="Use at most N rows per dataset and split (quick runs).")
 @click.option("--seed", type=int, help="Random seed (default 13).")
+@click.option("--steps", type=int, help="Optimisation steps (default: the committed model's).")
+@click.option("--threads", type=int, help="Torch threads (default 1, bit-for-bit reproducible).")
+@click.option("--max-minutes", type=float, help="Wall-clock stop for the whole run.")
 @click.option(
     "--without",
     "without",
@@ -62,6 +65,9 @@ def train_command(
     out_dir: Path | None,
     sample: int | None,
     seed: int | None,
+    steps: int | None,
+    threads: int | None,
+    max_minutes: float | None,
     without: tuple[str, ...],
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
@@ -75,6 +81,14 @@ def train_command(
     config = TrainConfig()
     sources = tuple(name for name in LOADERS if name not in without)
     config = replace(config, data=replace(config.data, sources=sources))
+    if steps is not None:
+        config = replace(config, optim=replace(config.optim, max_steps=steps))
+    run = config.run
+    if threads is not None:
+        run = replace(run, threads=threads)
+    if max_minutes is not None:
+        run = replace(run, max_minutes=max_minutes)
+    config = replace(config, run=run)
     version = train(data_dir, out_dir or _default_artefact(), config, sample=sample, seed=seed)
     click.echo(f"trained {out_dir or _default_artefact()} version {version}")
 
@@ -106,12 +120,7 @@ def evaluate_command(
     from classifiers.evaluate import evaluate
 
     _check_data(data_dir)
-    comparisons = {}
-    for spec in compare:
-        name, sep, path = spec.partition("=")
-        if not sep or not Path(path).is_file():
-            raise UserError(f"--compare {spec!r}: expected NAME=path/to/metrics.json (a file).")
-        comparisons[name] = Path(path)
+    comparisons = _comparisons(compare)
     metrics = evaluate(data_dir, artefact_dir or _default_artefact(), out_dir, comparisons or None)
     click.echo(f"model version {metrics['version']}")
     for key, entry in metrics["results"].items():
@@ -119,6 +128,33 @@ def evaluate_command(
             f"{key:24} {entry['task']:12} n={entry['n']:5d} P={entry['precision']:.3f} "
             f"R={entry['recall']:.3f} F1={entry['f1']:.3f} macro-F1={entry['macro_f1']:.3f}"
         )
+
+
+@model.command("compare")
+@click.option(
+    "--artefact",
+    "artefact_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="An evaluated artefact folder (default: the committed default artefact).",
+)
+@click.option("--compare", multiple=True, required=True, metavar="NAME=METRICS_JSON")
+def compare_command(artefact_dir: Path | None, compare: tuple[str, ...]) -> None:
+    """Add other evaluations (ablations) to an evaluated artefact's card, without rescoring."""
+    from classifiers.evaluate import add_comparisons
+
+    add_comparisons(artefact_dir or _default_artefact(), _comparisons(compare))
+    click.echo(f"added {', '.join(_comparisons(compare))} to the model card")
+
+
+def _comparisons(specs: tuple[str, ...]) -> dict[str, Path]:
+    """Parse NAME=path pairs, insisting each path is an existing metrics file."""
+    comparisons = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not Path(path).is_file():
+            raise UserError(f"--compare {spec!r}: expected NAME=path/to/metrics.json (a file).")
+        comparisons[name] = Path(path)
+    return comparisons
 
 
 @click.command("classify")

@@ -45,12 +45,28 @@ def write_config(artefact_dir: Path, config: dict[str, Any]) -> None:
     (Path(artefact_dir) / CONFIG_FILE).write_text(text, encoding="utf-8")
 
 
+# Run records (timings, step counts) describe how an artefact was made, not what it computes;
+# leaving them out of the hash lets a reproduced run get the same version.
+UNVERSIONED_CONFIG_KEYS = ("training",)
+
+
+def _versioned_bytes(artefact_dir: Path, name: str) -> bytes:
+    """A file's bytes for hashing; config.json without its run record, canonically dumped."""
+    raw = (Path(artefact_dir) / name).read_bytes()
+    if name != CONFIG_FILE:
+        return raw
+    config = json.loads(raw)
+    for key in UNVERSIONED_CONFIG_KEYS:
+        config.pop(key, None)
+    return json.dumps(config, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
 def artefact_version(artefact_dir: Path) -> str:
     """Content hash of weights and config: any change to what the model computes changes it."""
     digest = hashlib.sha256()
     for name in VERSIONED_FILES:
         digest.update(name.encode())
-        digest.update((Path(artefact_dir) / name).read_bytes())
+        digest.update(_versioned_bytes(artefact_dir, name))
     return digest.hexdigest()[:16]
 
 

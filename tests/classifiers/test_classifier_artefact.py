@@ -56,6 +56,9 @@ def test_version_changes_when_config_changes_but_not_with_metrics(tmp_path: Path
     (copy / "MODEL_CARD.md").write_text("edited", encoding="utf-8")
     assert artefact_version(copy) == before
     config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+    config["training"]["wall_seconds"] = 1.0  # how long it took is not what it computes
+    (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert artefact_version(copy) == before
     config["thresholds"]["abuse"] = 0.123
     (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
     assert artefact_version(copy) != before

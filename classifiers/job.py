@@ -30,7 +30,11 @@ class ClassifySummary:
 def pending_item_ids(
     session: Session, model_version: str, as_of: dt.datetime | None = None
 ) -> list[int]:
-    """Items with text (not deleted, not purged) and no row for this model version."""
+    """Items not deleted, text not purged, and no row for this model version.
+
+    An item that never had text (an image post) is scored as empty text, i.e. zero on every
+    label, so it is not picked up again on every run.
+    """
     scored = exists().where(
         Classification.item_id == Item.item_id, Classification.model_version == model_version
     )

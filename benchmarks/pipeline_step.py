@@ -1,9 +1,9 @@
 """What one simulated pipeline step costs through `dag.test()` (chooses the demo cadence).
 
 Runs the six-DAG chain (3 ingest, classify, sla_and_alerts, warehouse_checks) on the replay
-corpus in a throwaway var dir, first at the busiest simulated instants, then for quiet
-hourly steps, and prints seconds per DAG and per step. Uses the committed classifier
-unless TRUSTWATCH_CLASSIFIER names another factory.
+corpus in a throwaway var dir: daily steps from a busy school day (the first carries the
+whole backlog), then hourly steps two days later; prints seconds per DAG and per step.
+Uses the committed classifier unless TRUSTWATCH_CLASSIFIER names another factory.
 
     .venv/bin/python benchmarks/pipeline_step.py [--steps 4]
 """

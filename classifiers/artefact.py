@@ -50,9 +50,22 @@ def write_config(artefact_dir: Path, config: dict[str, Any]) -> None:
 UNVERSIONED_CONFIG_KEYS = ("training",)
 
 
+ADAPTER_CONFIG = f"{ADAPTER_DIR}/adapter_config.json"
+
+
+def _canonical_adapter_config(text: str) -> str:
+    """peft stores target_modules from a set, so its order varies run to run; sort it."""
+    config = json.loads(text)
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+    return json.dumps(config, indent=2, sort_keys=True) + "\n"
+
+
 def _versioned_bytes(artefact_dir: Path, name: str) -> bytes:
-    """A file's bytes for hashing; config.json without its run record, canonically dumped."""
+    """A file's bytes for hashing, JSON canonicalised; config.json without its run record."""
     raw = (Path(artefact_dir) / name).read_bytes()
+    if name == ADAPTER_CONFIG:
+        return _canonical_adapter_config(raw.decode("utf-8")).encode("utf-8")
     if name != CONFIG_FILE:
         return raw
     config = json.loads(raw)
@@ -79,6 +92,10 @@ def save_artefact(
     peft_encoder.save_pretrained(str(artefact_dir / ADAPTER_DIR))
     # Drop the peft README: it is boilerplate and not part of the model.
     (artefact_dir / ADAPTER_DIR / "README.md").unlink(missing_ok=True)
+    adapter_config = artefact_dir / ADAPTER_CONFIG
+    adapter_config.write_text(
+        _canonical_adapter_config(adapter_config.read_text(encoding="utf-8")), encoding="utf-8"
+    )
     state = {k: v.detach().contiguous().clone() for k, v in heads.state_dict().items()}
     save_file(state, str(artefact_dir / HEADS_FILE))
     write_config(artefact_dir, config)

@@ -62,3 +62,15 @@ def test_version_changes_when_config_changes_but_not_with_metrics(tmp_path: Path
     config["thresholds"]["abuse"] = 0.123
     (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
     assert artefact_version(copy) != before
+
+
+def test_version_ignores_target_module_order(tmp_path: Path) -> None:
+    """peft writes target_modules from a set; a reproduced run must not get a new version."""
+    copy = tmp_path / "copy"
+    shutil.copytree(DEFAULT_DIR, copy)
+    before = artefact_version(copy)
+    path = copy / "adapter" / "adapter_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["target_modules"] = list(reversed(config["target_modules"]))
+    path.write_text(json.dumps(config), encoding="utf-8")
+    assert artefact_version(copy) == before

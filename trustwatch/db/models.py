@@ -427,9 +427,7 @@ class Notification(Base):
 
     notification_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     subject: Mapped[str] = mapped_column(String(120))
-    alert_id: Mapped[int | None] = mapped_column(
-        ForeignKey("alerts.alert_id", ondelete="CASCADE")
-    )
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.alert_id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(10))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -23,26 +24,43 @@ router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 Text = Annotated[str, Query(max_length=40)]
 
 
+@dataclass(frozen=True)
+class BoardQuery:
+    """The filters, declared once so the page, its charts and its CSV exports accept
+    exactly the same query string and so always show the same numbers."""
+
+    date_from: str
+    date_to: str
+    school: str
+    platform: str
+    dimension: str
+
+
+def _board_query(
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    school: Text = "",
+    platform: Text = "",
+    dimension: Text = "school",
+) -> BoardQuery:
+    return BoardQuery(date_from, date_to, school, platform, dimension)
+
+
+BoardQueryDep = Annotated[BoardQuery, Depends(_board_query)]
+
+
 def _board(
-    request: Request,
-    db: Session,
-    user: WebUser,
-    *,
-    date_from: str,
-    date_to: str,
-    school: str,
-    platform: str,
-    dimension: str,
+    request: Request, db: Session, user: WebUser, query: BoardQuery
 ) -> dashboard_service.Dashboard:
     zone = ZoneInfo(request.app.state.registry.trust.timezone)
     now = utcnow()
     filters = dashboard_service.DashboardFilters.parse(
         today=now.astimezone(zone).date(),
-        date_from=date_from,
-        date_to=date_to,
-        school=school,
-        platform=platform,
-        dimension=dimension,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        school=query.school,
+        platform=query.platform,
+        dimension=query.dimension,
     )
     return dashboard_service.build(db, user=user, filters=filters, zone=zone, now=now)
 
@@ -52,22 +70,9 @@ def overview(
     request: Request,
     db: SessionDep,
     user: DashboardUser,
-    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
-    school: Text = "",
-    platform: Text = "",
-    dimension: Text = "school",
+    query: BoardQueryDep,
 ) -> Response:
-    board = _board(
-        request,
-        db,
-        user,
-        date_from=date_from,
-        date_to=date_to,
-        school=school,
-        platform=platform,
-        dimension=dimension,
-    )
+    board = _board(request, db, user, query)
     return render(
         request,
         "dashboards/overview.html",
@@ -89,24 +94,11 @@ def chart(
     db: SessionDep,
     user: DashboardUser,
     name: str,
-    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
-    school: Text = "",
-    platform: Text = "",
-    dimension: Text = "school",
+    query: BoardQueryDep,
 ) -> Response:
     if name not in charts.CHARTS:
         raise HTTPException(status_code=404, detail="No such chart.")
-    board = _board(
-        request,
-        db,
-        user,
-        date_from=date_from,
-        date_to=date_to,
-        school=school,
-        platform=platform,
-        dimension=dimension,
-    )
+    board = _board(request, db, user, query)
     return Response(charts.render_svg(name, board), media_type="image/svg+xml")
 
 
@@ -116,24 +108,11 @@ def export(
     db: SessionDep,
     user: DashboardUser,
     dataset: str,
-    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
-    school: Text = "",
-    platform: Text = "",
-    dimension: Text = "school",
+    query: BoardQueryDep,
 ) -> Response:
     if dataset not in exports.DATASETS:
         raise HTTPException(status_code=404, detail="No such export.")
-    board = _board(
-        request,
-        db,
-        user,
-        date_from=date_from,
-        date_to=date_to,
-        school=school,
-        platform=platform,
-        dimension=dimension,
-    )
+    board = _board(request, db, user, query)
     audit.record(
         db,
         actor=user.email,

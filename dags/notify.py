@@ -12,22 +12,33 @@ after a failed send, announces only what has not gone. SMTP settings come from
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import DAG, CronTriggerTimetable, dag, task
 
 from trustwatch.assets import ALERTS
 from trustwatch.pipeline.defaults import START_DATE, TAGS, default_args
 
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.dag import ScheduleArg
 
-@dag(
-    schedule=[ALERTS],
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(dt.timedelta(minutes=10)),
-    tags=TAGS["notify"],
-    doc_md=__doc__,
-)
+
+def _notify_dag(schedule: ScheduleArg) -> Callable[[Callable[[], None]], Callable[[], DAG]]:
+    """The two notification DAGs differ only in what triggers them; everything else
+    (retries, timeout, one run at a time) must stay the same for both."""
+    return dag(
+        schedule=schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(dt.timedelta(minutes=10)),
+        tags=TAGS["notify"],
+        doc_md=__doc__,
+    )
+
+
+@_notify_dag(schedule=[ALERTS])
 def notify() -> None:
     @task
     def send_alert_notifications() -> dict:
@@ -42,15 +53,7 @@ def notify() -> None:
     send_alert_notifications()
 
 
-@dag(
-    schedule=CronTriggerTimetable("0 16 * * *", timezone="Europe/London"),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(dt.timedelta(minutes=10)),
-    tags=TAGS["notify"],
-    doc_md=__doc__,
-)
+@_notify_dag(schedule=CronTriggerTimetable("0 16 * * *", timezone="Europe/London"))
 def notify_digest() -> None:
     @task
     def send_daily_digest() -> dict:

@@ -26,13 +26,13 @@ browser:
 	  else echo "make: chromium missing: run 'sudo apt-get install -y chromium'" >&2; exit 2; fi; }
 
 test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
+	$(BIN)/ruff check --no-cache --fix .
+	$(BIN)/ruff format --no-cache .
 
 serve: $(STAMP)
 	$(BIN)/trustwatch serve

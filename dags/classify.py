@@ -31,8 +31,8 @@ def classify() -> None:
     def classify_items() -> dict:
         """Score every unscored item known as of this run's clock."""
         from airflow.sdk import get_current_context
-        from trustwatch.pipeline.classify_step import classify_pending
 
+        from trustwatch.pipeline.classify_step import classify_pending
         from trustwatch.pipeline.runtime import Window
 
         context = get_current_context()

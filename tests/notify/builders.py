@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notify.peers import Sleeps
 from reports.factories import FACTORY_SECRET, WarehouseFactory
 from sqlalchemy.orm import Session
 
+from notify.peers import Sleeps
 from trustwatch.db.models import Alert
 from trustwatch.notify import Transport
 from trustwatch.registry import Registry

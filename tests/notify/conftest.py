@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from notify.peers import (
     SMTP_PASSWORD,
     SMTP_USER,
@@ -19,8 +22,6 @@ from notify.peers import (
     free_port,
     smtp_authenticator,
 )
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notify.builders import NOW, make_alert, transport_for
-from notify.peers import Sleeps, SmtpRecorder, WebhookRecorder
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notify.builders import NOW, make_alert, transport_for
+from notify.peers import Sleeps, SmtpRecorder, WebhookRecorder
 from trustwatch.db.models import Notification
 from trustwatch.notify import send_daily_digest
 from trustwatch.registry import Registry

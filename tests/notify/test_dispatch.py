@@ -6,11 +6,11 @@ import datetime as dt
 import logging
 
 import pytest
-from notify.builders import BULLYING_TEXT, NOW, SAFEGUARDING_TEXT, make_alert, transport_for
-from notify.peers import SMTP_PASSWORD, Sleeps, SmtpRecorder, WebhookRecorder, free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notify.builders import BULLYING_TEXT, NOW, SAFEGUARDING_TEXT, make_alert, transport_for
+from notify.peers import SMTP_PASSWORD, Sleeps, SmtpRecorder, WebhookRecorder, free_port
 from trustwatch.db.models import Notification
 from trustwatch.notify import Transport, dispatch
 from trustwatch.registry import Registry

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from notify.builders import NOW, SAFEGUARDING_TEXT, make_alert, transport_for
-from notify.peers import Sleeps, SmtpRecorder
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
+from notify.builders import NOW, SAFEGUARDING_TEXT, make_alert, transport_for
+from notify.peers import Sleeps, SmtpRecorder
 from trustwatch.db.models import Notification
 from trustwatch.notify import dispatch
 from trustwatch.registry import Registry

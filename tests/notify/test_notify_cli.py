@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from notify.builders import NOW, make_alert
-from notify.peers import SMTP_PASSWORD, SmtpRecorder
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from notify.builders import NOW, make_alert
+from notify.peers import SMTP_PASSWORD, SmtpRecorder
 from trustwatch.cli import main
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
-from notify.peers import Sleeps, SmtpRecorder
 from sqlalchemy import Engine
 
+from notify.peers import Sleeps, SmtpRecorder
 from trustwatch.notify import Transport
 from trustwatch.registry import Registry
 from trustwatch.reports import send_weekly

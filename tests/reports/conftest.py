@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reports.factories import FACTORY_SECRET, REPORT_NOW, SEED_END, SEED_START, seed_activity
 from sqlalchemy import Engine
 
+from reports.factories import FACTORY_SECRET, REPORT_NOW, SEED_END, SEED_START, seed_activity
 from trustwatch.db.engine import make_engine, session_scope
 from trustwatch.db.migrate import upgrade
 from trustwatch.registry import Registry

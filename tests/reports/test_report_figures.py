@@ -14,9 +14,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reports.factories import REPORT_NOW
 from sqlalchemy import Engine, text
 
+from reports.factories import REPORT_NOW
 from trustwatch.registry import Registry
 from trustwatch.reports import ReportFiles, period_for
 

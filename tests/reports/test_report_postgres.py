@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from reports.factories import FACTORY_SECRET, REPORT_NOW, SEED_END, SEED_START, seed_activity
 from sqlalchemy import Engine, text
 
+from reports.factories import FACTORY_SECRET, REPORT_NOW, SEED_END, SEED_START, seed_activity
 from trustwatch.db.engine import session_scope
 from trustwatch.registry import Registry
 from trustwatch.reports import ReportFiles, build_report, period_for

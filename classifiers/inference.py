@@ -11,6 +11,7 @@ import torch
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, load_network
 from classifiers.encoder import load_tokenizer
+from classifiers.safeguarding_rules import rule_hits
 from classifiers.text import normalise
 from classifiers.windows import build_windows, score_windows
 
@@ -65,7 +66,21 @@ class TransformerClassifier:
         )
         # Nothing said carries no risk; do not let the model guess on an empty input.
         scores[[not text for text in clean]] = 0.0
+        self._apply_safeguarding_rules(texts, scores)
         return pd.DataFrame(scores, columns=self.tasks).astype("float64")
+
+    def _apply_safeguarding_rules(self, texts: list[str], scores: np.ndarray) -> None:
+        """Raise `safeguarding` to the artefact's rule score where a rule matches.
+
+        Rules read the original text (handles and links do not matter to them); an
+        artefact without rules in its config is scored by the network alone.
+        """
+        rules = self.config.get("safeguarding_rules")
+        if not rules or "safeguarding" not in self.tasks:
+            return
+        column = self.tasks.index("safeguarding")
+        hits = rule_hits(texts, rules["patterns"])
+        scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
     def predict_proba(self, texts: list[str]) -> pd.DataFrame:
         """One row per text (same order), one probability column per label."""

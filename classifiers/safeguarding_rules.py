@@ -1,0 +1,108 @@
+"""A rule backstop for the `safeguarding` label.
+
+No public dataset labels safeguarding risk, so the model's safeguarding head learned from
+a few hundred hand-written sentences and a narrow weak-supervision lexicon. On the replay
+corpus it missed every one of the disclosures written into it (a pupil self-harming, a
+child afraid to go home, a stranger offering lifts at the gate, a neglected child). A
+missed disclosure is the costliest error this system can make and a false alarm costs a
+safeguarding lead a minute, so phrases a safeguarding lead would always want to see raise
+the score to at least `RULE_SCORE`, whatever the model says.
+
+The patterns travel inside the artefact's config (written by training), so they are part
+of the model version: stored scores say which rules produced them, and changing a rule
+re-scores the warehouse. Patterns are grouped by the categories of the statutory guidance
+(Keeping Children Safe in Education): self-harm, abuse at home, neglect, grooming and
+exploitation, weapons and threats, a missing child.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+import numpy as np
+
+RULE_SCORE = 0.97
+
+_WHO = r"(?:child|children|kid|kids|pupil|pupils|student|students|girl|girls|boy|boys|son|daughter)"
+_CARER = (
+    r"(?:dad|father|stepdad|step-dad|step dad|mum|mother|stepmum|step-mum|mom|parent|carer|"
+    r"uncle|brother|boyfriend|girlfriend|partner)"
+)
+
+PATTERNS: dict[str, tuple[str, ...]] = {
+    "self_harm": (
+        r"\b(?:kill|killing|hurt|hurting|cut|cutting|harm|harming|starv\w*) "
+        r"(?:my|her|him|them|your|him|our)\s?(?:self|selves)\b",
+        r"\bsuicid\w*",
+        r"\bself[- ]?harm\w*",
+        r"\b(?:end|ending|ended) (?:it all|(?:my|her|his|their) (?:own )?life)\b",
+        r"\bwant(?:s|ed|ing)? to die\b",
+        r"\b(?:don'?t|doesn'?t|do not|does not) want to (?:live|be alive|be here any ?more)\b",
+        r"\boverdos\w*",
+    ),
+    "abuse_at_home": (
+        rf"\b{_CARER}s? (?:hits|beats|kicks|punches|slaps|hurts|burns|chokes|touches|touched|"
+        r"hit|beat|kicked|punched|slapped|hurt|burnt|burned) (?:her|him|them|me)\b",
+        r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|scared to|afraid to|"
+        r"frightened to) (?:want to )?go home\b",
+        r"\b(?:bruises|bruising|burn marks|marks) (?:on|all over|up and down) "
+        r"(?:her|his|their)\b",
+        r"\b(?:sexual(?:ly)? abus\w*|touched (?:her|him|them) inappropriately)\b",
+    ),
+    "neglect": (
+        r"\bno food (?:at home|in the house)\b",
+        r"\b(?:always|constantly|every day) (?:hungry|starving)\b",
+        r"\bout on (?:his|her|their) own\b.{0,40}\b(?:night|late|dark)\b",
+        r"\bleft (?:home )?alone\b.{0,40}\b(?:night|nights|days|weekend|late)\b",
+    ),
+    "grooming_or_exploitation": (
+        rf"\bgroom(?:ed|ing|s)? (?:a |the |my |our |young |these )?{_WHO}\b",
+        r"\bbeing groomed\b",
+        rf"\b(?:man|men|woman|adult|stranger|someone|somebody)\b.{{0,80}}"
+        rf"\b(?:asking|asked|offering|offered|approach\w*|following|followed)\b.{{0,20}}{_WHO}\b",
+        r"\bhanging (?:around|about|round) (?:the|outside the) (?:school )?gates?\b",
+        r"\b(?:nudes|naked (?:pictures|photos|pics)|indecent (?:images|pictures|photos))\b",
+        r"\b(?:county lines|running drugs|dealing drugs)\b",
+    ),
+    "weapon_or_threat": (
+        r"\b(?:knife|knives|blade|gun|machete)\b.{0,40}\bschool\b",
+        r"\bschool\b.{0,40}\b(?:knife|knives|blade|gun|machete)\b",
+        r"\b(?:going to|gonna|will|'ll) (?:stab|shoot|kill|murder) "
+        r"(?:you|him|her|them|someone|everyone|a teacher|the teacher)\b",
+        r"\b(?:shoot|blow) up (?:the|this|that|our|your) school\b",
+    ),
+    "missing_child": (
+        rf"\b{_WHO}\b.{{0,40}}\b(?:missing since|gone missing|has(?:n'?t| not) come home|"
+        r"ran away from home|run away from home)\b",
+    ),
+}
+
+
+@lru_cache(maxsize=8)
+def _compiled(items: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pattern[str]]:
+    return {
+        category: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.DOTALL)
+        for category, patterns in items
+    }
+
+
+def _freeze(patterns: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((category, tuple(ps)) for category, ps in sorted(patterns.items()))
+
+
+def categories_matched(text: str, patterns: Mapping[str, Sequence[str]] = PATTERNS) -> list[str]:
+    """Which safeguarding categories a text's wording matches (for explaining an alert)."""
+    return [c for c, rx in _compiled(_freeze(patterns)).items() if rx.search(text or "")]
+
+
+def rule_hits(texts: Sequence[str], patterns: Mapping[str, Sequence[str]] = PATTERNS) -> np.ndarray:
+    """A boolean per text: does any safeguarding rule match it?"""
+    compiled = list(_compiled(_freeze(patterns)).values())
+    return np.array([any(rx.search(text or "") for rx in compiled) for text in texts], dtype=bool)
+
+
+def artefact_rules() -> dict[str, object]:
+    """The rules as stored in an artefact's config (training writes this)."""
+    return {"score": RULE_SCORE, "patterns": {k: list(v) for k, v in PATTERNS.items()}}

@@ -1,0 +1,78 @@
+"""The safeguarding rule backstop: disclosures always reach a safeguarding lead."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, read_config
+from classifiers.safeguarding_rules import PATTERNS, RULE_SCORE, categories_matched, rule_hits
+
+DISCLOSURES = [
+    ("A girl in Year 9 says she wants to end it all and has been cutting herself", "self_harm"),
+    ("my son's friend keeps talking about suicide, please can someone check", "self_harm"),
+    ("@MillbrookHigh her stepdad hits her and she is scared to go home", "abuse_at_home"),
+    ("He turned up with bruises all over his arms again", "abuse_at_home"),
+    ("There's no food at home and he comes in hungry", "neglect"),
+    ("a little girl out on her own every night till late", "neglect"),
+    ("A man in a car keeps asking pupils if they want a lift", "grooming_or_exploitation"),
+    ("someone has been hanging around the school gates at pick-up", "grooming_or_exploitation"),
+    ("an older lad is asking Year 8 girls for nudes on Snapchat", "grooming_or_exploitation"),
+    ("a boy said he is bringing a knife into school tomorrow", "weapon_or_threat"),
+    ("I'm going to stab the teacher who excluded me", "weapon_or_threat"),
+    ("my daughter has not come home from school and her phone is off", "missing_child"),
+]
+
+ORDINARY = [
+    "Thank you for a lovely sports day",
+    "My coat has been missing since Monday, has anyone seen it?",
+    "Dog grooming stall at the PTA fair on Saturday!",
+    "The parking at drop-off is a nightmare again",
+    "Can someone tell me when the Christmas concert starts?",
+    "Mr Jones is a useless fat idiot",
+    "Our team will kill it at the netball final",
+    "",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), DISCLOSURES)
+def test_each_kind_of_disclosure_is_matched(text: str, category: str) -> None:
+    assert category in categories_matched(text)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_school_talk_is_not_matched(text: str) -> None:
+    assert categories_matched(text) == []
+
+
+def test_rule_hits_is_one_boolean_per_text_in_order() -> None:
+    texts = [ORDINARY[0], DISCLOSURES[0][0], ORDINARY[1], DISCLOSURES[2][0]]
+    assert rule_hits(texts).tolist() == [False, True, False, True]
+
+
+@pytest.mark.slow
+def test_model_scores_disclosures_above_the_safeguarding_threshold(model) -> None:
+    texts = [text for text, _ in DISCLOSURES]
+    scores = model.predict_proba(texts)["safeguarding"]
+    assert (scores >= model.thresholds["safeguarding"]).all()
+    assert (scores >= RULE_SCORE).all()
+    # the rule only raises a score: ordinary text keeps the network's own (low) score
+    ordinary = model.predict_proba(ORDINARY)["safeguarding"]
+    assert (ordinary < model.thresholds["safeguarding"]).all()
+
+
+def test_rules_are_part_of_the_committed_artefact_and_its_version(tmp_path: Path) -> None:
+    committed = ARTEFACTS_DIR / DEFAULT_ARTEFACT
+    stored = read_config(committed)["safeguarding_rules"]
+    assert stored["score"] == RULE_SCORE
+    assert stored["patterns"] == {k: list(v) for k, v in PATTERNS.items()}
+    copy = tmp_path / "artefact"
+    shutil.copytree(committed, copy)
+    before = artefact_version(copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["safeguarding_rules"]["patterns"]["self_harm"].append(r"\bsad\b")
+    (copy / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    assert artefact_version(copy) != before

@@ -120,9 +120,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     results = simulation.replay(dags, steps, on_step=lambda s: _progress(s, started))
     failed = [(r.at, dag_id) for r in results for dag_id in r.failed]
 
+    report_code = _weekly_report(steps[-1])
     _print_summary(step, hourly)
     elapsed = time.perf_counter() - started
     print(f"\ndemo finished in {elapsed / 60:.1f} min ({len(steps)} steps x 6 DAGs)")
+    if report_code != 0:
+        return report_code
     if failed:
         print(f"{len(failed)} DAG run(s) failed, first: {failed[0][1]} at {failed[0][0]}")
         return 1
@@ -135,6 +138,14 @@ def _hourly_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(hours=12)
 
 
+def _weekly_report(now: dt.datetime) -> int:
+    """The trust leaders' view of the demo: last complete week's report, as report_weekly
+    would write it on the Monday (the demo sends no email: there is no SMTP server)."""
+    command = ["report", "--period", "week", "--now", now.isoformat()]
+    print(f"\n$ trustwatch {' '.join(command)}", flush=True)
+    return cli_main(command)
+
+
 def _print_summary(step: dt.timedelta, hourly: tuple[dt.datetime, dt.datetime]) -> None:
     from trustwatch.db.engine import get_engine, session_scope
     from trustwatch.pipeline.demo_report import collect, render
@@ -145,6 +156,7 @@ def _print_summary(step: dt.timedelta, hourly: tuple[dt.datetime, dt.datetime]) 
     registry = load_registry(get_settings().config)
     print(
         "\nwhere to look next:\n"
+        f"  {get_settings().var_dir / 'reports'}     the weekly trend report (HTML and PDF)\n"
         "  trustwatch checks            data-check results (Great Expectations suites)\n"
         f"  make serve                   the review app at {registry.notifications.app_base_url}\n"
         f"  {get_settings().var_dir / 'airflow'}      Airflow home (metadata, task logs)"

@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 from connectors.secrets import redact
 from trustwatch.db.engine import session_scope
 from trustwatch.domain import CanonicalItem
-from trustwatch.errors import CredentialsError
+from trustwatch.errors import CredentialsError, UserError
 from trustwatch.registry import Platform
 
 log = logging.getLogger(__name__)
@@ -381,8 +381,11 @@ class Connector(ABC):
         """The live API object for a partition (credentials resolved here, lazily)."""
 
     def replay_api(self, corpus: Any, as_of: dt.datetime) -> Any:
-        """The same API surface over the replay corpus."""
-        raise NotImplementedError(f"no replay corpus for {self.platform.value}")
+        """The same API surface over the replay corpus; a platform may have no corpus."""
+        raise UserError(
+            f"the replay corpus has no {self.platform.value} data. Fix: use --source live "
+            f"for {self.platform.value}, or add its pages to connectors/replay/corpus/."
+        )
 
     @staticmethod
     def plan(cls: type[Stream], label: str, **fields: Any) -> PlannedPartition:

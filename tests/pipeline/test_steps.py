@@ -17,6 +17,8 @@ from trustwatch.pipeline.notify_step import (
     NotificationsFailed,
     enforce_retention,
     notify_alerts,
+    notify_digest,
+    send_weekly_report,
 )
 from trustwatch.pipeline.runtime import Window
 
@@ -131,6 +133,45 @@ def test_notify_sends_once_and_fails_loudly_when_smtp_refuses(seeded_warehouse, 
     assert any("bullying" in m["Subject"].lower() for m in inbox.messages)
     again = notify_alerts(window)
     assert again["sent"] == 0 and again["already_sent"] == first["sent"]
+
+
+def test_digest_step_sends_the_rest_once(seeded_warehouse, inbox, registry) -> None:  # type: ignore[no-untyped-def]
+    from trustwatch.alerts.engine import refresh_alerts
+    from trustwatch.db.models import Classification
+
+    with session_scope(seeded_warehouse) as session:
+        item_id = session.scalar(select(Item.item_id).where(Item.external_id == "m2"))
+        session.query(Classification).filter_by(item_id=item_id, label="complaint").update(
+            {"score": 0.95, "is_above_threshold": True}
+        )
+    with session_scope(seeded_warehouse) as session:
+        refresh_alerts(session, registry, now=NOW)
+    window = Window(start=NOW, end=NOW)
+    first = notify_digest(window)
+    assert first["failed"] == 0 and first["sent"] >= 1
+    assert all("digest" in m["Subject"].lower() for m in inbox.messages)
+    again = notify_digest(window)
+    assert again["sent"] == 0 and again["failed"] == 0
+    assert len(inbox.messages) == first["sent"]
+
+
+def test_weekly_report_step_emails_the_pdf_once(seeded_warehouse, inbox, registry) -> None:  # type: ignore[no-untyped-def]
+    window = Window(start=NOW, end=NOW)
+    first = send_weekly_report(window)
+    assert first["already_sent"] is False
+    assert first["recipients"] == len(registry.notifications.report_recipients)
+    assert len(inbox.messages) >= 1
+    attachments = [
+        part.get_filename()
+        for message in inbox.messages
+        for part in message.walk()
+        if part.get_filename()
+    ]
+    assert any(name.endswith(".pdf") for name in attachments)
+    sent = len(inbox.messages)
+    again = send_weekly_report(window)
+    assert again["already_sent"] is True
+    assert len(inbox.messages) == sent
 
 
 def test_retention_purges_once(seeded_warehouse: Engine) -> None:

@@ -52,6 +52,7 @@ def matrix(case: Casework, people: dict[str, Person]) -> list[Row]:
             (("note", "Phoned the parent"),),
         ),
         Row("GET", "/dashboards", frozenset({LEAD, DATA})),
+        Row("GET", "/dashboards/checks", frozenset({LEAD, DATA})),
         Row("GET", "/dashboards/charts/volume.svg", frozenset({LEAD, DATA})),
         Row("GET", "/dashboards/export/sla.csv", frozenset({LEAD, DATA})),
         Row("GET", "/admin/users", frozenset({ADMIN})),

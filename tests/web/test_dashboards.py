@@ -202,3 +202,36 @@ def test_a_school_scoped_data_user_sees_only_their_school(client, sqlite_engine,
     assert schools == {"Millbrook High School"}
     # Asking for another school's figures yields nothing rather than leaking them.
     assert _csv(client, "volume", "?school=oakfield") == []
+
+
+def test_data_checks_page_shows_results_but_never_failing_samples(client, sqlite_engine, people):
+    from trustwatch.quality.runner import Failure, SuiteOutcome
+    from trustwatch.quality.store import record_outcome
+
+    end = dt.datetime(2026, 11, 17, 12, tzinfo=dt.UTC)
+    failing = SuiteOutcome(
+        suite="items_batch",
+        success=False,
+        evaluated=7,
+        rows_checked=40,
+        failures=(
+            Failure(
+                check="text_length",
+                reason="text longer than 70,000 characters",
+                unexpected_count=1,
+                rows=(3,),
+                sample=(SECRET_TEXT,),
+            ),
+        ),
+    )
+    passing = SuiteOutcome(suite="warehouse_items", success=True, evaluated=4, rows_checked=40)
+    with session_scope(sqlite_engine) as session:
+        record_outcome(session, failing, target="x", interval=(end - dt.timedelta(hours=1), end))
+        record_outcome(session, passing, target="warehouse", interval=(end, end))
+    sign_in(client, sqlite_engine, people["data"])
+    page = client.get("/dashboards/checks")
+    assert page.status_code == 200
+    assert "2 recent suite runs, 1 with failures." in page.text
+    assert "text_length: text longer than 70,000 characters (1)" in page.text
+    assert "FAILED" in page.text and "passed" in page.text
+    assert SECRET_TEXT not in page.text

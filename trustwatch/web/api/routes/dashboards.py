@@ -88,6 +88,24 @@ def overview(
     )
 
 
+@router.get("/checks")
+def data_checks(request: Request, db: SessionDep, user: DashboardUser) -> Response:
+    """The Great Expectations results, for data staff to see that the figures can be trusted.
+
+    Check names, reasons and counts only: the failing samples a result keeps can be post
+    text, which dashboard users never see.
+    """
+    from trustwatch.quality.store import recent_results
+
+    results = recent_results(db, limit=100)
+    failed = [r for r in results if not r.success]
+    return render(
+        request,
+        "dashboards/checks.html",
+        {"results": results, "failed_count": len(failed)},
+    )
+
+
 @router.get("/charts/{name}.svg")
 def chart(
     request: Request,

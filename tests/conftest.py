@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,13 +71,19 @@ def sqlite_engine(sqlite_url: str, registry: Registry) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A freshly created PostgreSQL database, dropped afterwards."""
+def postgres_server_url() -> str:
+    """The server the PostgreSQL tests use; without one they skip, saying why."""
     server = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
     if not server:
         pytest.skip("TRUSTWATCH_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
-    name = f"trustwatch_test_{uuid.uuid4().hex[:12]}"
+    return server
+
+
+@contextmanager
+def temporary_postgres_database(prefix: str = "trustwatch_test") -> Iterator[str]:
+    """A freshly created PostgreSQL database (its URL), dropped afterwards at any scope."""
+    server = postgres_server_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -84,15 +91,15 @@ def pg_url() -> Iterator[str]:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A freshly created PostgreSQL database, dropped afterwards."""
+    with temporary_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,18 +8,16 @@ with the bad records in quarantine and the good ones in `items`.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from connectors.base import Page, Parent, Stream, StreamContext
+from tests.conftest import temporary_postgres_database
 from tests.faults import fuzz
 from tests.faults.harness import PSEUDONYM_SECRET, migrated_sqlite
 from tests.faults.platforms import RUN_AT
@@ -81,24 +79,15 @@ def fuzz_engine(
         yield engine
         engine.dispose()
         return
-    server = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TRUSTWATCH_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
-    name = f"trustwatch_fuzz_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(server).set(database=name).render_as_string(False))
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            sync_registry(session, registry)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database("trustwatch_fuzz") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            with session_scope(engine) as session:
+                sync_registry(session, registry)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -11,6 +10,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import postgres_server_url
 from tests.faults.harness import (
     at_commit,
     converged,
@@ -32,10 +32,7 @@ INGEST_TABLES = ("items", "authors", "ingest_state", "quarantine")
 
 @pytest.fixture
 def admin_url() -> str:
-    url = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("TRUSTWATCH_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
-    return url
+    return postgres_server_url()
 
 
 def empty(engine: Engine) -> None:

@@ -30,17 +30,18 @@ _lock = threading.Lock()
 _default: Classifier | None = None
 
 
-def load_default(threads: int | None = None) -> Classifier:
+def load_default(threads: int | None = None, precision: str | None = None) -> Classifier:
     """The committed default model, loaded once per process (later calls reuse it).
 
-    `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count.
+    `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count; `precision`
+    (or env TRUSTWATCH_CLASSIFIER_PRECISION) applies to the first load only.
     """
     global _default
     with _lock:
         if _default is None:
             from classifiers.inference import TransformerClassifier
 
-            _default = TransformerClassifier(threads=threads)
+            _default = TransformerClassifier(threads=threads, precision=precision)
         elif threads is not None:
             from classifiers.inference import configure_threads
 

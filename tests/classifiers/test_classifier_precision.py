@@ -1,0 +1,92 @@
+"""Choosing the inference precision, and the bf16 fast path's agreement with float32."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from classifiers.inference import TransformerClassifier
+from classifiers.precision import (
+    COMPILE_ENV,
+    PRECISION_ENV,
+    compile_requested,
+    native_bf16,
+    resolve_precision,
+)
+from classifiers.school import SCHOOL_DIR
+from trustwatch.errors import UserError
+
+
+def _cpuinfo(tmp_path: Path, flags: str) -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 avx2 {flags}\n", encoding="utf-8")
+    return path
+
+
+def test_native_bf16_reads_the_cpu_flags(tmp_path: Path) -> None:
+    assert native_bf16(_cpuinfo(tmp_path, "avx512f avx512_bf16"))
+    assert native_bf16(_cpuinfo(tmp_path, "amx_bf16 amx_tile"))
+    assert not native_bf16(_cpuinfo(tmp_path, "avx512f avx512bw"))
+    assert not native_bf16(tmp_path / "missing")
+
+
+def test_precision_defaults_to_exact_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PRECISION_ENV, raising=False)
+    assert resolve_precision() == "fp32"
+    monkeypatch.setenv(PRECISION_ENV, "BF16")
+    assert resolve_precision() == "bf16"
+    assert resolve_precision("fp32") == "fp32"  # an argument beats the environment
+
+
+def test_auto_picks_bf16_only_where_native(monkeypatch: pytest.MonkeyPatch) -> None:
+    import classifiers.precision as precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda: False)
+    assert resolve_precision("auto") == "fp32"
+    monkeypatch.setattr(precision, "native_bf16", lambda: True)
+    assert resolve_precision("auto") == "bf16"
+
+
+def test_unknown_precision_names_the_variable_and_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PRECISION_ENV, "int4")
+    with pytest.raises(UserError) as error:
+        resolve_precision()
+    message = str(error.value)
+    assert PRECISION_ENV in message and "'int4'" in message
+    assert "fp32, bf16, auto" in message
+
+
+def test_compile_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COMPILE_ENV, raising=False)
+    assert compile_requested() is False
+    monkeypatch.setenv(COMPILE_ENV, "1")
+    assert compile_requested() is True
+    assert compile_requested(False) is False
+
+
+@pytest.mark.slow
+def test_bf16_scores_agree_with_float32_within_a_hundredth(model) -> None:
+    texts = pd.read_csv(SCHOOL_DIR / "check.csv")["text"].tolist()
+    texts += pd.read_csv(SCHOOL_DIR / "train.csv")["text"].tolist()
+    exact = model.predict_proba(texts)
+    fast_model = TransformerClassifier(precision="bf16")
+    assert fast_model.precision == "bf16" and model.precision == "fp32"
+    fast = fast_model.predict_proba(texts)
+    assert fast.shape == exact.shape and list(fast.columns) == list(exact.columns)
+    assert float((fast - exact).abs().to_numpy().max()) < 0.01
+    assert np.isfinite(fast.to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_compiled_network_gives_the_same_scores(model) -> None:
+    texts = pd.read_csv(SCHOOL_DIR / "check.csv")["text"].tolist()[:40]
+    compiled = TransformerClassifier(compile_network=True)
+    assert compiled.compiled
+    np.testing.assert_allclose(
+        compiled.predict_proba(texts).to_numpy(), model.predict_proba(texts).to_numpy(), atol=1e-4
+    )

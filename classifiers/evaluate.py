@@ -18,9 +18,11 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
+from classifiers.calibrate import best_threshold
 from classifiers.data import SplitConfig, load_public
 from classifiers.inference import TransformerClassifier
 from classifiers.model_card import write_model_card
+from classifiers.precision import native_bf16
 from classifiers.school import load_school
 
 log = logging.getLogger(__name__)
@@ -34,19 +36,46 @@ class TestSet:
     source: str
     task: str
     description: str
+    validation_source: str  # whose validation split sets the benchmark-protocol threshold
 
 
 _PUBLIC_TESTS: tuple[TestSet, ...] = (
-    TestSet("olid_a", "olid_a", "abuse", "OLID level A (OFF vs NOT), official test"),
-    TestSet("olid_b", "olid_b", "targeted", "OLID level B (TIN vs UNT), official test"),
-    TestSet("olid_c", "olid_c", "bullying", "OLID level C, IND vs GRP+OTH, official test"),
-    TestSet("tweeteval_hate", "tweeteval_hate", "hate", "TweetEval hate, official test"),
-    TestSet("complaints", "complaints", "complaint", "Complaints, seeded 20% test split"),
-    TestSet("cyberbullying_bullying", "cyberbullying", "bullying", "Cyberbullying, other vs not"),
-    TestSet("cyberbullying_hate", "cyberbullying", "hate", "Cyberbullying, identity vs not/age"),
+    TestSet("olid_a", "olid_a", "abuse", "OLID level A (OFF vs NOT), official test", "olid"),
+    TestSet("olid_b", "olid_b", "targeted", "OLID level B (TIN vs UNT), official test", "olid"),
+    TestSet("olid_c", "olid_c", "bullying", "OLID level C, IND vs GRP+OTH, official test", "olid"),
+    TestSet(
+        "tweeteval_hate",
+        "tweeteval_hate",
+        "hate",
+        "TweetEval hate, official test",
+        "tweeteval_hate",
+    ),
+    TestSet(
+        "complaints", "complaints", "complaint", "Complaints, seeded 20% test split", "complaints"
+    ),
+    TestSet(
+        "cyberbullying_bullying",
+        "cyberbullying",
+        "bullying",
+        "Cyberbullying, other vs not",
+        "cyberbullying",
+    ),
+    TestSet(
+        "cyberbullying_hate",
+        "cyberbullying",
+        "hate",
+        "Cyberbullying, identity vs not/age",
+        "cyberbullying",
+    ),
 )
 _SCHOOL_TESTS: tuple[TestSet, ...] = tuple(
-    TestSet(f"school_{label}", "school_check", label, f"School check set (hand-written), {label}")
+    TestSet(
+        f"school_{label}",
+        "school_check",
+        label,
+        f"School check set (hand-written), {label}",
+        "school",
+    )
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
 )
 TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS)
@@ -101,10 +130,57 @@ def profanity_check_olid_a(texts: list[str], y_true: np.ndarray) -> float:
 
 def test_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     """All test rows from the public data and the school check set."""
+    table = evaluation_table(data_dir, config)
+    return table[table["split"] == "test"].reset_index(drop=True)
+
+
+def evaluation_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
+    """Validation and test rows from the public data and the school data."""
     public = load_public(Path(data_dir), config)
     school = load_school(config.seed)
     table = pd.concat([public, school], ignore_index=True)
-    return table[table["split"] == "test"].reset_index(drop=True)
+    return table[table["split"].isin(["val", "test"])].reset_index(drop=True)
+
+
+def _seeded_sample(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """At most n rows per source and split, for quick checks only."""
+    keep = [
+        group.sample(n=min(n, len(group)), random_state=seed).index
+        for _, group in table.groupby(["source", "split"])
+    ]
+    return table.loc[np.concatenate(keep)].reset_index(drop=True)
+
+
+def benchmark_protocol(
+    test: TestSet, table: pd.DataFrame, scores: pd.DataFrame, test_rows: pd.Series
+) -> dict[str, Any] | None:
+    """Test metrics at a threshold chosen on this dataset's own validation split.
+
+    This is how the published results were obtained: each benchmark is a separate task, and
+    model selection uses that benchmark's validation data only. The production threshold, by
+    contrast, is chosen on every source's validation data pooled, because it has to serve
+    school posts, not one benchmark's test distribution. Both are reported; neither ever
+    sees test labels.
+    """
+    val_rows = (
+        (table["split"] == "val")
+        & (table["source"] == test.validation_source)
+        & table[test.task].notna()
+    )
+    if table.loc[val_rows, test.task].nunique() < 2:
+        return None
+    threshold = best_threshold(
+        table.loc[val_rows, test.task].to_numpy(),
+        scores.loc[val_rows.to_numpy(), test.task].to_numpy(),
+    )
+    entry = binary_metrics(
+        table.loc[test_rows, test.task].to_numpy(),
+        scores.loc[test_rows.to_numpy(), test.task].to_numpy(),
+        threshold,
+    )
+    entry["validation_source"] = test.validation_source
+    entry["validation_n"] = int(val_rows.sum())
+    return entry
 
 
 def write_reports(
@@ -132,6 +208,27 @@ def add_comparisons(artefact_dir: Path | str, compare_with: dict[str, Path]) -> 
     return metrics
 
 
+def bf16_agreement(
+    artefact_dir: Path, texts: list[str], reference: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """How far the bf16 fast path moves scores and decisions from the float32 reference."""
+    if not native_bf16():
+        return {"measured": False, "reason": "this CPU has no native bfloat16"}
+    fast = TransformerClassifier(artefact_dir, precision="bf16").predict_tasks(texts)
+    diff = (fast - reference).abs()
+    flips = {
+        task: int(((fast[task] >= cut) != (reference[task] >= cut)).sum())
+        for task, cut in thresholds.items()
+    }
+    return {
+        "measured": True,
+        "items": len(texts),
+        "max_abs_diff": round(float(diff.to_numpy().max()), 5),
+        "p99_abs_diff": round(float(np.quantile(diff.to_numpy(), 0.99)), 5),
+        "decision_flips": flips,
+    }
+
+
 def evaluate(
     data_dir: Path | str,
     artefact_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
@@ -141,28 +238,25 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score every test set, write metrics.json and MODEL_CARD.md, return the metrics.
 
-    `sample` keeps at most that many (seeded) rows per test source, for quick checks only.
+    `sample` keeps at most that many (seeded) rows per source and split, for quick checks only.
     """
     artefact_dir = Path(artefact_dir)
     out_dir = Path(out_dir) if out_dir is not None else artefact_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     config = read_config(artefact_dir)
     splits = SplitConfig(**config["train_config"]["data"]["splits"])
-    classifier = TransformerClassifier(artefact_dir)
-    table = test_table(Path(data_dir), splits)
+    classifier = TransformerClassifier(artefact_dir, precision="fp32")
+    table = evaluation_table(Path(data_dir), splits)
     if sample is not None:
-        keep = [
-            group.sample(n=min(sample, len(group)), random_state=splits.seed).index
-            for _, group in table.groupby("source")
-        ]
-        table = table.loc[np.concatenate(keep)].reset_index(drop=True)
+        table = _seeded_sample(table, sample, splits.seed)
     started = time.monotonic()
     scores = classifier.predict_tasks(table["text"].tolist())
     seconds = time.monotonic() - started
     thresholds = {**config["thresholds"]}
     results: dict[str, Any] = {}
     for test in TEST_SETS:
-        rows = (table["source"] == test.source) & table[test.task].notna()
+        rows = (table["split"] == "test") & (table["source"] == test.source)
+        rows &= table[test.task].notna()
         if not rows.any():
             continue
         entry = binary_metrics(
@@ -175,21 +269,31 @@ def evaluate(
                 "task": test.task,
                 "description": test.description,
                 "published": PUBLISHED.get(test.key, {}),
+                "benchmark_protocol": benchmark_protocol(test, table, scores, rows),
             }
         )
         results[test.key] = entry
+    test_rows = (table["split"] == "test").to_numpy()
     olid_a = (table["source"] == "olid_a").to_numpy()
     if olid_a.any():
         results["olid_a"]["baseline_alt_profanity_check_measured"] = profanity_check_olid_a(
             table.loc[olid_a, "text"].tolist(), table.loc[olid_a, "abuse"].to_numpy()
         )
+    agreement = bf16_agreement(
+        artefact_dir,
+        table.loc[test_rows, "text"].tolist(),
+        scores.loc[test_rows].reset_index(drop=True),
+        thresholds,
+    )
     metrics = {
         "version": classifier.version,
         "artefact": artefact_dir.name,
-        "test_items_scored": len(table),
+        "test_items_scored": int(test_rows.sum()),
+        "validation_items_scored": int((~test_rows).sum()),
         "sampled": sample,
         "scoring_seconds": round(seconds, 1),
         "results": results,
+        "bf16_agreement": agreement,
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

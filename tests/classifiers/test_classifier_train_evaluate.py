@@ -67,7 +67,15 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
         for key in ("precision", "recall", "f1", "macro_f1"):
             assert 0.0 <= entry[key] <= 1.0
     assert results["olid_a"]["published"]["RoBERTa-base"] == 0.795
+    protocol = results["tweeteval_hate"]["benchmark_protocol"]
+    assert protocol["validation_source"] == "tweeteval_hate" and protocol["validation_n"] == 20
+    assert 0.0 <= protocol["macro_f1"] <= 1.0
+    assert results["school_safeguarding"]["benchmark_protocol"]["validation_source"] == "school"
+    agreement = stored["bf16_agreement"]
+    assert agreement["items"] == stored["test_items_scored"]
+    assert agreement["max_abs_diff"] < 0.01
     card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert metrics["version"] in card
     assert "Zampieri" in card and "TweetEval" in card
     assert f"{results['olid_a']['macro_f1']:.3f}" in card
+    assert f"{protocol['macro_f1']:.3f}" in card and "bfloat16 fast path" in card

@@ -60,6 +60,9 @@ class DataSettings:
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
     weak_safeguarding: bool = True  # lexicon-matched public tweets as safeguarding positives
+    # Labels whose threshold must keep at least this share of validation positives (see
+    # classifiers.calibrate.best_threshold): missing a child at risk is the costly error.
+    min_recall: dict[str, float] = field(default_factory=lambda: {"safeguarding": 0.9})
     splits: SplitConfig = field(default_factory=SplitConfig)
 
 
@@ -303,7 +306,11 @@ def fit(
 
 
 def calibrate(
-    model: MultiTaskModel, tokenizer, table: pd.DataFrame, max_length: int
+    model: MultiTaskModel,
+    tokenizer,
+    table: pd.DataFrame,
+    max_length: int,
+    min_recall: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Per-label thresholds on the validation split of every source annotating that label."""
     val = table[table["split"] == "val"].reset_index(drop=True)
@@ -313,7 +320,9 @@ def calibrate(
     for column, task in enumerate(TASKS):
         annotated = val[task].notna().to_numpy()
         thresholds[task] = best_threshold(
-            val.loc[annotated, task].to_numpy(), scores[annotated, column]
+            val.loc[annotated, task].to_numpy(),
+            scores[annotated, column],
+            (min_recall or {}).get(task),
         )
     return thresholds
 
@@ -371,7 +380,7 @@ def train(
     summary["cache_seconds"] = round(cache_seconds, 1)
     del states
     model = MultiTaskModel(encoder, heads).eval()
-    thresholds = calibrate(model, tokenizer, table, config.run.max_length)
+    thresholds = calibrate(model, tokenizer, table, config.run.max_length, config.data.min_recall)
     summary["wall_seconds"] = round(time.monotonic() - wall_started, 1)
     summary["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
     artefact_config = {

@@ -3,9 +3,8 @@
 Each engine runs in its own fresh interpreter so its peak RSS is its own. Messages are real
 tweets read at run time from the shared datasets (never stored in the repo); without them,
 the hand-written school check set is repeated. The aim is >= 300 msg/s on 2 cores. Our model
-runs three ways: float32 (the default, exact), bf16 feed-forward (within 0.01 of float32) and
-bf16 compiled with torch.compile; each row also prints its largest score difference from
-float32 on the same messages.
+runs two ways: float32 (the default, exact) and bf16 feed-forward (within 0.01 of float32);
+the bf16 row also prints its largest score difference from float32 on the same messages.
 
     .venv/bin/python benchmarks/classify.py [--messages N] [--threads T] [--data PATH]
 """
@@ -31,9 +30,7 @@ started = time.perf_counter()
 if engine.startswith("trustwatch"):
     from classifiers.inference import TransformerClassifier
     precision = "bf16" if "bf16" in engine else "fp32"
-    model = TransformerClassifier(
-        threads=threads, precision=precision, compile_network="compiled" in engine
-    )
+    model = TransformerClassifier(threads=threads, precision=precision)
     model.batch_size = batch_size
     score = model.predict_proba
 else:
@@ -54,7 +51,7 @@ if engine.startswith("trustwatch"):
 print(json.dumps({"load_s": loaded, "warm_s": warm_s, "seconds": seconds, "peak_rss_mb": peak_mb}))
 """
 
-ENGINES = ("trustwatch fp32", "trustwatch bf16", "trustwatch bf16 compiled", "alt-profanity-check")
+ENGINES = ("trustwatch fp32", "trustwatch bf16", "alt-profanity-check")
 
 
 def messages(data_dir: Path, count: int) -> list[str]:

@@ -11,7 +11,7 @@ import torch
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, load_network
 from classifiers.encoder import load_tokenizer
-from classifiers.precision import compile_requested, prepare_network, resolve_precision
+from classifiers.precision import prepare_network, resolve_precision
 from classifiers.safeguarding_rules import rule_hits
 from classifiers.text import normalise
 from classifiers.windows import build_windows, score_windows
@@ -32,7 +32,7 @@ class TransformerClassifier:
 
     Construct once (loading takes a second or two), then call `predict_proba` as often as
     needed; scores are deterministic for a given artefact. `precision` is fp32 (the default,
-    exact), bf16 or auto (see `classifiers.precision`); `compile_network` runs torch.compile.
+    exact), bf16 or auto (see `classifiers.precision`).
     """
 
     def __init__(
@@ -41,14 +41,12 @@ class TransformerClassifier:
         threads: int | None = None,
         batch_size: int = 64,
         precision: str | None = None,
-        compile_network: bool | None = None,
     ):
         configure_threads(threads)
         self.precision: str = resolve_precision(precision)
-        self.compiled: bool = compile_requested(compile_network)
         self.artefact_dir = Path(artefact_dir)
         network, self.config = load_network(self.artefact_dir)
-        self.network = prepare_network(network, self.precision, self.compiled)
+        self.network = prepare_network(network, self.precision)
         self.tokenizer = load_tokenizer()
         self.labels: list[str] = list(self.config["labels"])
         self.tasks: list[str] = list(self.config["tasks"])

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from classifiers.inference import TransformerClassifier
 from classifiers.precision import (
-    COMPILE_ENV,
     PRECISION_ENV,
-    compile_requested,
+    Bf16Linear,
     native_bf16,
     resolve_precision,
 )
@@ -61,14 +61,6 @@ def test_unknown_precision_names_the_variable_and_the_choices(
     assert "fp32, bf16, auto" in message
 
 
-def test_compile_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(COMPILE_ENV, raising=False)
-    assert compile_requested() is False
-    monkeypatch.setenv(COMPILE_ENV, "1")
-    assert compile_requested() is True
-    assert compile_requested(False) is False
-
-
 @pytest.mark.slow
 def test_bf16_scores_agree_with_float32_within_a_hundredth(model) -> None:
     texts = pd.read_csv(SCHOOL_DIR / "check.csv")["text"].tolist()
@@ -76,17 +68,12 @@ def test_bf16_scores_agree_with_float32_within_a_hundredth(model) -> None:
     exact = model.predict_proba(texts)
     fast_model = TransformerClassifier(precision="bf16")
     assert fast_model.precision == "bf16" and model.precision == "fp32"
+    layer = fast_model.network.encoder.encoder.layer[0]
+    assert isinstance(layer.intermediate.dense, Bf16Linear)
+    assert isinstance(layer.output.dense, Bf16Linear)
+    assert type(layer.attention.self.query) is torch.nn.Linear  # attention stays float32
+    assert type(layer.attention.output.dense) is torch.nn.Linear
     fast = fast_model.predict_proba(texts)
     assert fast.shape == exact.shape and list(fast.columns) == list(exact.columns)
     assert float((fast - exact).abs().to_numpy().max()) < 0.01
     assert np.isfinite(fast.to_numpy()).all()
-
-
-@pytest.mark.slow
-def test_compiled_network_gives_the_same_scores(model) -> None:
-    texts = pd.read_csv(SCHOOL_DIR / "check.csv")["text"].tolist()[:40]
-    compiled = TransformerClassifier(compile_network=True)
-    assert compiled.compiled
-    np.testing.assert_allclose(
-        compiled.predict_proba(texts).to_numpy(), model.predict_proba(texts).to_numpy(), atol=1e-4
-    )

@@ -208,6 +208,26 @@ def add_comparisons(artefact_dir: Path | str, compare_with: dict[str, Path]) -> 
     return metrics
 
 
+def validation_summary(
+    table: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """Pooled-validation macro-F1 per label at the production thresholds.
+
+    Validation, not test, is what chooses between training runs; recording it beside the
+    test results shows which figures were allowed to influence that choice.
+    """
+    val = (table["split"] == "val").to_numpy()
+    per_label: dict[str, float] = {}
+    for task, threshold in thresholds.items():
+        rows = val & table[task].notna().to_numpy()
+        if rows.any() and table.loc[rows, task].nunique() == 2:
+            per_label[task] = binary_metrics(
+                table.loc[rows, task].to_numpy(), scores.loc[rows, task].to_numpy(), threshold
+            )["macro_f1"]
+    mean = round(float(np.mean(list(per_label.values()))), 4) if per_label else None
+    return {"macro_f1": per_label, "mean_macro_f1": mean}
+
+
 def bf16_agreement(
     artefact_dir: Path, texts: list[str], reference: pd.DataFrame, thresholds: dict[str, float]
 ) -> dict[str, Any]:
@@ -294,6 +314,7 @@ def evaluate(
         "scoring_seconds": round(seconds, 1),
         "results": results,
         "bf16_agreement": agreement,
+        "validation": validation_summary(table, scores, thresholds),
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

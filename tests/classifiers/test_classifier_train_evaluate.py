@@ -71,6 +71,8 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert protocol["validation_source"] == "tweeteval_hate" and protocol["validation_n"] == 20
     assert 0.0 <= protocol["macro_f1"] <= 1.0
     assert results["school_safeguarding"]["benchmark_protocol"]["validation_source"] == "school"
+    assert 0.0 <= stored["validation"]["mean_macro_f1"] <= 1.0
+    assert set(stored["validation"]["macro_f1"]) <= set(read_config(tiny_artefact)["thresholds"])
     agreement = stored["bf16_agreement"]
     assert agreement["items"] == stored["test_items_scored"]
     assert agreement["max_abs_diff"] < 0.01

@@ -27,26 +27,28 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_default: Classifier | None = None
+_defaults: dict[str, Classifier] = {}
 
 
 def load_default(threads: int | None = None, precision: str | None = None) -> Classifier:
-    """The committed default model, loaded once per process (later calls reuse it).
+    """The committed default model, loaded once per process and precision (later calls reuse it).
 
     `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count; `precision`
-    (or env TRUSTWATCH_CLASSIFIER_PRECISION) applies to the first load only.
+    (or env TRUSTWATCH_CLASSIFIER_PRECISION) is fp32 (default), bf16 or auto.
     """
-    global _default
+    from classifiers.precision import resolve_precision
+
+    resolved = resolve_precision(precision)
     with _lock:
-        if _default is None:
+        if resolved not in _defaults:
             from classifiers.inference import TransformerClassifier
 
-            _default = TransformerClassifier(threads=threads, precision=precision)
+            _defaults[resolved] = TransformerClassifier(threads=threads, precision=resolved)
         elif threads is not None:
             from classifiers.inference import configure_threads
 
             configure_threads(threads)
-        return _default
+        return _defaults[resolved]
 
 
 def __getattr__(name: str) -> object:

@@ -124,3 +124,38 @@ def test_cli_classify_writes_rows_then_does_nothing(
     with get_engine(url).connect() as conn:
         count = conn.execute(select(func.count()).select_from(Classification)).scalar_one()
     assert count == 2 * len(model.labels)
+
+
+def test_cli_classify_refuses_an_unknown_precision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model
+) -> None:
+    from trustwatch.cli import main
+    from trustwatch.db.engine import get_engine
+    from trustwatch.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+    assert main(["init"]) == 0
+    _load(get_engine(url), TEXTS[:2])
+    capsys.readouterr()
+    monkeypatch.setenv("TRUSTWATCH_CLASSIFIER_PRECISION", "int4")
+    assert main(["classify"]) == 2
+    captured = capsys.readouterr()
+    assert "TRUSTWATCH_CLASSIFIER_PRECISION='int4'" in captured.err + captured.out
+    assert "Traceback" not in captured.err + captured.out
+    assert main(["classify", "--precision", "int4"]) == 2
+    with get_engine(url).connect() as conn:
+        count = conn.execute(select(func.count()).select_from(Classification)).scalar_one()
+    assert count == 0
+
+
+def test_load_default_keeps_one_model_per_precision(model) -> None:
+    import classifiers
+
+    assert classifiers.load_default(precision="fp32") is model
+    fast = classifiers.load_default(precision="bf16")
+    assert fast is not model and fast.precision == "bf16"
+    assert classifiers.load_default(precision="bf16") is fast
+    assert fast.version == model.version

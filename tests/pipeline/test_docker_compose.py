@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from classifiers.precision import PRECISION_ENV
 from trustwatch.pipeline.classify_step import CLASSIFIER_ENV
 from trustwatch.pipeline.defaults import RETRY_DELAY_ENV
 from trustwatch.pipeline.ingest_step import SOURCE_ENV
@@ -66,7 +67,7 @@ def test_dags_folder_is_the_mounted_dags(compose: dict[str, Any]) -> None:
 
 def test_trustwatch_variables_are_ones_the_code_reads(compose: dict[str, Any]) -> None:
     known = {f"TRUSTWATCH_{name.upper()}" for name in Settings.model_fields}
-    known |= {SOURCE_ENV, RETRY_DELAY_ENV, CLASSIFIER_ENV}
+    known |= {SOURCE_ENV, RETRY_DELAY_ENV, CLASSIFIER_ENV, PRECISION_ENV}
     for name, service in compose["services"].items():
         for key in env_of(service):
             if key.startswith("TRUSTWATCH_") and name != "postgres":

@@ -63,6 +63,8 @@ def _three_way(
 def load_olid(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     """OLID: level A -> abuse, level B -> targeted, targeted-at-individual -> bullying.
 
+    Inoffensive tweets are also hate negatives (see the label comment below).
+
     The official test files are used as test; a seeded stratified slice of the training file
     is held out as validation (OLID ships no validation split).
     """
@@ -86,6 +88,10 @@ def load_olid(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
         "abuse": offensive.astype(float).tolist(),
         "bullying": (offensive & targeted & individual).astype(float).tolist(),
         "targeted": np.where(offensive, targeted.astype(float), np.nan).tolist(),
+        # An attack on a group identity is offensive by definition, so an inoffensive tweet is
+        # a hate negative. Many of them are about immigration and politics: without them the
+        # hate head learns the topic rather than the attack. Offensive ones stay unlabelled.
+        "hate": np.where(offensive, np.nan, 0.0).tolist(),
     }
     frames = [_frame(train["tweet"].tolist(), "olid", "train", labels)]
     frames[0]["split"] = split.to_numpy()

@@ -37,6 +37,9 @@ def test_olid_labels_are_masked_where_not_annotated(olid) -> None:
     assert train.loc[train["abuse"] == 1.0, "targeted"].notna().all()
     # Bullying (insult aimed at an individual) implies an offensive tweet.
     assert (train.loc[train["bullying"] == 1.0, "abuse"] == 1.0).all()
+    # Hate implies offence: inoffensive tweets are hate negatives, offensive ones unlabelled.
+    assert (train.loc[train["abuse"] == 0.0, "hate"] == 0.0).all()
+    assert train.loc[train["abuse"] == 1.0, "hate"].isna().all()
 
 
 def test_olid_validation_is_a_seeded_stratified_tenth(olid, datasets_dir: Path) -> None:

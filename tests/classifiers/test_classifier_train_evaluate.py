@@ -13,6 +13,7 @@ from classifiers.artefact import artefact_version, read_config
 from classifiers.evaluate import evaluate
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
+from classifiers.precision import BF16_TOLERANCE
 from classifiers.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,7 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert set(stored["validation"]["macro_f1"]) <= set(read_config(tiny_artefact)["thresholds"])
     agreement = stored["bf16_agreement"]
     assert agreement["items"] == stored["test_items_scored"]
-    assert agreement["max_abs_diff"] < 0.01
+    assert agreement["max_abs_diff"] < BF16_TOLERANCE
     card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert metrics["version"] in card
     assert "Zampieri" in card and "TweetEval" in card

@@ -164,7 +164,7 @@ def _comparisons(specs: tuple[str, ...]) -> dict[str, Path]:
     "--precision",
     type=click.Choice(["fp32", "bf16", "auto"]),
     help="fp32 is exact (default, or $TRUSTWATCH_CLASSIFIER_PRECISION); bf16 is faster on CPUs "
-    "with native bfloat16 and within 0.01 of fp32.",
+    "with native bfloat16 and within about 0.01 of fp32.",
 )
 @pass_app
 def classify(app: AppContext, batch_size: int, threads: int | None, precision: str | None) -> None:

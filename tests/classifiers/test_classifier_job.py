@@ -100,45 +100,49 @@ def test_deleted_and_purged_items_are_skipped(sqlite_engine: Engine, model) -> N
     assert summary.items_scored == 1
 
 
+@pytest.fixture
+def cli_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A fresh SQLite warehouse the CLI points at, holding two unscored items."""
+    from trustwatch.cli import main
+    from trustwatch.db.engine import get_engine
+    from trustwatch.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+    assert main(["init"]) == 0
+    engine = get_engine(url)
+    _load(engine, TEXTS[:2])
+    return engine
+
+
+def _classification_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Classification)).scalar_one()
+
+
 def test_cli_classify_writes_rows_then_does_nothing(
-    tmp_path: Path,
+    cli_warehouse: Engine, capsys: pytest.CaptureFixture[str], model
+) -> None:
+    from trustwatch.cli import main
+
+    capsys.readouterr()
+    assert main(["classify"]) == 0
+    assert f"model {model.version}: scored 2 items" in capsys.readouterr().out
+    assert main(["classify"]) == 0
+    assert "scored 0 items" in capsys.readouterr().out
+    assert _classification_rows(cli_warehouse) == 2 * len(model.labels)
+
+
+def test_cli_classify_refuses_an_unknown_precision(
+    cli_warehouse: Engine,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     model,
 ) -> None:
     from trustwatch.cli import main
-    from trustwatch.db.engine import get_engine
 
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
-    get_engine.cache_clear()
-    from trustwatch.settings import get_settings
-
-    get_settings.cache_clear()
-    assert main(["init"]) == 0
-    _load(get_engine(url), TEXTS[:2])
-    assert main(["classify"]) == 0
-    assert f"model {model.version}: scored 2 items" in capsys.readouterr().out
-    assert main(["classify"]) == 0
-    assert "scored 0 items" in capsys.readouterr().out
-    with get_engine(url).connect() as conn:
-        count = conn.execute(select(func.count()).select_from(Classification)).scalar_one()
-    assert count == 2 * len(model.labels)
-
-
-def test_cli_classify_refuses_an_unknown_precision(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model
-) -> None:
-    from trustwatch.cli import main
-    from trustwatch.db.engine import get_engine
-    from trustwatch.settings import get_settings
-
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
-    get_engine.cache_clear()
-    get_settings.cache_clear()
-    assert main(["init"]) == 0
-    _load(get_engine(url), TEXTS[:2])
     capsys.readouterr()
     monkeypatch.setenv("TRUSTWATCH_CLASSIFIER_PRECISION", "int4")
     assert main(["classify"]) == 2
@@ -146,9 +150,7 @@ def test_cli_classify_refuses_an_unknown_precision(
     assert "TRUSTWATCH_CLASSIFIER_PRECISION='int4'" in captured.err + captured.out
     assert "Traceback" not in captured.err + captured.out
     assert main(["classify", "--precision", "int4"]) == 2
-    with get_engine(url).connect() as conn:
-        count = conn.execute(select(func.count()).select_from(Classification)).scalar_one()
-    assert count == 0
+    assert _classification_rows(cli_warehouse) == 0
 
 
 def test_load_default_keeps_one_model_per_precision(model) -> None:

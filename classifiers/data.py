@@ -209,6 +209,17 @@ LOADERS = {
 }
 
 
+def sample_per_source(frame: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
+    """At most n seeded rows per source and split (quick runs and tests); all rows if n is None."""
+    if n is None:
+        return frame
+    keep = [
+        group.sample(n=min(n, len(group)), random_state=seed).index
+        for _, group in frame.groupby(["source", "split"])
+    ]
+    return frame.loc[np.concatenate(keep)]
+
+
 def load_public(
     data_dir: Path, config: SplitConfig | None = None, sources: tuple[str, ...] = tuple(LOADERS)
 ) -> pd.DataFrame:

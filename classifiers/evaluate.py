@@ -19,7 +19,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
 from classifiers.calibrate import best_threshold
-from classifiers.data import SplitConfig, load_public
+from classifiers.data import SplitConfig, load_public, sample_per_source
 from classifiers.inference import TransformerClassifier
 from classifiers.model_card import write_model_card
 from classifiers.precision import native_bf16
@@ -142,15 +142,6 @@ def evaluation_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     return table[table["split"].isin(["val", "test"])].reset_index(drop=True)
 
 
-def _seeded_sample(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """At most n rows per source and split, for quick checks only."""
-    keep = [
-        group.sample(n=min(n, len(group)), random_state=seed).index
-        for _, group in table.groupby(["source", "split"])
-    ]
-    return table.loc[np.concatenate(keep)].reset_index(drop=True)
-
-
 def benchmark_protocol(
     test: TestSet, table: pd.DataFrame, scores: pd.DataFrame, test_rows: pd.Series
 ) -> dict[str, Any] | None:
@@ -268,7 +259,7 @@ def evaluate(
     classifier = TransformerClassifier(artefact_dir, precision="fp32")
     table = evaluation_table(Path(data_dir), splits)
     if sample is not None:
-        table = _seeded_sample(table, sample, splits.seed)
+        table = sample_per_source(table, sample, splits.seed).reset_index(drop=True)
     started = time.monotonic()
     scores = classifier.predict_tasks(table["text"].tolist())
     seconds = time.monotonic() - started

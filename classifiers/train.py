@@ -20,7 +20,7 @@ from torch import nn
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, save_artefact
 from classifiers.calibrate import best_threshold
-from classifiers.data import LOADERS, SplitConfig, load_public
+from classifiers.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.encoder import (
     BASE_MODEL_ID,
     base_model_version,
@@ -118,24 +118,13 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _sample(frame: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
-    """At most n rows per source and split, seeded."""
-    if n is None:
-        return frame
-    keep = [
-        group.sample(n=min(n, len(group)), random_state=seed).index
-        for _, group in frame.groupby(["source", "split"])
-    ]
-    return frame.loc[np.concatenate(keep)]
-
-
 def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFrame:
     """Public + hand-written rows in the shared task layout, with a `weight` per row."""
     public = load_public(Path(data_dir), settings.splits, settings.sources)
     if settings.weak_safeguarding:
         _add_weak_safeguarding(public)
     table = pd.concat([public, load_school(settings.splits.seed)], ignore_index=True)
-    table = _sample(table, settings.sample, seed)
+    table = sample_per_source(table, settings.sample, seed)
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     return table.reset_index(drop=True)
 

@@ -84,7 +84,8 @@ def _comparison_table(metrics: dict[str, Any]) -> list[str]:
         "",
         "Each column is another evaluated artefact (earlier models, ablations leaving a data "
         "source out, other step counts), named by what differs. One seed each, so small "
-        "differences may be noise. Runs are chosen between on validation figures only.",
+        "differences may be noise. Runs are never chosen between on these test figures (the "
+        "README says how each choice was made).",
         "",
         "| test set | this model | " + " | ".join(names) + " |",
         "| --- | --- | " + " | ".join("---" for _ in names) + " |",

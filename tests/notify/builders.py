@@ -45,6 +45,12 @@ def make_alert(
     return alert
 
 
+def with_webhook(registry: Registry, env: str = "TW_HOOK") -> Registry:
+    """The registry with its webhook URL read from environment variable `env`."""
+    notifications = registry.notifications.model_copy(update={"webhook_url_env": env})
+    return registry.model_copy(update={"notifications": notifications})
+
+
 def transport_for(registry: Registry, sleeps: Sleeps) -> Transport:
     transport = Transport.from_env(registry)
     transport.sleep = sleeps

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notify.builders import NOW, make_alert, transport_for
+from notify.builders import NOW, make_alert, transport_for, with_webhook
 from notify.peers import Sleeps, SmtpRecorder, WebhookRecorder
 from trustwatch.db.models import Notification
 from trustwatch.notify import send_daily_digest
@@ -73,8 +73,7 @@ def test_digest_webhook_is_one_trust_wide_message(
     monkeypatch,
     sleeps: Sleeps,
 ) -> None:
-    notifications = registry.notifications.model_copy(update={"webhook_url_env": "TW_HOOK"})
-    registry = registry.model_copy(update={"notifications": notifications})
+    registry = with_webhook(registry)
     monkeypatch.setenv("TW_HOOK", webhook_server.url)
     make_alert(session, alert_type="abuse", severity="medium", text="one")
     make_alert(session, alert_type="complaint", severity="low", text="two", school="millbrook")

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notify.builders import BULLYING_TEXT, NOW, SAFEGUARDING_TEXT, make_alert, transport_for
+from notify.builders import (
+    BULLYING_TEXT,
+    NOW,
+    SAFEGUARDING_TEXT,
+    make_alert,
+    transport_for,
+    with_webhook,
+)
 from notify.peers import SMTP_PASSWORD, Sleeps, SmtpRecorder, WebhookRecorder, free_port
 from trustwatch.db.models import Notification
 from trustwatch.notify import Transport, dispatch
@@ -168,13 +175,7 @@ def test_webhook_gets_the_alert_and_retries_a_server_error(
     monkeypatch: pytest.MonkeyPatch,
     sleeps: Sleeps,
 ) -> None:
-    registry = registry.model_copy(
-        update={
-            "notifications": registry.notifications.model_copy(
-                update={"webhook_url_env": "TW_HOOK"}
-            )
-        }
-    )
+    registry = with_webhook(registry)
     monkeypatch.setenv("TW_HOOK", webhook_server.url)
     alert = make_alert(
         session, alert_type="safeguarding", severity="critical", text=SAFEGUARDING_TEXT
@@ -198,13 +199,7 @@ def test_webhook_client_error_is_not_retried_and_hides_the_url(
     monkeypatch: pytest.MonkeyPatch,
     sleeps: Sleeps,
 ) -> None:
-    registry = registry.model_copy(
-        update={
-            "notifications": registry.notifications.model_copy(
-                update={"webhook_url_env": "TW_HOOK"}
-            )
-        }
-    )
+    registry = with_webhook(registry)
     monkeypatch.setenv("TW_HOOK", webhook_server.url)
     make_alert(session, alert_type="bullying", severity="high", text=BULLYING_TEXT)
     webhook_server.statuses = [404]
@@ -218,13 +213,7 @@ def test_webhook_client_error_is_not_retried_and_hides_the_url(
 def test_unset_webhook_variable_is_a_problem_not_a_blocker(
     session: Session, registry: Registry, smtp_server: SmtpRecorder, sleeps: Sleeps
 ) -> None:
-    registry = registry.model_copy(
-        update={
-            "notifications": registry.notifications.model_copy(
-                update={"webhook_url_env": "TW_UNSET"}
-            )
-        }
-    )
+    registry = with_webhook(registry, "TW_UNSET")
     make_alert(session, alert_type="safeguarding", severity="critical", text=SAFEGUARDING_TEXT)
     summary = dispatch(session, registry, now=NOW, transport=transport_for(registry, sleeps))
     assert len(smtp_server.messages) == 1

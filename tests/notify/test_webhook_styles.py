@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy.orm import Session
 
-from notify.builders import NOW, SAFEGUARDING_TEXT, make_alert, transport_for
+from notify.builders import NOW, SAFEGUARDING_TEXT, make_alert, transport_for, with_webhook
 from notify.peers import Sleeps, SmtpRecorder, WebhookRecorder
 from trustwatch.cli import main
 from trustwatch.notify import dispatch
@@ -29,11 +29,6 @@ def test_style_follows_the_host(url: str, style: str) -> None:
     assert webhook_style(url) == style
 
 
-def _with_hook(registry: Registry) -> Registry:
-    notifications = registry.notifications.model_copy(update={"webhook_url_env": "TW_HOOK"})
-    return registry.model_copy(update={"notifications": notifications})
-
-
 def test_teams_gets_an_adaptive_card_without_post_text(
     session: Session,
     registry: Registry,
@@ -44,7 +39,7 @@ def test_teams_gets_an_adaptive_card_without_post_text(
 ) -> None:
     monkeypatch.setenv("TW_HOOK", webhook_server.url)
     monkeypatch.setenv("TRUSTWATCH_WEBHOOK_STYLE", "teams")
-    registry = _with_hook(registry)
+    registry = with_webhook(registry)
     alert = make_alert(
         session, alert_type="safeguarding", severity="critical", text=SAFEGUARDING_TEXT
     )

@@ -23,7 +23,8 @@ from classifiers.data import SplitConfig, load_public, sample_per_source
 from classifiers.inference import TransformerClassifier
 from classifiers.model_card import write_model_card
 from classifiers.precision import native_bf16
-from classifiers.school import load_school
+from classifiers.school import identity_check, identity_check_tasks, load_school
+from classifiers.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,14 @@ _SCHOOL_TESTS: tuple[TestSet, ...] = tuple(
     )
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
 )
-TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS)
+_IDENTITY_TEST = TestSet(
+    "identity_hate",
+    "identity_check",
+    "hate",
+    "Identity-term check set (hand-written), hate",
+    "school",
+)
+TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS, _IDENTITY_TEST)
 
 # Macro-F1 on the same official test split, quoted from the papers / TweetEval leaderboard.
 PUBLISHED: dict[str, dict[str, float]] = {
@@ -138,7 +146,7 @@ def evaluation_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     """Validation and test rows from the public data and the school data."""
     public = load_public(Path(data_dir), config)
     school = load_school(config.seed)
-    table = pd.concat([public, school], ignore_index=True)
+    table = pd.concat([public, school, identity_check_tasks()], ignore_index=True)
     return table[table["split"].isin(["val", "test"])].reset_index(drop=True)
 
 
@@ -217,6 +225,31 @@ def validation_summary(
             )["macro_f1"]
     mean = round(float(np.mean(list(per_label.values()))), 4) if per_label else None
     return {"macro_f1": per_label, "mean_macro_f1": mean}
+
+
+def identity_term_summary(
+    table: pd.DataFrame, scores: pd.DataFrame, threshold: float
+) -> dict[str, dict[str, int]]:
+    """How many identity-check rows of each kind the hate label flags at `threshold`.
+
+    Macro-F1 hides the failure a school sees: harmless posts that merely name a group being
+    flagged as hate. Counting flags per kind shows it directly.
+    """
+    rows = (table["source"] == "identity_check").to_numpy()
+    if not rows.any():
+        return {}
+    check = identity_check()
+    kind_of = dict(zip(check["text"].map(normalise), check["kind"], strict=True))
+    frame = pd.DataFrame(
+        {
+            "kind": table.loc[rows, "text"].map(kind_of).to_numpy(),
+            "flagged": scores.loc[rows, "hate"].to_numpy() >= threshold,
+        }
+    )
+    return {
+        str(kind): {"n": len(group), "flagged": int(group["flagged"].sum())}
+        for kind, group in frame.groupby("kind", sort=True)
+    }
 
 
 def bf16_agreement(
@@ -306,6 +339,7 @@ def evaluate(
         "results": results,
         "bf16_agreement": agreement,
         "validation": validation_summary(table, scores, thresholds),
+        "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

@@ -55,6 +55,31 @@ def _validation_lines(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
+_IDENTITY_KINDS = {
+    "hate": "attacks on a group",
+    "neutral_mention": "harmless posts naming a group",
+    "non_identity_use": "identity words in another sense (uniform colours and the like)",
+    "complaint_mentioning_identity": "ordinary complaints naming a group",
+}
+
+
+def _identity_lines(metrics: dict[str, Any]) -> list[str]:
+    summary = metrics.get("identity_terms") or {}
+    if not summary:
+        return []
+    threshold = metrics["results"].get("identity_hate", {}).get("threshold")
+    at = f" at the production threshold ({threshold:.3f})" if threshold is not None else ""
+    counts = "; ".join(
+        f"{_IDENTITY_KINDS.get(kind, kind)} {entry['flagged']} of {entry['n']}"
+        for kind, entry in summary.items()
+    )
+    return [
+        "",
+        f"Identity-term check set, rows flagged as hate{at}: {counts}. Only the attacks "
+        "should be flagged; the rest measure bias against identity words.",
+    ]
+
+
 def _agreement_lines(metrics: dict[str, Any]) -> list[str]:
     agreement = metrics.get("bf16_agreement") or {}
     if not agreement:
@@ -188,6 +213,10 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "nor the training rows, and most training rows by another who never saw the check set; "
         "both wrote in the same project, so their wording may be closer to each other than "
         "real posts are to either.",
+        "- Identity words: the identity-term check set `classifiers/school/identity_check.csv` "
+        "(written by an author who saw no training rows, never trained on) measures whether "
+        "harmless posts that name a group, or use such a word in another sense, are flagged as "
+        "`hate`, beside attacks on a group in school wording.",
         "- Safeguarding rule backstop (`classifiers/safeguarding_rules.py`, stored in the "
         "artefact's config and so part of its version): wording a safeguarding lead would always "
         "want to see (self-harm, abuse at home, neglect, grooming and exploitation, weapons and "
@@ -205,7 +234,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "protocol* treats each dataset as its own task, as the published results do: the "
         "threshold is chosen on that dataset's own validation split (OLID's seeded 10%, "
         "TweetEval's official validation set, the seeded splits elsewhere, the school rows' "
-        "seeded validation slice for the check set) and the test split is scored at it. The "
+        "seeded validation slice for the check sets) and the test split is scored at it. The "
         "targets in issue 4 are compared with the benchmark-protocol column.",
         "",
         *_results_table(metrics["results"]),
@@ -214,6 +243,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         f"{olid_a.get('baseline_alt_profanity_check_measured', '-')} macro-F1.",
         "OLID C is scored here as a binary IND-vs-rest task, so it is not comparable to the "
         "3-class OffensEval level C results (winner about 0.660).",
+        *_identity_lines(metrics),
         *_validation_lines(metrics),
         *_agreement_lines(metrics),
         *_comparison_table(metrics),

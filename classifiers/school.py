@@ -96,6 +96,24 @@ def _as_tasks(frame: pd.DataFrame, source: str, split: str) -> pd.DataFrame:
     return out
 
 
+def identity_check() -> pd.DataFrame:
+    """The identity-term check set: text, hate (0/1) and kind, in file order.
+
+    Written separately from the training rows and never trained on. `kind` says what each
+    row tests: a harmless mention of a group, an identity word used in another sense, an
+    ordinary complaint that names a group, or an attack on a group.
+    """
+    return pd.read_csv(SCHOOL_DIR / "identity_check.csv", dtype={"text": str, "kind": str})
+
+
+def identity_check_tasks() -> pd.DataFrame:
+    """The identity-term check set as test rows in the shared layout; it annotates `hate` only.
+
+    Evaluation loads it; training does not, so adding it left the training data unchanged.
+    """
+    return _as_tasks(identity_check()[["text", "hate"]], "identity_check", "test")
+
+
 def load_school(seed: int = 13, val_fraction: float = 0.25) -> pd.DataFrame:
     """Hand-written training/validation rows and the held-out check set."""
     written = pd.read_csv(SCHOOL_DIR / "train.csv")

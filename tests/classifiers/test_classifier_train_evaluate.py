@@ -82,3 +82,8 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert "Zampieri" in card and "TweetEval" in card
     assert f"{results['olid_a']['macro_f1']:.3f}" in card
     assert f"{protocol['macro_f1']:.3f}" in card and "bfloat16 fast path" in card
+    identity = stored["identity_terms"]
+    assert sum(entry["n"] for entry in identity.values()) == results["identity_hate"]["n"] == 20
+    assert all(0 <= entry["flagged"] <= entry["n"] for entry in identity.values())
+    hate = identity.get("hate", {"n": 0, "flagged": 0})
+    assert f"attacks on a group {hate['flagged']} of {hate['n']}" in card

@@ -107,10 +107,11 @@ def _comparison_table(metrics: dict[str, Any]) -> list[str]:
         "",
         "## Other runs (macro-F1 on the same test sets, production thresholds)",
         "",
-        "Each column is another evaluated artefact (earlier models, ablations leaving a data "
-        "source out, other step counts), named by what differs. One seed each, so small "
-        "differences may be noise. Runs are never chosen between on these test figures (the "
-        "README says how each choice was made).",
+        "Each column is another evaluated artefact (earlier models, ablations, other data or "
+        "step counts, other seeds), named by what differs. Columns naming another seed show "
+        "how far the seed alone moves a figure; differences smaller than that may be noise. "
+        "Runs are never chosen between on these test figures (the README says how each "
+        "choice was made).",
         "",
         "| test set | this model | " + " | ".join(names) + " |",
         "| --- | --- | " + " | ".join("---" for _ in names) + " |",

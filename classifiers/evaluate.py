@@ -203,6 +203,11 @@ def add_comparisons(artefact_dir: Path | str, compare_with: dict[str, Path]) -> 
     """Re-render an evaluated artefact's reports with ablation results, without rescoring."""
     artefact_dir = Path(artefact_dir)
     metrics = json.loads((artefact_dir / "metrics.json").read_text(encoding="utf-8"))
+    # metrics.json is written with sorted keys; the card lists test sets in evaluation order.
+    order = {test.key: i for i, test in enumerate(TEST_SETS)}
+    metrics["results"] = dict(
+        sorted(metrics["results"].items(), key=lambda item: order.get(item[0], len(order)))
+    )
     write_reports(artefact_dir, read_config(artefact_dir), metrics, compare_with)
     return metrics
 

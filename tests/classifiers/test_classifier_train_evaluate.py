@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from classifiers.artefact import artefact_version, read_config
-from classifiers.evaluate import evaluate
+from classifiers.evaluate import TEST_SETS, add_comparisons, evaluate
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.precision import BF16_TOLERANCE
@@ -87,3 +87,18 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert all(0 <= entry["flagged"] <= entry["n"] for entry in identity.values())
     hate = identity.get("hate", {"n": 0, "flagged": 0})
     assert f"attacks on a group {hate['flagged']} of {hate['n']}" in card
+
+
+def test_comparisons_keep_the_cards_test_set_order(
+    tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
+) -> None:
+    evaluate(datasets_dir, tiny_artefact, tmp_path / "earlier", sample=8)
+    evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=8)
+    add_comparisons(tiny_artefact, {"earlier run": tmp_path / "earlier" / "metrics.json"})
+    card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
+    other_runs = card[card.index("## Other runs") :]
+    assert "| test set | this model | earlier run |" in other_runs
+    rows = [line.split(" | ")[0].lstrip("| ") for line in other_runs.splitlines()[5:]]
+    described = [test.description for test in TEST_SETS]
+    listed = [row for row in rows if row in described]
+    assert listed == [d for d in described if d in listed] and len(listed) >= 10

@@ -106,6 +106,18 @@ def identity_check() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "identity_check.csv", dtype={"text": str, "kind": str})
 
 
+def identity_train_tasks() -> pd.DataFrame:
+    """Hand-written attacks on groups and hard negatives, as training rows only.
+
+    They never enter the validation split: pooled validation then stays the same set of rows
+    whether or not a run uses them, so runs with and without them can be compared on it. They
+    were written blind to both check sets, and rows too close to a check row were dropped
+    (see tests/classifiers/test_classifier_school.py).
+    """
+    frame = pd.read_csv(SCHOOL_DIR / "identity_train.csv", dtype={"text": str})
+    return _as_tasks(frame, "school", "train")
+
+
 def identity_check_tasks() -> pd.DataFrame:
     """The identity-term check set as test rows in the shared layout; it annotates `hate` only.
 

@@ -38,7 +38,7 @@ from classifiers.model import (
     bottom_states,
 )
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.school import load_school
+from classifiers.school import identity_train_tasks, load_school
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ class DataSettings:
         default_factory=lambda: {"tweeteval_hate": 9000, "cyberbullying": 2000}
     )
     school_repeats: int = 4  # hand-written rows are few; repeat them each epoch
+    # The hand-written attacks on groups and hard negatives (school/identity_train.csv).
+    identity_rows: bool = False
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -123,7 +125,10 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     public = load_public(Path(data_dir), settings.splits, settings.sources)
     if settings.weak_safeguarding:
         _add_weak_safeguarding(public)
-    table = pd.concat([public, load_school(settings.splits.seed)], ignore_index=True)
+    parts = [public, load_school(settings.splits.seed)]
+    if settings.identity_rows:
+        parts.append(identity_train_tasks())
+    table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     return table.reset_index(drop=True)

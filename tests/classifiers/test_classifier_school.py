@@ -14,6 +14,7 @@ from classifiers.school import (
     SCHOOL_DIR,
     identity_check,
     identity_check_tasks,
+    identity_train_tasks,
     load_school,
     template_rows,
 )
@@ -22,7 +23,7 @@ from classifiers.text import normalise
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["train.csv", "check.csv"])
+@pytest.mark.parametrize("name", ["train.csv", "check.csv", "identity_train.csv"])
 def test_school_files_are_fully_labelled_binary(name: str) -> None:
     frame = pd.read_csv(SCHOOL_DIR / name)
     assert list(frame.columns) == ["text", *LABELS]
@@ -36,6 +37,37 @@ def test_check_sets_never_overlap_training_rows() -> None:
     trained = {normalise(t).lower() for t in [*written, *template_rows()["text"]]}
     for check in (pd.read_csv(SCHOOL_DIR / "check.csv")["text"], identity_check()["text"]):
         assert not {normalise(t).lower() for t in check} & trained
+
+
+def test_identity_training_rows_are_not_near_copies_of_check_rows() -> None:
+    """The attacks on groups were written blind; rows still too close to a check row were cut.
+
+    Character 3-5-gram TF-IDF cosine 0.45 was the cut, applied once when the file was
+    written: a test row paraphrased into training would measure memory, not the model.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    trained = pd.read_csv(SCHOOL_DIR / "identity_train.csv")["text"]
+    checks = pd.concat(
+        [pd.read_csv(SCHOOL_DIR / "check.csv")["text"], identity_check()["text"]],
+        ignore_index=True,
+    )
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    vectoriser.fit(pd.concat([trained, checks], ignore_index=True))
+    similarity = (vectoriser.transform(trained) @ vectoriser.transform(checks).T).toarray()
+    assert similarity.max() < 0.45
+
+
+def test_identity_training_rows_cover_attacks_and_hard_negatives() -> None:
+    rows = pd.read_csv(SCHOOL_DIR / "identity_train.csv")
+    attacks, others = rows[rows["hate"] == 1], rows[rows["hate"] == 0]
+    assert len(attacks) >= 100 and len(others) >= 100
+    assert (attacks["abuse"] == 1).all()  # an attack on a group is offensive by definition
+    assert (others[list(LABELS)].sum(axis=1) == 0).sum() >= 40  # harmless mentions of groups
+    tasks = identity_train_tasks()
+    # Training rows only: validation stays the same rows whether a run uses them or not.
+    assert set(tasks["split"]) == {"train"} and set(tasks["source"]) == {"school"}
+    assert len(tasks) == len(rows)
 
 
 def test_load_school_keeps_check_set_as_test_only() -> None:
@@ -69,7 +101,7 @@ def test_lexicon_hits_first_person_risk_but_not_banter() -> None:
 
 def test_no_dataset_text_in_hand_written_files(datasets_dir: Path) -> None:
     public = {t.lower() for t in load_public(datasets_dir)["text"] if len(t) > 20}
-    for name in ("train.csv", "check.csv", "identity_check.csv"):
+    for name in ("train.csv", "check.csv", "identity_check.csv", "identity_train.csv"):
         texts = {normalise(t).lower() for t in pd.read_csv(SCHOOL_DIR / name)["text"]}
         assert not texts & public, name
 
@@ -89,3 +121,17 @@ def test_no_dataset_placeholder_in_project_files() -> None:
     ]
     assert len(files) > 20
     assert offenders == []
+
+
+def test_identity_rows_add_training_rows_and_leave_validation_unchanged(datasets_dir: Path) -> None:
+    from classifiers.train import DataSettings, build_table
+
+    without = build_table(datasets_dir, DataSettings(sample=40), seed=13)
+    with_rows = build_table(datasets_dir, DataSettings(sample=40, identity_rows=True), seed=13)
+    for table in (without, with_rows):
+        assert not table["text"].isin(identity_check()["text"].map(normalise)).any()
+    val = [sorted(t.loc[t["split"] == "val", "text"]) for t in (without, with_rows)]
+    assert val[0] == val[1]
+    written = set(identity_train_tasks()["text"])
+    assert not set(without["text"]) & written
+    assert set(with_rows["text"]) & written

@@ -60,6 +60,11 @@ def model() -> None:
     type=click.Choice(["olid", "tweeteval_hate", "complaints", "cyberbullying"]),
     help="Leave a public dataset out (for ablations). Repeatable.",
 )
+@click.option(
+    "--identity-rows/--no-identity-rows",
+    default=None,
+    help="Train on the hand-written attacks on groups (default: as the committed model).",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -69,6 +74,7 @@ def train_command(
     threads: int | None,
     max_minutes: float | None,
     without: tuple[str, ...],
+    identity_rows: bool | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     from dataclasses import replace
@@ -81,6 +87,8 @@ def train_command(
     config = TrainConfig()
     sources = tuple(name for name in LOADERS if name not in without)
     config = replace(config, data=replace(config.data, sources=sources))
+    if identity_rows is not None:
+        config = replace(config, data=replace(config.data, identity_rows=identity_rows))
     if steps is not None:
         config = replace(config, optim=replace(config.optim, max_steps=steps))
     run = config.run

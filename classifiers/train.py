@@ -59,6 +59,7 @@ class DataSettings:
     school_repeats: int = 4  # hand-written rows are few; repeat them each epoch
     # The hand-written attacks on groups and hard negatives (school/identity_train.csv).
     identity_rows: bool = False
+    identity_weight: float = 1.0  # scales those rows' loss weight (on top of the school weight)
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -127,10 +128,13 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
         _add_weak_safeguarding(public)
     parts = [public, load_school(settings.splits.seed)]
     if settings.identity_rows:
-        parts.append(identity_train_tasks())
+        parts.append(identity_train_tasks().assign(identity_row=True))
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
+    if settings.identity_rows:
+        scale = table["identity_row"].eq(True).map({True: settings.identity_weight, False: 1.0})
+        table["weight"] *= scale
     return table.reset_index(drop=True)
 
 

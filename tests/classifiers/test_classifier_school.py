@@ -135,3 +135,16 @@ def test_identity_rows_add_training_rows_and_leave_validation_unchanged(datasets
     written = set(identity_train_tasks()["text"])
     assert not set(without["text"]) & written
     assert set(with_rows["text"]) & written
+
+
+def test_identity_weight_scales_only_the_identity_rows(datasets_dir: Path) -> None:
+    from classifiers.train import DataSettings, build_table
+
+    settings = DataSettings(sample=40, identity_rows=True, identity_weight=0.25)
+    table = build_table(datasets_dir, settings, seed=13)
+    written = table["text"].isin(set(identity_train_tasks()["text"]))
+    school = table["source"] == "school"
+    assert written.any()
+    assert (table.loc[written, "weight"] == 0.5).all()  # school weight 2.0 times 0.25
+    assert (table.loc[school & ~written, "weight"] == 2.0).all()
+    assert (table.loc[table["source"] == "cyberbullying", "weight"] == 0.5).all()

@@ -65,6 +65,11 @@ def model() -> None:
     default=None,
     help="Train on the hand-written attacks on groups (default: as the committed model).",
 )
+@click.option(
+    "--identity-weight",
+    type=click.FloatRange(min=0.0),
+    help="Scale the loss weight of those rows (default: as the committed model).",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -75,6 +80,7 @@ def train_command(
     max_minutes: float | None,
     without: tuple[str, ...],
     identity_rows: bool | None,
+    identity_weight: float | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     from dataclasses import replace
@@ -89,6 +95,8 @@ def train_command(
     config = replace(config, data=replace(config.data, sources=sources))
     if identity_rows is not None:
         config = replace(config, data=replace(config.data, identity_rows=identity_rows))
+    if identity_weight is not None:
+        config = replace(config, data=replace(config.data, identity_weight=identity_weight))
     if steps is not None:
         config = replace(config, optim=replace(config.optim, max_steps=steps))
     run = config.run

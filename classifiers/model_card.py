@@ -127,6 +127,18 @@ def _comparison_table(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _identity_rows_text(train_config: dict[str, Any]) -> str:
+    data = train_config.get("data", {})
+    if not data.get("identity_rows"):
+        return " No identity training rows were used."
+    return (
+        " Training also used `classifiers/school/identity_train.csv` (hand-written attacks on "
+        "groups and hard negatives, written blind to both check sets, rows too close to a check "
+        f"row dropped) at {data.get('identity_weight', 1.0):g} times the school rows' loss weight, "
+        "as training rows only."
+    )
+
+
 def _recall_floor_text(train_config: dict[str, Any]) -> str:
     floors = train_config.get("data", {}).get("min_recall") or {}
     if not floors:
@@ -217,7 +229,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "- Identity words: the identity-term check set `classifiers/school/identity_check.csv` "
         "(written by an author who saw no training rows, never trained on) measures whether "
         "harmless posts that name a group, or use such a word in another sense, are flagged as "
-        "`hate`, beside attacks on a group in school wording.",
+        "`hate`, beside attacks on a group in school wording." + _identity_rows_text(train_config),
         "- Safeguarding rule backstop (`classifiers/safeguarding_rules.py`, stored in the "
         "artefact's config and so part of its version): wording a safeguarding lead would always "
         "want to see (self-harm, abuse at home, neglect, grooming and exploitation, weapons and "

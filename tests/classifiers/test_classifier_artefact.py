@@ -74,3 +74,20 @@ def test_version_ignores_target_module_order(tmp_path: Path) -> None:
     config["target_modules"] = list(reversed(config["target_modules"]))
     path.write_text(json.dumps(config), encoding="utf-8")
     assert artefact_version(copy) == before
+
+
+def test_committed_artefact_was_trained_with_the_current_defaults() -> None:
+    """`trustwatch model train` must rebuild the committed model bit for bit.
+
+    A training default changed (or added) without retraining would silently break that, and
+    would also change the version a rebuilt artefact gets, since the stored config is hashed.
+    """
+    from dataclasses import asdict
+
+    from classifiers.train import TrainConfig
+
+    config = TrainConfig()
+    expected = json.loads(json.dumps(asdict(config), default=str))
+    # Training sets the adapted layers from the encoder's depth: all six above the frozen ones.
+    expected["lora"]["layers"] = list(range(config.run.frozen_layers, 6))
+    assert read_config(DEFAULT_DIR)["train_config"] == expected

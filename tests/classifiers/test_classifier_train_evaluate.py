@@ -13,7 +13,7 @@ from classifiers.artefact import artefact_version, read_config
 from classifiers.evaluate import TEST_SETS, add_comparisons, evaluate
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
-from classifiers.precision import BF16_TOLERANCE
+from classifiers.precision import BF16_TOLERANCE, native_bf16
 from classifiers.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
@@ -75,8 +75,13 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert 0.0 <= stored["validation"]["mean_macro_f1"] <= 1.0
     assert set(stored["validation"]["macro_f1"]) <= set(read_config(tiny_artefact)["thresholds"])
     agreement = stored["bf16_agreement"]
-    assert agreement["items"] == stored["test_items_scored"]
-    assert agreement["max_abs_diff"] < BF16_TOLERANCE
+    if native_bf16():
+        assert agreement["items"] == stored["test_items_scored"]
+        assert agreement["max_abs_diff"] < BF16_TOLERANCE
+    else:
+        # Emulated bfloat16 is slower than float32, so evaluation records why it did not
+        # measure the fast path (the card says so) rather than spending minutes on it.
+        assert agreement == {"measured": False, "reason": "this CPU has no native bfloat16"}
     card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert metrics["version"] in card
     assert "Zampieri" in card and "TweetEval" in card
@@ -87,6 +92,8 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
     assert all(0 <= entry["flagged"] <= entry["n"] for entry in identity.values())
     hate = identity.get("hate", {"n": 0, "flagged": 0})
     assert f"attacks on a group {hate['flagged']} of {hate['n']}" in card
+    # The default configuration trains on the identity rows, and the card says at what weight.
+    assert "identity_train.csv` (hand-written attacks" in card and "at 0.25 times" in card
 
 
 def test_comparisons_keep_the_cards_test_set_order(

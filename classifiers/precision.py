@@ -3,9 +3,10 @@
 float32 is the reference: it is what evaluation measures, and a text's scores do not depend
 on which other texts share its batch (within 1e-5). On CPUs with native bfloat16 instructions
 (AVX512-BF16 or AMX) the feed-forward block can run in bfloat16, about 1.4 times as fast,
-with scores within about 0.01 of float32 (`BF16_TOLERANCE`; evaluation records the largest
-difference on every test set where the CPU is native: 0.0083 for model 8005e28d). Without native support
-bfloat16 is emulated and slower, so "auto" only chooses it where it is native.
+with scores within about 0.01 of float32 (`BF16_TOLERANCE`; where the CPU is native,
+evaluation records the largest difference on every test set: 0.0083 for model 8005e28d).
+Without native support bfloat16 is emulated and slower, so "auto" only chooses it where it
+is native.
 torch.compile was measured too and left out: it made this path slower and cost 40 seconds
 of compilation in every new process.
 """

@@ -136,8 +136,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     table = sample_per_source(table, settings.sample, seed)
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     if settings.identity_rows:
-        scale = table["identity_row"].eq(True).map({True: settings.identity_weight, False: 1.0})
-        table["weight"] *= scale
+        table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
     return table.reset_index(drop=True)
 
 

@@ -133,8 +133,9 @@ def _identity_rows_text(train_config: dict[str, Any]) -> str:
         return " No identity training rows were used."
     return (
         " Training also used `classifiers/school/identity_train.csv` (hand-written attacks on "
-        "groups and hard negatives, written blind to both check sets, rows too close to a check "
-        f"row dropped) at {data.get('identity_weight', 1.0):g} times the school rows' loss weight, "
+        "groups and hard negatives, written by a helper briefed not to open either check set, "
+        "rows too close to a check row dropped) at "
+        f"{data.get('identity_weight', 1.0):g} times the school rows' loss weight, "
         "as training rows only."
     )
 
@@ -222,14 +223,16 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "weak labels from a narrow phrase lexicon (`classifiers/lexicon.py`) applied to public "
         "tweets; inoffensive OLID tweets without a lexicon hit serve as negatives. Measured on "
         "the separately written check set `classifiers/school/check.csv`, never trained on. "
-        "Most of its rows were written by an author who saw neither the rules, the templates "
-        "nor the training rows, and most training rows by another who never saw the check set; "
+        "Most of its rows were written by a helper briefed not to open the rules, the templates "
+        "or the training rows, and most training rows by another briefed not to open the check "
+        "set (a brief, not access control: they shared one file tree); "
         "both wrote in the same project, so their wording may be closer to each other than "
         "real posts are to either.",
         "- Identity words: the identity-term check set `classifiers/school/identity_check.csv` "
-        "(written by an author who saw no training rows, never trained on) measures whether "
-        "harmless posts that name a group, or use such a word in another sense, are flagged as "
-        "`hate`, beside attacks on a group in school wording." + _identity_rows_text(train_config),
+        "(written by a helper briefed not to open the training rows, never trained on) "
+        "measures whether harmless posts that name a group, or use such a word in another "
+        "sense, are flagged as `hate`, beside attacks on a group in school wording."
+        + _identity_rows_text(train_config),
         "- Safeguarding rule backstop (`classifiers/safeguarding_rules.py`, stored in the "
         "artefact's config and so part of its version): wording a safeguarding lead would always "
         "want to see (self-harm, abuse at home, neglect, grooming and exploitation, weapons and "

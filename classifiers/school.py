@@ -111,8 +111,8 @@ def identity_train_tasks() -> pd.DataFrame:
 
     They never enter the validation split: pooled validation then stays the same set of rows
     whether or not a run uses them, so runs with and without them can be compared on it. They
-    were written blind to both check sets, and rows too close to a check row were dropped
-    (see tests/classifiers/test_classifier_school.py).
+    were written by a helper briefed not to open either check set, and rows too close to a
+    check row were dropped (see tests/classifiers/test_classifier_school.py).
     """
     frame = pd.read_csv(SCHOOL_DIR / "identity_train.csv", dtype={"text": str})
     return _as_tasks(frame, "school", "train")

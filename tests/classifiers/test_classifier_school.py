@@ -40,7 +40,9 @@ def test_check_sets_never_overlap_training_rows() -> None:
 
 
 def test_identity_training_rows_are_not_near_copies_of_check_rows() -> None:
-    """The attacks on groups were written blind; rows still too close to a check row were cut.
+    """The attack rows were written to a brief that kept the check sets closed.
+
+    Rows still too close to a check row were cut.
 
     Character 3-5-gram TF-IDF cosine 0.45 was the cut, applied once when the file was
     written: a test row paraphrased into training would measure memory, not the model.

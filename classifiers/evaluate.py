@@ -21,9 +21,18 @@ from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
 from classifiers.calibrate import best_threshold
 from classifiers.data import SplitConfig, load_public, sample_per_source
 from classifiers.inference import TransformerClassifier
+from classifiers.labels import LABELS
+from classifiers.language import THRESHOLD as OTHER_LANGUAGE_THRESHOLD
+from classifiers.language import other_language_scores
 from classifiers.model_card import write_model_card
 from classifiers.precision import native_bf16
-from classifiers.school import identity_check, identity_check_tasks, load_school
+from classifiers.school import (
+    identity_check,
+    identity_check_tasks,
+    load_school,
+    multilingual_check,
+    multilingual_check_tasks,
+)
 from classifiers.text import normalise
 
 log = logging.getLogger(__name__)
@@ -146,7 +155,8 @@ def evaluation_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     """Validation and test rows from the public data and the school data."""
     public = load_public(Path(data_dir), config)
     school = load_school(config.seed)
-    table = pd.concat([public, school, identity_check_tasks()], ignore_index=True)
+    checks = [identity_check_tasks(), multilingual_check_tasks()]
+    table = pd.concat([public, school, *checks], ignore_index=True)
     return table[table["split"].isin(["val", "test"])].reset_index(drop=True)
 
 
@@ -257,6 +267,58 @@ def identity_term_summary(
     }
 
 
+def multilingual_summary(
+    table: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """What the production thresholds do with school posts written in other languages.
+
+    The encoder learnt English; a parent's harmless question in Urdu flagged as hate is the
+    failure a school would see first, and it lands on families already easy to overlook.
+    Counts, not F1: the check set is small, and each flag is a person wrongly suspected.
+    """
+    rows = (table["source"] == "multilingual_check").to_numpy()
+    if not rows.any():
+        return {}
+    check = multilingual_check()
+    language_of = dict(zip(check["text"].map(normalise), check["language"], strict=True))
+    truth = table.loc[rows, list(LABELS)].to_numpy() == 1.0
+    flagged = np.column_stack(
+        [scores.loc[rows, label].to_numpy() >= thresholds[label] for label in LABELS]
+    )
+    harmless = ~truth.any(axis=1)
+    languages = table.loc[rows, "text"].map(language_of).to_numpy()
+    by_language = {
+        str(language): {
+            "n": int((harmless & (languages == language)).sum()),
+            "flagged_any": int((harmless & (languages == language) & flagged.any(axis=1)).sum()),
+        }
+        for language in sorted(set(languages))
+    }
+    # The pipeline also flags posts the model cannot read for a person (classifiers.language);
+    # a positive reaches someone if either the model or that flag raises it.
+    texts = table.loc[rows, "text"].tolist()
+    other_language = np.array(other_language_scores(texts)) >= OTHER_LANGUAGE_THRESHOLD
+    return {
+        "other_language_flagged": {"n": len(texts), "flagged": int(other_language.sum())},
+        "harmless": {
+            "n": int(harmless.sum()),
+            "flagged_any": int((harmless & flagged.any(axis=1)).sum()),
+            "flagged": {
+                label: int((harmless & flagged[:, i]).sum()) for i, label in enumerate(LABELS)
+            },
+            "by_language": by_language,
+        },
+        "positives": {
+            label: {
+                "n": int(truth[:, i].sum()),
+                "found": int((truth[:, i] & flagged[:, i]).sum()),
+                "reach_a_person": int((truth[:, i] & (flagged[:, i] | other_language)).sum()),
+            }
+            for i, label in enumerate(LABELS)
+        },
+    }
+
+
 def bf16_agreement(
     artefact_dir: Path, texts: list[str], reference: pd.DataFrame, thresholds: dict[str, float]
 ) -> dict[str, Any]:
@@ -345,6 +407,7 @@ def evaluate(
         "bf16_agreement": agreement,
         "validation": validation_summary(table, scores, thresholds),
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
+        "multilingual": multilingual_summary(table, scores, thresholds),
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

@@ -2,7 +2,9 @@
 
 Kept outside the CLI so the Airflow step, the CLI and the tests share one implementation.
 Rows are keyed (item, label, model version), so rerunning adds nothing and a new model
-version rescoring everything adds a fresh set beside the old one.
+version rescoring everything adds a fresh set beside the old one. Beside the model's labels
+each item gets an `other_language` row (classifiers.language): a post the model cannot read
+is flagged for a person who can, rather than passed as harmless on a low score.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
+import pandas as pd
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from classifiers.language import OTHER_LANGUAGE, THRESHOLD, other_language_scores
 from classifiers.protocol import Classifier
 from trustwatch.db.models import Classification, Item, utcnow
 
@@ -23,8 +27,21 @@ class ClassifySummary:
 
     model_version: str
     items_scored: int = 0
+    items_flag_only: int = 0  # scored before the other-language flag existed; flag added
     rows_written: int = 0
     above_threshold: dict[str, int] = field(default_factory=dict)
+
+
+def _unscored(model_version: str, label: str | None = None) -> Select[tuple[int]]:
+    """Items not deleted, text not purged, and no row for this version (and label, if given)."""
+    scored = exists().where(
+        Classification.item_id == Item.item_id, Classification.model_version == model_version
+    )
+    if label is not None:
+        scored = scored.where(Classification.label == label)
+    return select(Item.item_id).where(
+        ~scored, Item.is_deleted.is_(False), Item.text_purged_at.is_(None)
+    )
 
 
 def pending_item_ids(
@@ -35,17 +52,57 @@ def pending_item_ids(
     An item that never had text (an image post) is scored as empty text, i.e. zero on every
     label, so it is not picked up again on every run.
     """
-    scored = exists().where(
-        Classification.item_id == Item.item_id, Classification.model_version == model_version
-    )
-    query = (
-        select(Item.item_id)
-        .where(~scored, Item.is_deleted.is_(False), Item.text_purged_at.is_(None))
-        .order_by(Item.item_id)
-    )
+    query = _unscored(model_version).order_by(Item.item_id)
     if as_of is not None:
         query = query.where(Item.ingested_at <= as_of)
     return list(session.scalars(query))
+
+
+def unflagged_item_ids(
+    session: Session, model_version: str, as_of: dt.datetime | None = None
+) -> list[int]:
+    """Items this model version scored before the other-language flag existed.
+
+    They get the flag alone: rescoring them would add nothing the model has not said.
+    """
+    query = _unscored(model_version, OTHER_LANGUAGE).order_by(Item.item_id)
+    query = query.where(Item.item_id.not_in(_unscored(model_version)))
+    if as_of is not None:
+        query = query.where(Item.ingested_at <= as_of)
+    return list(session.scalars(query))
+
+
+def _store(
+    session: Session,
+    summary: ClassifySummary,
+    item_ids: list[int],
+    scores: pd.DataFrame,
+    thresholds: dict[str, float],
+) -> None:
+    now = utcnow()
+    for item_id, row in zip(item_ids, scores.itertuples(index=False), strict=True):
+        for label, score in zip(scores.columns, row, strict=True):
+            above = bool(score >= thresholds[label])
+            summary.above_threshold[label] += int(above)
+            session.add(
+                Classification(
+                    item_id=item_id,
+                    label=label,
+                    score=float(score),
+                    is_above_threshold=above,
+                    model_version=summary.model_version,
+                    classified_at=now,
+                )
+            )
+            summary.rows_written += 1
+    session.flush()
+
+
+def _texts(session: Session, item_ids: list[int]) -> tuple[list[int], list[str]]:
+    items = session.execute(
+        select(Item.item_id, Item.text).where(Item.item_id.in_(item_ids)).order_by(Item.item_id)
+    ).all()
+    return [item_id for item_id, _ in items], [text or "" for _, text in items]
 
 
 def classify_items(
@@ -56,32 +113,19 @@ def classify_items(
 ) -> ClassifySummary:
     """Score pending items in batches and store label, score, threshold flag and version."""
     summary = ClassifySummary(model_version=classifier.version)
-    summary.above_threshold = {label: 0 for label in classifier.labels}
+    summary.above_threshold = {label: 0 for label in (*classifier.labels, OTHER_LANGUAGE)}
+    thresholds = {**classifier.thresholds, OTHER_LANGUAGE: THRESHOLD}
     ids = pending_item_ids(session, classifier.version, as_of)
     for start in range(0, len(ids), batch_size):
-        batch_ids = ids[start : start + batch_size]
-        items = session.execute(
-            select(Item.item_id, Item.text)
-            .where(Item.item_id.in_(batch_ids))
-            .order_by(Item.item_id)
-        ).all()
-        proba = classifier.predict_proba([text or "" for _, text in items])
-        now = utcnow()
-        for (item_id, _), scores in zip(items, proba.itertuples(index=False), strict=True):
-            for label, score in zip(classifier.labels, scores, strict=True):
-                above = bool(score >= classifier.thresholds[label])
-                summary.above_threshold[label] += int(above)
-                session.add(
-                    Classification(
-                        item_id=item_id,
-                        label=label,
-                        score=float(score),
-                        is_above_threshold=above,
-                        model_version=classifier.version,
-                        classified_at=now,
-                    )
-                )
-                summary.rows_written += 1
-        summary.items_scored += len(items)
-        session.flush()
+        item_ids, texts = _texts(session, ids[start : start + batch_size])
+        scores = classifier.predict_proba(texts)
+        scores[OTHER_LANGUAGE] = other_language_scores(texts)
+        _store(session, summary, item_ids, scores, thresholds)
+        summary.items_scored += len(item_ids)
+    backfill = unflagged_item_ids(session, classifier.version, as_of)
+    for start in range(0, len(backfill), batch_size):
+        item_ids, texts = _texts(session, backfill[start : start + batch_size])
+        scores = pd.DataFrame({OTHER_LANGUAGE: other_language_scores(texts)})
+        _store(session, summary, item_ids, scores, thresholds)
+        summary.items_flag_only += len(item_ids)
     return summary

@@ -80,6 +80,30 @@ def _identity_lines(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
+def _multilingual_lines(metrics: dict[str, Any]) -> list[str]:
+    summary = metrics.get("multilingual") or {}
+    if not summary:
+        return []
+    harmless = summary["harmless"]
+    per_label = ", ".join(f"{label} {n}" for label, n in harmless["flagged"].items() if n)
+    positives = "; ".join(
+        f"{label} {entry['found']} of {entry['n']} ({entry['reach_a_person']} with the flag)"
+        for label, entry in summary["positives"].items()
+    )
+    language = summary["other_language_flagged"]
+    return [
+        "",
+        "Non-English check set (`classifiers/school/multilingual_check.csv`, school posts in "
+        f"{len(set(harmless['by_language']) - {'mixed'})} languages and code-mixed English): "
+        "the production "
+        f"thresholds flag {harmless['flagged_any']} of {harmless['n']} harmless posts "
+        f'({per_label or "none"}), and find {positives}. "with the flag" counts the posts '
+        "that reach a person through the model or the pipeline's other-language flag "
+        f"(`classifiers/language.py`), which marks {language['flagged']} of {language['n']} "
+        "posts in this set as not English.",
+    ]
+
+
 def _agreement_lines(metrics: dict[str, Any]) -> list[str]:
     agreement = metrics.get("bf16_agreement") or {}
     if not agreement:
@@ -260,6 +284,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "OLID C is scored here as a binary IND-vs-rest task, so it is not comparable to the "
         "3-class OffensEval level C results (winner about 0.660).",
         *_identity_lines(metrics),
+        *_multilingual_lines(metrics),
         *_validation_lines(metrics),
         *_agreement_lines(metrics),
         *_comparison_table(metrics),
@@ -267,7 +292,9 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "## Limitations",
         "",
         "- Trained on English tweets from 2009-2019; UK school-community wording is covered only "
-        "by a few hundred hand-written examples. Non-English text gets unreliable scores.",
+        "by a few hundred hand-written examples. Non-English text gets unreliable scores "
+        "(see the non-English check set above): the pipeline flags such posts for a person "
+        "who reads the language rather than trusting low scores.",
         "- The safeguarding label is supported by hand-written and lexicon data only, and its "
         "check set holds a few dozen disclosures (see n above). Treat it as a triage aid for "
         "people, not a decision.",

@@ -118,6 +118,19 @@ def identity_train_tasks() -> pd.DataFrame:
     return _as_tasks(frame, "school", "train")
 
 
+def multilingual_check() -> pd.DataFrame:
+    """The non-English check set: text, language and the five labels, in file order.
+
+    Written by a helper briefed not to open the multilingual training rows; never trained on.
+    """
+    return pd.read_csv(SCHOOL_DIR / "multilingual_check.csv", dtype={"text": str, "language": str})
+
+
+def multilingual_check_tasks() -> pd.DataFrame:
+    """The non-English check set as test rows in the shared layout (all five labels)."""
+    return _as_tasks(multilingual_check(), "multilingual_check", "test")
+
+
 def identity_check_tasks() -> pd.DataFrame:
     """The identity-term check set as test rows in the shared layout; it annotates `hate` only.
 

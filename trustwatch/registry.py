@@ -125,6 +125,9 @@ def _default_label_alerts() -> dict[str, LabelAlert]:
         "hate": LabelAlert(severity=Severity.HIGH),
         "abuse": LabelAlert(severity=Severity.MEDIUM),
         "complaint": LabelAlert(severity=Severity.LOW),
+        # A post in a language the model cannot read (classifiers.language): it may hold any
+        # of the above, so a person who reads the language should look at it.
+        "other_language": LabelAlert(severity=Severity.MEDIUM),
     }
 
 
@@ -139,7 +142,7 @@ class Alerting(_Strict):
         if unknown:
             raise ValueError(
                 f"unknown label(s) {', '.join(unknown)}; "
-                "expected abuse, bullying, hate, complaint or safeguarding"
+                "expected abuse, bullying, hate, complaint, safeguarding or other_language"
             )
         return {**_default_label_alerts(), **value}
 

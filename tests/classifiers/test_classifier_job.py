@@ -1,4 +1,8 @@
-"""The classify job and CLI: every unscored item gets one row per label, reruns add nothing."""
+"""The classify job and CLI: every unscored item gets one row per label, reruns add nothing.
+
+Beside the model's labels each item gets an `other_language` row, so a post the model cannot
+read is flagged rather than passed on low scores.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
 from classifiers.job import classify_items
+from classifiers.language import OTHER_LANGUAGE, THRESHOLD
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Classification, Item
 from trustwatch.domain import CanonicalItem, ItemKind
@@ -24,6 +29,7 @@ TEXTS = [
     "Thank you for a lovely sports day",
     "The parking at drop-off is dangerous and the school does nothing",
     "",
+    "Czy ktoś wie, o której godzinie kończy się jutro wycieczka klasy czwartej?",
 ]
 
 
@@ -64,13 +70,19 @@ def test_scores_every_item_once_per_label_and_version(sqlite_engine: Engine, mod
         summary = classify_items(session, model, batch_size=3)
     rows = _rows(sqlite_engine)
     assert summary.items_scored == len(TEXTS)
-    assert len(rows) == summary.rows_written == len(TEXTS) * len(model.labels)
+    per_item = len(model.labels) + 1
+    assert len(rows) == summary.rows_written == len(TEXTS) * per_item
     assert {r.model_version for r in rows} == {model.version}
     assert all(0.0 <= r.score <= 1.0 for r in rows)
+    thresholds = {**model.thresholds, OTHER_LANGUAGE: THRESHOLD}
     for row in rows:
-        assert row.is_above_threshold == (row.score >= model.thresholds[row.label])
+        assert row.is_above_threshold == (row.score >= thresholds[row.label])
     insult = next(r for r in rows if r.label == "abuse" and r.item_id == rows[0].item_id)
     assert insult.is_above_threshold
+    # Only the Polish question is flagged for a reader; English and empty text are not.
+    language = [r.is_above_threshold for r in rows if r.label == OTHER_LANGUAGE]
+    assert language == [False, False, False, False, True]
+    assert summary.above_threshold[OTHER_LANGUAGE] == 1
 
 
 def test_rerun_is_a_no_op_and_new_items_are_picked_up(sqlite_engine: Engine, model) -> None:
@@ -84,7 +96,27 @@ def test_rerun_is_a_no_op_and_new_items_are_picked_up(sqlite_engine: Engine, mod
     with session_scope(sqlite_engine) as session:
         later = classify_items(session, model)
     assert later.items_scored == 1
-    assert len(_rows(sqlite_engine)) == 3 * len(model.labels)
+    assert len(_rows(sqlite_engine)) == 3 * (len(model.labels) + 1)
+
+
+def test_items_scored_before_the_language_flag_get_the_flag_alone(
+    sqlite_engine: Engine, model
+) -> None:
+    """A warehouse scored by this model version before the flag existed is not rescored."""
+    _load(sqlite_engine, TEXTS)
+    with session_scope(sqlite_engine) as session:
+        classify_items(session, model)
+    before = {(r.item_id, r.label): r.score for r in _rows(sqlite_engine)}
+    with session_scope(sqlite_engine) as session:
+        session.execute(delete(Classification).where(Classification.label == OTHER_LANGUAGE))
+    with session_scope(sqlite_engine) as session:
+        summary = classify_items(session, model)
+    assert (summary.items_scored, summary.items_flag_only) == (0, len(TEXTS))
+    assert summary.rows_written == len(TEXTS) and summary.above_threshold[OTHER_LANGUAGE] == 1
+    assert {(r.item_id, r.label): r.score for r in _rows(sqlite_engine)} == before
+    with session_scope(sqlite_engine) as session:
+        again = classify_items(session, model)
+    assert (again.items_flag_only, again.rows_written) == (0, 0)
 
 
 def test_deleted_and_purged_items_are_skipped(sqlite_engine: Engine, model) -> None:
@@ -132,7 +164,7 @@ def test_cli_classify_writes_rows_then_does_nothing(
     assert f"model {model.version}: scored 2 items" in capsys.readouterr().out
     assert main(["classify"]) == 0
     assert "scored 0 items" in capsys.readouterr().out
-    assert _classification_rows(cli_warehouse) == 2 * len(model.labels)
+    assert _classification_rows(cli_warehouse) == 2 * (len(model.labels) + 1)
 
 
 def test_cli_classify_refuses_an_unknown_precision(

@@ -104,7 +104,7 @@ def gather(
         sla_rows = queries.sla(conn, period.start_at, period.end_at, school_key)
         complaints = queries.complaint_texts(conn, period.start_at, period.end_at, school_key)
         alert_rows = queries.alerts(conn, period.start_at, period.end_at, school_key)
-    labels = {label: label.capitalize() for label in registry.alerting.labels}
+    labels = {label: label.replace("_", " ").capitalize() for label in registry.alerting.labels}
     platforms = {
         p: platform_name(p) for p in sorted(set(now_items["platform"]) | set(old_items["platform"]))
     }

@@ -5,6 +5,8 @@ tweets read at run time from the shared datasets (never stored in the repo); wit
 the hand-written school check set is repeated. The aim is >= 300 msg/s on 2 cores. Our model
 runs two ways: float32 (the default, exact) and bf16 feed-forward (within about 0.01 of float32);
 the bf16 row also prints its largest score difference from float32 on the same messages.
+The classify job also runs the other-language flag (classifiers.language) on every message;
+its row shows what that adds.
 
     .venv/bin/python benchmarks/classify.py [--messages N] [--threads T] [--data PATH]
 """
@@ -33,6 +35,9 @@ if engine.startswith("trustwatch"):
     model = TransformerClassifier(threads=threads, precision=precision)
     model.batch_size = batch_size
     score = model.predict_proba
+elif engine == "other-language flag":
+    from classifiers.language import other_language_scores
+    score = other_language_scores
 else:
     import torch
     torch.set_num_threads(threads)
@@ -51,7 +56,7 @@ if engine.startswith("trustwatch"):
 print(json.dumps({"load_s": loaded, "warm_s": warm_s, "seconds": seconds, "peak_rss_mb": peak_mb}))
 """
 
-ENGINES = ("trustwatch fp32", "trustwatch bf16", "alt-profanity-check")
+ENGINES = ("trustwatch fp32", "trustwatch bf16", "alt-profanity-check", "other-language flag")
 
 
 def messages(data_dir: Path, count: int) -> list[str]:

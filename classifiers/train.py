@@ -12,6 +12,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -339,6 +340,24 @@ def data_summary(table: pd.DataFrame, rows: pd.DataFrame) -> dict[str, object]:
         "train_positives": positives.to_dict(orient="index"),
         "train_annotated": annotated.to_dict(orient="index"),
     }
+
+
+def early_stop_warning(config: dict[str, Any]) -> str | None:
+    """Say so when the wall-clock guard cut a run short: it is then not the configured model.
+
+    On a shared machine a run can outlast `max_minutes` and stop before its planned steps;
+    the artefact is still written (and records `stopped_early`), but it neither rebuilds the
+    committed model nor compares fairly with runs that finished.
+    """
+    training = config.get("training", {})
+    if not training.get("stopped_early"):
+        return None
+    return (
+        f"warning: stopped early at step {training.get('steps')} of "
+        f"{training.get('planned_steps')}: the wall-clock budget (--max-minutes, default "
+        f"{RunSettings().max_minutes:g}) ran out. This artefact is not the configured model; "
+        "rerun with a larger --max-minutes on a busy machine."
+    )
 
 
 def train(

@@ -91,3 +91,15 @@ def test_committed_artefact_was_trained_with_the_current_defaults() -> None:
     # Training sets the adapted layers from the encoder's depth: all six above the frozen ones.
     expected["lora"]["layers"] = list(range(config.run.frozen_layers, 6))
     assert read_config(DEFAULT_DIR)["train_config"] == expected
+
+
+def test_a_run_cut_short_by_the_wall_clock_says_so() -> None:
+    """A run the budget stopped is not the configured model; training must not pass silently."""
+    from classifiers.train import early_stop_warning
+
+    cut = {"training": {"stopped_early": True, "steps": 1035, "planned_steps": 1200}}
+    warning = early_stop_warning(cut)
+    assert warning is not None and "step 1035 of 1200" in warning and "--max-minutes" in warning
+    assert early_stop_warning({"training": {"stopped_early": False, "steps": 1200}}) is None
+    # The committed model ran its planned steps.
+    assert early_stop_warning(read_config(DEFAULT_DIR)) is None

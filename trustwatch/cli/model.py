@@ -85,8 +85,9 @@ def train_command(
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     from dataclasses import replace
 
+    from classifiers.artefact import read_config
     from classifiers.data import LOADERS
-    from classifiers.train import TrainConfig, train
+    from classifiers.train import TrainConfig, early_stop_warning, train
 
     _check_data(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -105,8 +106,12 @@ def train_command(
     if max_minutes is not None:
         run = replace(run, max_minutes=max_minutes)
     config = replace(config, run=run)
-    version = train(data_dir, out_dir or _default_artefact(), config, sample=sample, seed=seed)
-    click.echo(f"trained {out_dir or _default_artefact()} version {version}")
+    target = out_dir or _default_artefact()
+    version = train(data_dir, target, config, sample=sample, seed=seed)
+    click.echo(f"trained {target} version {version}")
+    warning = early_stop_warning(read_config(target))
+    if warning:
+        click.echo(warning, err=True)
 
 
 @model.command("evaluate")

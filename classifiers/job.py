@@ -3,8 +3,9 @@
 Kept outside the CLI so the Airflow step, the CLI and the tests share one implementation.
 Rows are keyed (item, label, model version), so rerunning adds nothing and a new model
 version rescoring everything adds a fresh set beside the old one. Beside the model's labels
-each item gets an `other_language` row (classifiers.language): a post the model cannot read
-is flagged for a person who can, rather than passed as harmless on a low score.
+each item gets an `other_language` row (classifiers.language, versioned by its own content
+hash): a post the model cannot read is flagged for a person who can, rather than passed as
+harmless on a low score.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from classifiers.language import OTHER_LANGUAGE, THRESHOLD, other_language_scores
+from classifiers.language import FLAG_VERSION, OTHER_LANGUAGE, THRESHOLD, other_language_scores
 from classifiers.protocol import Classifier
 from trustwatch.db.models import Classification, Item, utcnow
 
@@ -27,7 +28,7 @@ class ClassifySummary:
 
     model_version: str
     items_scored: int = 0
-    items_flag_only: int = 0  # scored before the other-language flag existed; flag added
+    items_flagged: int = 0  # items given an other-language row (new, or a new flag version)
     rows_written: int = 0
     above_threshold: dict[str, int] = field(default_factory=dict)
 
@@ -58,15 +59,13 @@ def pending_item_ids(
     return list(session.scalars(query))
 
 
-def unflagged_item_ids(
-    session: Session, model_version: str, as_of: dt.datetime | None = None
-) -> list[int]:
-    """Items this model version scored before the other-language flag existed.
+def unflagged_item_ids(session: Session, as_of: dt.datetime | None = None) -> list[int]:
+    """Items without an other-language row from the current flag version.
 
-    They get the flag alone: rescoring them would add nothing the model has not said.
+    Kept apart from the model's rows: the flag is recomputed when its code changes (a new
+    FLAG_VERSION) without rescoring the model, and the model can change without it.
     """
-    query = _unscored(model_version, OTHER_LANGUAGE).order_by(Item.item_id)
-    query = query.where(Item.item_id.not_in(_unscored(model_version)))
+    query = _unscored(FLAG_VERSION, OTHER_LANGUAGE).order_by(Item.item_id)
     if as_of is not None:
         query = query.where(Item.ingested_at <= as_of)
     return list(session.scalars(query))
@@ -78,6 +77,7 @@ def _store(
     item_ids: list[int],
     scores: pd.DataFrame,
     thresholds: dict[str, float],
+    version: str,
 ) -> None:
     now = utcnow()
     for item_id, row in zip(item_ids, scores.itertuples(index=False), strict=True):
@@ -90,7 +90,7 @@ def _store(
                     label=label,
                     score=float(score),
                     is_above_threshold=above,
-                    model_version=summary.model_version,
+                    model_version=version,
                     classified_at=now,
                 )
             )
@@ -111,21 +111,22 @@ def classify_items(
     batch_size: int = 256,
     as_of: dt.datetime | None = None,
 ) -> ClassifySummary:
-    """Score pending items in batches and store label, score, threshold flag and version."""
+    """Score pending items in batches and store label, score, threshold flag and version.
+
+    Then give every item without one an other-language row (version FLAG_VERSION).
+    """
     summary = ClassifySummary(model_version=classifier.version)
     summary.above_threshold = {label: 0 for label in (*classifier.labels, OTHER_LANGUAGE)}
-    thresholds = {**classifier.thresholds, OTHER_LANGUAGE: THRESHOLD}
     ids = pending_item_ids(session, classifier.version, as_of)
     for start in range(0, len(ids), batch_size):
         item_ids, texts = _texts(session, ids[start : start + batch_size])
         scores = classifier.predict_proba(texts)
-        scores[OTHER_LANGUAGE] = other_language_scores(texts)
-        _store(session, summary, item_ids, scores, thresholds)
+        _store(session, summary, item_ids, scores, classifier.thresholds, classifier.version)
         summary.items_scored += len(item_ids)
-    backfill = unflagged_item_ids(session, classifier.version, as_of)
-    for start in range(0, len(backfill), batch_size):
-        item_ids, texts = _texts(session, backfill[start : start + batch_size])
+    flag_ids = unflagged_item_ids(session, as_of)
+    for start in range(0, len(flag_ids), batch_size):
+        item_ids, texts = _texts(session, flag_ids[start : start + batch_size])
         scores = pd.DataFrame({OTHER_LANGUAGE: other_language_scores(texts)})
-        _store(session, summary, item_ids, scores, thresholds)
-        summary.items_flag_only += len(item_ids)
+        _store(session, summary, item_ids, scores, {OTHER_LANGUAGE: THRESHOLD}, FLAG_VERSION)
+        summary.items_flagged += len(item_ids)
     return summary

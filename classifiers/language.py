@@ -15,9 +15,12 @@ English stay unflagged: the classifier does read those.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -42,6 +45,20 @@ MAX_CHARS = 2000
 
 _NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
 _WORD = re.compile(r"[^\W\d_]+")
+
+
+def _flag_version() -> str:
+    """Content hash of this module and the identifier's release, like a model version.
+
+    Stored as the `model_version` of `other_language` rows, so changing how the flag is
+    computed re-flags every item instead of leaving old decisions in place.
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(importlib.metadata.version("py3langid").encode())
+    return f"lang-{digest.hexdigest()[:12]}"
+
+
+FLAG_VERSION = _flag_version()
 
 
 @lru_cache(maxsize=1)

@@ -10,10 +10,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, func, select, update
 
 from classifiers.job import classify_items
-from classifiers.language import OTHER_LANGUAGE, THRESHOLD
+from classifiers.language import FLAG_VERSION, OTHER_LANGUAGE, THRESHOLD
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Classification, Item
 from trustwatch.domain import CanonicalItem, ItemKind
@@ -72,7 +72,8 @@ def test_scores_every_item_once_per_label_and_version(sqlite_engine: Engine, mod
     assert summary.items_scored == len(TEXTS)
     per_item = len(model.labels) + 1
     assert len(rows) == summary.rows_written == len(TEXTS) * per_item
-    assert {r.model_version for r in rows} == {model.version}
+    for row in rows:
+        assert row.model_version == (FLAG_VERSION if row.label == OTHER_LANGUAGE else model.version)
     assert all(0.0 <= r.score <= 1.0 for r in rows)
     thresholds = {**model.thresholds, OTHER_LANGUAGE: THRESHOLD}
     for row in rows:
@@ -99,24 +100,33 @@ def test_rerun_is_a_no_op_and_new_items_are_picked_up(sqlite_engine: Engine, mod
     assert len(_rows(sqlite_engine)) == 3 * (len(model.labels) + 1)
 
 
-def test_items_scored_before_the_language_flag_get_the_flag_alone(
+def test_a_new_flag_version_reflags_every_item_without_rerunning_the_model(
     sqlite_engine: Engine, model
 ) -> None:
-    """A warehouse scored by this model version before the flag existed is not rescored."""
+    """Changing how the flag is computed must not leave old decisions standing."""
     _load(sqlite_engine, TEXTS)
     with session_scope(sqlite_engine) as session:
-        classify_items(session, model)
-    before = {(r.item_id, r.label): r.score for r in _rows(sqlite_engine)}
+        first = classify_items(session, model)
+    assert first.items_flagged == len(TEXTS)
+    model_rows = {(r.item_id, r.label): r.score for r in _rows(sqlite_engine)}
     with session_scope(sqlite_engine) as session:
-        session.execute(delete(Classification).where(Classification.label == OTHER_LANGUAGE))
+        session.execute(
+            update(Classification)
+            .where(Classification.label == OTHER_LANGUAGE)
+            .values(model_version="lang-older", is_above_threshold=True)
+        )
     with session_scope(sqlite_engine) as session:
         summary = classify_items(session, model)
-    assert (summary.items_scored, summary.items_flag_only) == (0, len(TEXTS))
+    assert (summary.items_scored, summary.items_flagged) == (0, len(TEXTS))
     assert summary.rows_written == len(TEXTS) and summary.above_threshold[OTHER_LANGUAGE] == 1
-    assert {(r.item_id, r.label): r.score for r in _rows(sqlite_engine)} == before
+    rows = _rows(sqlite_engine)
+    current = [r for r in rows if r.label == OTHER_LANGUAGE and r.model_version == FLAG_VERSION]
+    assert [r.is_above_threshold for r in current] == [False, False, False, False, True]
+    model_now = {(r.item_id, r.label): r.score for r in rows if r.label != OTHER_LANGUAGE}
+    assert model_now == {k: v for k, v in model_rows.items() if k[1] != OTHER_LANGUAGE}
     with session_scope(sqlite_engine) as session:
         again = classify_items(session, model)
-    assert (again.items_flag_only, again.rows_written) == (0, 0)
+    assert (again.items_flagged, again.rows_written) == (0, 0)
 
 
 def test_deleted_and_purged_items_are_skipped(sqlite_engine: Engine, model) -> None:

@@ -198,14 +198,10 @@ def classify(app: AppContext, batch_size: int, threads: int | None, precision: s
     with session_scope(app.engine) as session:
         summary = classify_items(session, classifier, batch_size=batch_size)
     flagged = ", ".join(f"{k} {v}" for k, v in summary.above_threshold.items())
-    backfilled = (
-        f"; {summary.items_flag_only} earlier items given the other-language flag"
-        if summary.items_flag_only
-        else ""
-    )
     click.echo(
-        f"model {summary.model_version}: scored {summary.items_scored} items "
-        f"({summary.rows_written} rows); above threshold: {flagged}{backfilled}"
+        f"model {summary.model_version}: scored {summary.items_scored} items, "
+        f"other-language flag on {summary.items_flagged} ({summary.rows_written} rows); "
+        f"above threshold: {flagged}"
     )
 
 

@@ -56,7 +56,7 @@ def classify_pending(window: Window) -> dict[str, Any]:
         "as_of": window.end.isoformat(),
         "model_version": summary.model_version,
         "items_scored": summary.items_scored,
-        "items_flag_only": summary.items_flag_only,
+        "items_flagged": summary.items_flagged,
         "rows_written": summary.rows_written,
         "above_threshold": dict(summary.above_threshold),
     }

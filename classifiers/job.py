@@ -33,16 +33,21 @@ class ClassifySummary:
     above_threshold: dict[str, int] = field(default_factory=dict)
 
 
-def _unscored(model_version: str, label: str | None = None) -> Select[tuple[int]]:
+def _unscored(
+    model_version: str, label: str | None, as_of: dt.datetime | None
+) -> Select[tuple[int]]:
     """Items not deleted, text not purged, and no row for this version (and label, if given)."""
     scored = exists().where(
         Classification.item_id == Item.item_id, Classification.model_version == model_version
     )
     if label is not None:
         scored = scored.where(Classification.label == label)
-    return select(Item.item_id).where(
+    query = select(Item.item_id).where(
         ~scored, Item.is_deleted.is_(False), Item.text_purged_at.is_(None)
     )
+    if as_of is not None:
+        query = query.where(Item.ingested_at <= as_of)
+    return query.order_by(Item.item_id)
 
 
 def pending_item_ids(
@@ -53,10 +58,7 @@ def pending_item_ids(
     An item that never had text (an image post) is scored as empty text, i.e. zero on every
     label, so it is not picked up again on every run.
     """
-    query = _unscored(model_version).order_by(Item.item_id)
-    if as_of is not None:
-        query = query.where(Item.ingested_at <= as_of)
-    return list(session.scalars(query))
+    return list(session.scalars(_unscored(model_version, None, as_of)))
 
 
 def unflagged_item_ids(session: Session, as_of: dt.datetime | None = None) -> list[int]:
@@ -65,10 +67,7 @@ def unflagged_item_ids(session: Session, as_of: dt.datetime | None = None) -> li
     Kept apart from the model's rows: the flag is recomputed when its code changes (a new
     FLAG_VERSION) without rescoring the model, and the model can change without it.
     """
-    query = _unscored(FLAG_VERSION, OTHER_LANGUAGE).order_by(Item.item_id)
-    if as_of is not None:
-        query = query.where(Item.ingested_at <= as_of)
-    return list(session.scalars(query))
+    return list(session.scalars(_unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of)))
 
 
 def _store(

@@ -14,6 +14,7 @@ from classifiers.precision import (
     BF16_TOLERANCE,
     PRECISION_ENV,
     Bf16Linear,
+    is_encoder_product,
     native_bf16,
     resolve_precision,
 )
@@ -32,6 +33,22 @@ def test_native_bf16_reads_the_cpu_flags(tmp_path: Path) -> None:
     assert native_bf16(_cpuinfo(tmp_path, "amx_bf16 amx_tile"))
     assert not native_bf16(_cpuinfo(tmp_path, "avx512f avx512bw"))
     assert not native_bf16(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    ("name", "fast"),
+    [
+        ("encoder.encoder.layer.0.attention.self.query", True),
+        ("encoder.encoder.layer.5.attention.output.dense", True),
+        ("encoder.encoder.layer.3.intermediate.dense", True),
+        ("encoder.encoder.layer.3.output.dense", True),
+        ("encoder.pooler.dense", False),
+        ("heads.heads.safeguarding", False),
+        ("encoder.embeddings.word_embeddings", False),
+    ],
+)
+def test_only_the_encoder_layers_products_run_in_bf16(name: str, fast: bool) -> None:
+    assert is_encoder_product(name) is fast
 
 
 def test_precision_defaults_to_exact_float32(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,11 +86,14 @@ def test_bf16_scores_agree_with_float32_within_a_hundredth(model) -> None:
     exact = model.predict_proba(texts)
     fast_model = TransformerClassifier(precision="bf16")
     assert fast_model.precision == "bf16" and model.precision == "fp32"
-    layer = fast_model.network.encoder.encoder.layer[0]
-    assert isinstance(layer.intermediate.dense, Bf16Linear)
-    assert isinstance(layer.output.dense, Bf16Linear)
-    assert type(layer.attention.self.query) is torch.nn.Linear  # attention stays float32
-    assert type(layer.attention.output.dense) is torch.nn.Linear
+    for layer in fast_model.network.encoder.encoder.layer:
+        products = [layer.attention.self.query, layer.attention.self.key]
+        products += [layer.attention.self.value, layer.attention.output.dense]
+        products += [layer.intermediate.dense, layer.output.dense]
+        assert all(isinstance(product, Bf16Linear) for product in products)
+    # The pooling and the label heads stay float32.
+    assert type(fast_model.network.encoder.pooler.dense) is torch.nn.Linear
+    assert all(type(head) is torch.nn.Linear for head in fast_model.network.heads.heads.values())
     fast = fast_model.predict_proba(texts)
     assert fast.shape == exact.shape and list(fast.columns) == list(exact.columns)
     assert float((fast - exact).abs().to_numpy().max()) < BF16_TOLERANCE

@@ -3,7 +3,7 @@
 Each engine runs in its own fresh interpreter so its peak RSS is its own. Messages are real
 tweets read at run time from the shared datasets (never stored in the repo); without them,
 the hand-written school check set is repeated. The aim is >= 300 msg/s on 2 cores. Our model
-runs two ways: float32 (the default, exact) and bf16 encoder products (within 0.01 of float32);
+runs two ways: float32 (the default, exact) and bf16 after attention (within 0.01 of float32);
 the bf16 row also prints its largest score difference from float32 on the same messages.
 The classify job also runs the other-language flag (classifiers.language) on every message;
 its row shows what that adds.

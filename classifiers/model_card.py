@@ -220,6 +220,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "",
         "## Training",
         "",
+        *_soup_lines(config),
         f"- Seed {train_config.get('run', {}).get('seed')}, "
         f"{training.get('steps')} of {training.get('planned_steps')} steps run "
         f"(stopped by time budget: {training.get('stopped_early')}), batch "
@@ -307,3 +308,17 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "",
     ]
     Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _soup_lines(config: dict[str, Any]) -> list[str]:
+    """Say when the weights are an average of several seeds' models (`trustwatch model soup`)."""
+    soup = config.get("soup")
+    if not soup:
+        return []
+    pairs = zip(soup["seeds"], soup["members"], strict=True)
+    members = ", ".join(f"seed {seed} ({version})" for seed, version in pairs)
+    return [
+        f"- Weight average of {len(soup['seeds'])} models trained alike: {members}; LoRA "
+        "products and heads averaged, thresholds recalibrated on validation. Seed, steps "
+        "and epochs below are the first member's; times are the members' sums."
+    ]

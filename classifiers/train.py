@@ -73,6 +73,17 @@ class DataSettings:
     min_recall: dict[str, float] = field(default_factory=lambda: {"safeguarding": 0.9})
     splits: SplitConfig = field(default_factory=SplitConfig)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> DataSettings:
+        """The settings an artefact's `train_config["data"]` records (JSON turned lists back)."""
+        return cls(
+            **{
+                **record,
+                "sources": tuple(record["sources"]),
+                "splits": SplitConfig(**record["splits"]),
+            }
+        )
+
 
 @dataclass(frozen=True)
 class OptimSettings:

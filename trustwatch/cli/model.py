@@ -1,4 +1,4 @@
-"""`trustwatch model train|evaluate` and `trustwatch classify`: the transformer classifier."""
+"""`trustwatch model train|soup|evaluate` and `trustwatch classify`: the transformer classifier."""
 
 from __future__ import annotations
 
@@ -112,6 +112,36 @@ def train_command(
     warning = early_stop_warning(read_config(target))
     if warning:
         click.echo(warning, err=True)
+
+
+@model.command("soup")
+@_DATA_OPTION
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A trained artefact folder to average in (two or more, trained alike but the seed).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Artefact folder to write.",
+)
+def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> None:
+    """Average models trained with different seeds into one; thresholds recalibrated."""
+    from classifiers.soup import soup_artefacts
+
+    _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        version = soup_artefacts(list(members), out_dir, data_dir)
+    except ValueError as error:
+        raise UserError(f"--member: {error}.") from None
+    click.echo(f"souped {len(members)} members into {out_dir} version {version}")
 
 
 @model.command("evaluate")

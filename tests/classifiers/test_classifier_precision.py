@@ -60,13 +60,21 @@ def test_precision_defaults_to_exact_float32(monkeypatch: pytest.MonkeyPatch) ->
     assert resolve_precision("fp32") == "fp32"  # an argument beats the environment
 
 
-def test_auto_picks_bf16_only_where_native(monkeypatch: pytest.MonkeyPatch) -> None:
-    import classifiers.precision as precision
+def test_auto_picks_bf16_only_where_native(tmp_path: Path) -> None:
+    assert resolve_precision("auto", _cpuinfo(tmp_path, "avx512f")) == "fp32"
+    assert resolve_precision("auto", _cpuinfo(tmp_path, "avx512f avx512_bf16")) == "bf16"
 
-    monkeypatch.setattr(precision, "native_bf16", lambda: False)
-    assert resolve_precision("auto") == "fp32"
-    monkeypatch.setattr(precision, "native_bf16", lambda: True)
-    assert resolve_precision("auto") == "bf16"
+
+def test_bf16_asked_for_without_native_support_runs_but_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="classifiers.precision"):
+        assert resolve_precision("bf16", _cpuinfo(tmp_path, "avx2")) == "bf16"
+    assert "emulated" in caplog.text and "precision=bf16" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="classifiers.precision"):
+        assert resolve_precision("bf16", _cpuinfo(tmp_path, "amx_bf16")) == "bf16"
+    assert caplog.text == ""
 
 
 def test_unknown_precision_names_the_variable_and_the_choices(

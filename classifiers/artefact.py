@@ -25,9 +25,10 @@ DEFAULT_ARTEFACT = "minilm-lora-v1"
 CONFIG_FILE = "config.json"
 HEADS_FILE = "heads.safetensors"
 ADAPTER_DIR = "adapter"
+ADAPTER_WEIGHTS = f"{ADAPTER_DIR}/adapter_model.safetensors"
 # Files whose bytes define the model; anything else (metrics, card) may change freely.
 VERSIONED_FILES = (
-    f"{ADAPTER_DIR}/adapter_model.safetensors",
+    ADAPTER_WEIGHTS,
     f"{ADAPTER_DIR}/adapter_config.json",
     HEADS_FILE,
     CONFIG_FILE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,6 +20,17 @@ class LoraSettings:
     dropout: float = 0.1
     target_modules: tuple[str, ...] = LORA_TARGETS
     layers: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> LoraSettings:
+        """The settings an artefact's `train_config["lora"]` records (JSON made tuples lists)."""
+        return cls(
+            **{
+                **record,
+                "target_modules": tuple(record["target_modules"]),
+                "layers": tuple(record["layers"]),
+            }
+        )
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

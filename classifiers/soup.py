@@ -21,15 +21,13 @@ import torch
 from safetensors.torch import load_file
 
 from classifiers.artefact import (
-    ADAPTER_DIR,
+    ADAPTER_WEIGHTS,
     HEADS_FILE,
     artefact_version,
     read_config,
     save_artefact,
 )
 from classifiers.model import LoraSettings, TaskHeads, attach_lora
-
-ADAPTER_WEIGHTS = f"{ADAPTER_DIR}/adapter_model.safetensors"
 
 
 def stack_adapters(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -66,13 +64,6 @@ def average_heads(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.
 def soup_lora_settings(member: LoraSettings, members: int) -> LoraSettings:
     """The adapter shape that holds `members` stacked adapters at the same scale."""
     return replace(member, rank=member.rank * members, alpha=member.alpha * members)
-
-
-def peft_state(encoder: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """A peft-wrapped encoder's LoRA tensors under the names its saved adapter uses."""
-    from peft import get_peft_model_state_dict
-
-    return {k: v.detach().clone() for k, v in get_peft_model_state_dict(encoder).items()}
 
 
 def build_soup(
@@ -173,13 +164,7 @@ def soup_artefacts(member_dirs: Sequence[Path], out_dir: Path, data_dir: Path) -
     check_members(configs)
     first = configs[0]
     train_config = first["train_config"]
-    lora = LoraSettings(
-        **{
-            **train_config["lora"],
-            "target_modules": tuple(train_config["lora"]["target_modules"]),
-            "layers": tuple(train_config["lora"]["layers"]),
-        }
-    )
+    lora = LoraSettings.from_record(train_config["lora"])
     adapters, heads = zip(*(read_member(Path(member)) for member in member_dirs), strict=True)
     encoder, soup_heads = build_soup(load_base_encoder(), lora, adapters, heads, first["tasks"])
     settings = DataSettings.from_record(train_config["data"])

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from classifiers.encoder import load_base_encoder
-from classifiers.model import MultiTaskModel, TaskHeads
+from classifiers.model import LoraSettings, MultiTaskModel, TaskHeads, scale_lora_delta
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
 DEFAULT_ARTEFACT = "minilm-lora-v1"
@@ -103,16 +103,24 @@ def save_artefact(
     return artefact_version(artefact_dir)
 
 
+def delta_scale(config: dict[str, Any]) -> float:
+    """The fraction of the fine-tuned delta an artefact merges (1.0 where none is recorded)."""
+    lora = config.get("train_config", {}).get("lora")
+    return LoraSettings.from_record(lora).delta_scale if lora else 1.0
+
+
 def load_network(artefact_dir: Path) -> tuple[MultiTaskModel, dict[str, Any]]:
-    """Base encoder with the LoRA adapter merged in, plus heads, ready for inference."""
+    """Base encoder with the LoRA adapter merged in at its delta scale, plus heads."""
     from peft import PeftModel
 
     artefact_dir = Path(artefact_dir)
     config = read_config(artefact_dir)
     base = load_base_encoder()
-    merged = PeftModel.from_pretrained(
+    adapted = PeftModel.from_pretrained(
         base, str(artefact_dir / ADAPTER_DIR), local_files_only=True
-    ).merge_and_unload()
+    )
+    scale_lora_delta(adapted, delta_scale(config))
+    merged = adapted.merge_and_unload()
     heads = TaskHeads(config["tasks"], int(config["hidden_size"]))
     heads.load_state_dict(load_file(str(artefact_dir / HEADS_FILE)))
     network = MultiTaskModel(merged, heads).eval()

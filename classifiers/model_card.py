@@ -204,7 +204,8 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         f"- LoRA adapters (peft) rank {train_config.get('lora', {}).get('rank')}, alpha "
         f"{train_config.get('lora', {}).get('alpha')}, on "
         f"{', '.join(train_config.get('lora', {}).get('target_modules', []))} in layers "
-        f"{train_config.get('lora', {}).get('layers')}; merged into the base weights at load time. "
+        f"{train_config.get('lora', {}).get('layers')}; merged into the base weights at load time"
+        f"{_delta_scale_text(config)}. "
         f"Layers below {train_config.get('run', {}).get('frozen_layers')} are frozen, and their "
         "outputs are cached during training.",
         "- Mean pooling, then one linear head per task (public labels plus the auxiliary "
@@ -221,6 +222,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "## Training",
         "",
         *_soup_lines(config),
+        *_interpolated_lines(config),
         f"- Seed {train_config.get('run', {}).get('seed')}, "
         f"{training.get('steps')} of {training.get('planned_steps')} steps run "
         f"(stopped by time budget: {training.get('stopped_early')}), batch "
@@ -308,6 +310,31 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "",
     ]
     Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _delta_scale_text(config: dict[str, Any]) -> str:
+    """Say what fraction of the fine-tuned delta is merged, when it is not all of it."""
+    from classifiers.artefact import delta_scale
+
+    scale = delta_scale(config)
+    if scale == 1.0:
+        return ""
+    return (
+        f" at {scale:g} of their fine-tuned delta (the weights {1 - scale:.0%} of the way "
+        "back toward the pre-trained encoder; thresholds calibrated on that model)"
+    )
+
+
+def _interpolated_lines(config: dict[str, Any]) -> list[str]:
+    """Say when the weights come from another version, re-merged by `model interpolate`."""
+    source = config.get("training", {}).get("interpolated_from")
+    if not source:
+        return []
+    return [
+        f"- Adapter and heads are those of version `{source}`, merged at another fraction of "
+        "their delta by `trustwatch model interpolate` (thresholds recalibrated on validation); "
+        "the run record below is that model's training run."
+    ]
 
 
 def _soup_lines(config: dict[str, Any]) -> list[str]:

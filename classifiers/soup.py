@@ -27,7 +27,7 @@ from classifiers.artefact import (
     read_config,
     save_artefact,
 )
-from classifiers.model import LoraSettings, TaskHeads, attach_lora
+from classifiers.model import LoraSettings, TaskHeads, attach_lora, scaled_lora_delta
 
 
 def stack_adapters(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -170,9 +170,10 @@ def soup_artefacts(member_dirs: Sequence[Path], out_dir: Path, data_dir: Path) -
     settings = DataSettings.from_record(train_config["data"])
     table = build_table(Path(data_dir), settings, int(train_config["run"]["seed"]))
     network = MultiTaskModel(encoder, soup_heads).eval()
-    thresholds = calibrate(
-        network, load_tokenizer(), table, int(first["max_length"]), settings.min_recall
-    )
+    with scaled_lora_delta(encoder, lora.delta_scale):
+        thresholds = calibrate(
+            network, load_tokenizer(), table, int(first["max_length"]), settings.min_recall
+        )
     config = {
         **first,
         "thresholds": thresholds,

@@ -37,6 +37,7 @@ from classifiers.model import (
     TopModel,
     attach_lora,
     bottom_states,
+    scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
 from classifiers.school import identity_train_tasks, load_school
@@ -411,7 +412,10 @@ def train(
     summary["cache_seconds"] = round(cache_seconds, 1)
     del states
     model = MultiTaskModel(encoder, heads).eval()
-    thresholds = calibrate(model, tokenizer, table, config.run.max_length, config.data.min_recall)
+    with scaled_lora_delta(encoder, config.lora.delta_scale):
+        thresholds = calibrate(
+            model, tokenizer, table, config.run.max_length, config.data.min_recall
+        )
     summary["wall_seconds"] = round(time.monotonic() - wall_started, 1)
     summary["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
     artefact_config = {

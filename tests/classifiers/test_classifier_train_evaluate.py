@@ -56,6 +56,23 @@ def test_training_is_reproducible_with_a_seed(
     np.testing.assert_allclose(again, first, atol=1e-5)
 
 
+def test_interpolating_a_trained_model_equals_training_at_that_fraction(
+    tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
+) -> None:
+    """`model interpolate` promises what `model train --delta-scale` writes, byte for byte."""
+    from classifiers.interpolate import interpolate_artefact
+
+    config = _tiny_config()
+    assert config.lora.delta_scale != 1.0
+    trained = tmp_path / "trained"
+    whole = replace(config, lora=replace(config.lora, delta_scale=1.0))
+    expected = train(datasets_dir, trained, whole, sample=16, seed=7)
+    assert interpolate_artefact(tiny_artefact, tmp_path / "interpolated", 1.0, datasets_dir) == (
+        expected
+    )
+    assert expected != artefact_version(tiny_artefact)
+
+
 def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_dir: Path) -> None:
     metrics = evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=20)
     stored = json.loads((tiny_artefact / "metrics.json").read_text(encoding="utf-8"))

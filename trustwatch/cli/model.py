@@ -1,4 +1,4 @@
-"""`trustwatch model train|soup|evaluate` and `trustwatch classify`: the transformer classifier."""
+"""`trustwatch model` (train, soup, interpolate, evaluate) and `trustwatch classify`."""
 
 from __future__ import annotations
 
@@ -70,6 +70,12 @@ def model() -> None:
     type=click.FloatRange(min=0.0),
     help="Scale the loss weight of those rows (default: as the committed model).",
 )
+@click.option(
+    "--delta-scale",
+    type=click.FloatRange(min=0.0, max=1.0),
+    help="Merge this fraction of the fine-tuned delta (default: as the committed model; "
+    "1 is the plain fine-tuned model).",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -81,6 +87,7 @@ def train_command(
     without: tuple[str, ...],
     identity_rows: bool | None,
     identity_weight: float | None,
+    delta_scale: float | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     from dataclasses import replace
@@ -98,6 +105,8 @@ def train_command(
         config = replace(config, data=replace(config.data, identity_rows=identity_rows))
     if identity_weight is not None:
         config = replace(config, data=replace(config.data, identity_weight=identity_weight))
+    if delta_scale is not None:
+        config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))
     if steps is not None:
         config = replace(config, optim=replace(config.optim, max_steps=steps))
     run = config.run
@@ -142,6 +151,44 @@ def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> No
     except ValueError as error:
         raise UserError(f"--member: {error}.") from None
     click.echo(f"souped {len(members)} members into {out_dir} version {version}")
+
+
+@model.command("interpolate")
+@_DATA_OPTION
+@click.option(
+    "--artefact",
+    "artefact_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Trained artefact folder (default: the committed default artefact).",
+)
+@click.option(
+    "--delta-scale",
+    required=True,
+    type=click.FloatRange(min=0.0, max=1.0),
+    help="Fraction of the fine-tuned delta to merge: 0 is the pre-trained encoder, 1 the "
+    "fine-tuned one.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Artefact folder to write (not the source).",
+)
+def interpolate_command(
+    data_dir: Path, artefact_dir: Path | None, delta_scale: float, out_dir: Path
+) -> None:
+    """The same adapter merged at another fraction of its delta; thresholds recalibrated."""
+    from classifiers.interpolate import interpolate_artefact
+
+    _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    source = artefact_dir or _default_artefact()
+    try:
+        version = interpolate_artefact(source, out_dir, delta_scale, data_dir)
+    except ValueError as error:
+        raise UserError(f"--out: {error}.") from None
+    click.echo(f"wrote {out_dir} (delta scale {delta_scale}) version {version}")
 
 
 @model.command("evaluate")

@@ -137,3 +137,15 @@ def test_model_card_names_the_model_an_interpolation_came_from() -> None:
     (line,) = _interpolated_lines({"training": {"interpolated_from": "a0aa2713339a942c"}})
     assert "version `a0aa2713339a942c`" in line and "trustwatch model interpolate" in line
     assert _interpolated_lines({"training": {"steps": 1200}}) == []
+
+
+def test_train_command_refuses_a_delta_scale_outside_0_to_1(
+    datasets_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from trustwatch.cli import main
+
+    args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path / "x")]
+    assert main([*args, "--delta-scale", "-0.1"]) == 2
+    err = capsys.readouterr().err
+    assert "--delta-scale" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -20,6 +21,16 @@ _DATA_OPTION = click.option(
 )
 
 
+def _artefact_option(help_text: str):
+    """`--artefact DIR`, an existing artefact folder; the commands default to the committed one."""
+    return click.option(
+        "--artefact",
+        "artefact_dir",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help=help_text,
+    )
+
+
 def _check_data(data_dir: Path) -> None:
     """Fail with a fix, not a traceback, when the datasets folder is wrong."""
     if not (data_dir / "olid").is_dir():
@@ -27,6 +38,27 @@ def _check_data(data_dir: Path) -> None:
             f"--data {data_dir} has no olid/ folder. Fix: point --data at the datasets folder "
             "described in its README.md (e.g. ../shared/datasets)."
         )
+
+
+def _new_artefact_option(help_text: str):
+    """`--out DIR`, required: the folder a command writes a new artefact to."""
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help=help_text,
+    )
+
+
+def _build_artefact(data_dir: Path, option: str, build: Callable[[], str]) -> str:
+    """Check the datasets folder, log progress, build; a refusal names `option`, exit code 2."""
+    _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        return build()
+    except ValueError as error:
+        raise UserError(f"{option}: {error}.") from None
 
 
 def _default_artefact() -> Path:
@@ -133,34 +165,20 @@ def train_command(
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A trained artefact folder to average in (two or more, trained alike but the seed).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Artefact folder to write.",
-)
+@_new_artefact_option("Artefact folder to write.")
 def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> None:
     """Average models trained with different seeds into one; thresholds recalibrated."""
     from classifiers.soup import soup_artefacts
 
-    _check_data(data_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
-        version = soup_artefacts(list(members), out_dir, data_dir)
-    except ValueError as error:
-        raise UserError(f"--member: {error}.") from None
+    version = _build_artefact(
+        data_dir, "--member", lambda: soup_artefacts(list(members), out_dir, data_dir)
+    )
     click.echo(f"souped {len(members)} members into {out_dir} version {version}")
 
 
 @model.command("interpolate")
 @_DATA_OPTION
-@click.option(
-    "--artefact",
-    "artefact_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Trained artefact folder (default: the committed default artefact).",
-)
+@_artefact_option("Trained artefact folder (default: the committed default artefact).")
 @click.option(
     "--delta-scale",
     required=True,
@@ -168,37 +186,23 @@ def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> No
     help="Fraction of the fine-tuned delta to merge: 0 is the pre-trained encoder, 1 the "
     "fine-tuned one.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Artefact folder to write (not the source).",
-)
+@_new_artefact_option("Artefact folder to write (not the source).")
 def interpolate_command(
     data_dir: Path, artefact_dir: Path | None, delta_scale: float, out_dir: Path
 ) -> None:
     """The same adapter merged at another fraction of its delta; thresholds recalibrated."""
     from classifiers.interpolate import interpolate_artefact
 
-    _check_data(data_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     source = artefact_dir or _default_artefact()
-    try:
-        version = interpolate_artefact(source, out_dir, delta_scale, data_dir)
-    except ValueError as error:
-        raise UserError(f"--out: {error}.") from None
+    version = _build_artefact(
+        data_dir, "--out", lambda: interpolate_artefact(source, out_dir, delta_scale, data_dir)
+    )
     click.echo(f"wrote {out_dir} (delta scale {delta_scale}) version {version}")
 
 
 @model.command("evaluate")
 @_DATA_OPTION
-@click.option(
-    "--artefact",
-    "artefact_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Artefact folder to evaluate (default: the committed default artefact).",
-)
+@_artefact_option("Artefact folder to evaluate (default: the committed default artefact).")
 @click.option(
     "--out",
     "out_dir",
@@ -229,12 +233,7 @@ def evaluate_command(
 
 
 @model.command("compare")
-@click.option(
-    "--artefact",
-    "artefact_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="An evaluated artefact folder (default: the committed default artefact).",
-)
+@_artefact_option("An evaluated artefact folder (default: the committed default artefact).")
 @click.option("--compare", multiple=True, required=True, metavar="NAME=METRICS_JSON")
 def compare_command(artefact_dir: Path | None, compare: tuple[str, ...]) -> None:
     """Add other evaluations (ablations) to an evaluated artefact's card, without rescoring."""

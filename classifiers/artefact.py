@@ -109,21 +109,24 @@ def delta_scale(config: dict[str, Any]) -> float:
     return LoraSettings.from_record(lora).delta_scale if lora else 1.0
 
 
-def load_network(artefact_dir: Path) -> tuple[MultiTaskModel, dict[str, Any]]:
-    """Base encoder with the LoRA adapter merged in at its delta scale, plus heads."""
+def load_adapted(artefact_dir: Path, config: dict[str, Any]) -> MultiTaskModel:
+    """The adapter on the base encoder, not merged, plus heads: the model training calibrates."""
     from peft import PeftModel
 
-    artefact_dir = Path(artefact_dir)
-    config = read_config(artefact_dir)
-    base = load_base_encoder()
-    adapted = PeftModel.from_pretrained(
-        base, str(artefact_dir / ADAPTER_DIR), local_files_only=True
+    encoder = PeftModel.from_pretrained(
+        load_base_encoder(), str(Path(artefact_dir) / ADAPTER_DIR), local_files_only=True
     )
-    scale_lora_delta(adapted, delta_scale(config))
-    merged = adapted.merge_and_unload()
     heads = TaskHeads(config["tasks"], int(config["hidden_size"]))
-    heads.load_state_dict(load_file(str(artefact_dir / HEADS_FILE)))
-    network = MultiTaskModel(merged, heads).eval()
+    heads.load_state_dict(load_file(str(Path(artefact_dir) / HEADS_FILE)))
+    return MultiTaskModel(encoder, heads).eval()
+
+
+def load_network(artefact_dir: Path) -> tuple[MultiTaskModel, dict[str, Any]]:
+    """Base encoder with the LoRA adapter merged in at its delta scale, plus heads."""
+    config = read_config(Path(artefact_dir))
+    adapted = load_adapted(Path(artefact_dir), config)
+    scale_lora_delta(adapted.encoder, delta_scale(config))
+    network = MultiTaskModel(adapted.encoder.merge_and_unload(), adapted.heads).eval()
     for parameter in network.parameters():
         parameter.requires_grad_(False)
     return network, config

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from classifiers.artefact import (
     ADAPTER_CONFIG,
-    ADAPTER_DIR,
     ADAPTER_WEIGHTS,
     HEADS_FILE,
     artefact_version,
+    load_adapted,
     read_config,
     write_config,
 )
-from classifiers.model import MultiTaskModel, TaskHeads, scaled_lora_delta
+from classifiers.model import scaled_lora_delta
 
 WEIGHT_FILES = (ADAPTER_WEIGHTS, ADAPTER_CONFIG, HEADS_FILE)
 
@@ -33,21 +32,6 @@ def check_delta_scale(value: float) -> None:
     """0 is the pre-trained encoder, 1 the fine-tuned one; outside that is extrapolation."""
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"delta scale {value} is outside 0 to 1 (0 = pre-trained, 1 = fine-tuned)")
-
-
-def adapted_network(artefact_dir: Path, config: dict[str, Any]) -> MultiTaskModel:
-    """The artefact's adapter on the base encoder, unmerged, as training calibrates it."""
-    from peft import PeftModel
-    from safetensors.torch import load_file
-
-    from classifiers.encoder import load_base_encoder
-
-    encoder = PeftModel.from_pretrained(
-        load_base_encoder(), str(Path(artefact_dir) / ADAPTER_DIR), local_files_only=True
-    )
-    heads = TaskHeads(config["tasks"], int(config["hidden_size"]))
-    heads.load_state_dict(load_file(str(Path(artefact_dir) / HEADS_FILE)))
-    return MultiTaskModel(encoder, heads).eval()
 
 
 def interpolate_artefact(
@@ -69,7 +53,7 @@ def interpolate_artefact(
     train_config = config["train_config"]
     settings = DataSettings.from_record(train_config["data"])
     table = build_table(Path(data_dir), settings, int(train_config["run"]["seed"]))
-    network = adapted_network(artefact_dir, config)
+    network = load_adapted(artefact_dir, config)
     with scaled_lora_delta(network.encoder, delta_scale):
         config["thresholds"] = calibrate(
             network, load_tokenizer(), table, int(config["max_length"]), settings.min_recall

@@ -21,6 +21,7 @@ from torch import nn
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, save_artefact
 from classifiers.calibrate import best_threshold
+from classifiers.cpu_paths import code_paths_in_use
 from classifiers.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.encoder import (
     BASE_MODEL_ID,
@@ -410,6 +411,7 @@ def train(
     )
     summary = fit(TopModel(bert, frozen, heads), rows, states, config, budget)
     summary["cache_seconds"] = round(cache_seconds, 1)
+    summary["cpu_code_paths"] = code_paths_in_use()
     del states
     model = MultiTaskModel(encoder, heads).eval()
     with scaled_lora_delta(encoder, config.lora.delta_scale):

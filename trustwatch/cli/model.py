@@ -51,6 +51,23 @@ def _new_artefact_option(help_text: str):
     )
 
 
+def _pin_cpu_code_paths() -> None:
+    """Hold training's CPU code paths to AVX2 so a rebuild matches on any x86 machine.
+
+    A command run in a process that has already loaded torch (tests, notebooks) cannot pin
+    them; it says so, and the run record shows the paths it used.
+    """
+    from classifiers.cpu_paths import pin_training_code_paths
+
+    try:
+        pin_training_code_paths()
+    except RuntimeError:
+        logging.getLogger(__name__).warning(
+            "torch was already loaded, so the CPU code paths are not pinned to AVX2; the "
+            "artefact may differ in the last bits from one built by a fresh process"
+        )
+
+
 def _build_artefact(data_dir: Path, option: str, build: Callable[[], str]) -> str:
     """Check the datasets folder, log progress, build; a refusal names `option`, exit code 2."""
     _check_data(data_dir)
@@ -122,6 +139,7 @@ def train_command(
     delta_scale: float | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
+    _pin_cpu_code_paths()
     from dataclasses import replace
 
     from classifiers.artefact import read_config
@@ -168,6 +186,7 @@ def train_command(
 @_new_artefact_option("Artefact folder to write.")
 def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> None:
     """Average models trained with different seeds into one; thresholds recalibrated."""
+    _pin_cpu_code_paths()
     from classifiers.soup import soup_artefacts
 
     version = _build_artefact(
@@ -191,6 +210,7 @@ def interpolate_command(
     data_dir: Path, artefact_dir: Path | None, delta_scale: float, out_dir: Path
 ) -> None:
     """The same adapter merged at another fraction of its delta; thresholds recalibrated."""
+    _pin_cpu_code_paths()
     from classifiers.interpolate import interpolate_artefact
 
     source = artefact_dir or _default_artefact()

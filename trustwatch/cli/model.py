@@ -55,7 +55,7 @@ def _pin_cpu_code_paths() -> None:
     """Hold training's CPU code paths to AVX2 so a rebuild matches on any x86 machine.
 
     A command run in a process that has already loaded torch (tests, notebooks) cannot pin
-    them; it says so, and the run record shows the paths it used.
+    them; it says so, and a training run's record shows the paths it used.
     """
     from classifiers.cpu_paths import pin_training_code_paths
 

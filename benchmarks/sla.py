@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from trustwatch.registry import load_registry
-from trustwatch.response_clocks import ITEM_COLUMNS, find_clocks
 from trustwatch.settings import EXAMPLE_CONFIG
-from trustwatch.sla import WorkingCalendar, due_at, due_at_many, statuses_many
+from trustwatch.sla.clocks import ITEM_COLUMNS, find_clocks
+from trustwatch.sla.rule import WorkingCalendar, due_at, due_at_many, statuses_many
 
 TARGET_SECONDS = 10.0
 

@@ -12,7 +12,7 @@ from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Alert, AlertEvent, Item
 from trustwatch.domain import ItemKind
 from trustwatch.registry import Alerting, Platform, Registry
-from trustwatch.responses import mark_responded_outside
+from trustwatch.sla.responses import mark_responded_outside
 
 DSL = "Priya Desai <dsl@oakfield.example.org>"
 TRUST_LEAD = "Helen Marsh <safeguarding@riverbend.example.org>"

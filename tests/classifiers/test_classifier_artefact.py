@@ -84,7 +84,7 @@ def test_committed_artefact_was_trained_with_the_current_defaults() -> None:
     """
     from dataclasses import asdict
 
-    from classifiers.train import TrainConfig
+    from classifiers.training.train import TrainConfig
 
     config = TrainConfig()
     expected = json.loads(json.dumps(asdict(config), default=str))
@@ -95,7 +95,7 @@ def test_committed_artefact_was_trained_with_the_current_defaults() -> None:
 
 def test_a_run_cut_short_by_the_wall_clock_says_so() -> None:
     """A run the budget stopped is not the configured model; training must not pass silently."""
-    from classifiers.train import early_stop_warning
+    from classifiers.training.train import early_stop_warning
 
     cut = {"training": {"stopped_early": True, "steps": 1035, "planned_steps": 1200}}
     warning = early_stop_warning(cut)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classifiers.evaluate import TestSet as Benchmark
-from classifiers.evaluate import benchmark_protocol
+from classifiers.training.evaluate import TestSet as Benchmark
+from classifiers.training.evaluate import benchmark_protocol
 
 
 def _table() -> tuple[pd.DataFrame, pd.DataFrame]:

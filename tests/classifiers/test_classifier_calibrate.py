@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifiers.calibrate import DEFAULT_THRESHOLD, best_threshold, recall_ceiling
+from classifiers.training.calibrate import DEFAULT_THRESHOLD, best_threshold, recall_ceiling
 
 
 def test_threshold_separates_cleanly_separable_scores() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.cpu_paths import AVX2_PINS, pin_training_code_paths
+from classifiers.training.cpu_paths import AVX2_PINS, pin_training_code_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 

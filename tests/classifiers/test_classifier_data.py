@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifiers.data import (
+from classifiers.labels import TASKS
+from classifiers.training.data import (
     SplitConfig,
     load_complaints,
     load_cyberbullying,
     load_olid,
     load_tweeteval_hate,
 )
-from classifiers.labels import TASKS
 
 
 @pytest.fixture(scope="module")

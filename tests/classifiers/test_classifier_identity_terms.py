@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classifiers.evaluate import identity_term_summary
-from classifiers.school import identity_check
 from classifiers.text import normalise
+from classifiers.training.evaluate import identity_term_summary
+from classifiers.training.school import identity_check
 
 
 def _table(check: pd.DataFrame) -> pd.DataFrame:

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from classifiers.artefact import ADAPTER_DIR, ARTEFACTS_DIR, DEFAULT_ARTEFACT
-from classifiers.interpolate import WEIGHT_FILES
 from classifiers.model import LoraSettings, lora_b_weights, scale_lora_delta, scaled_lora_delta
+from classifiers.training.interpolate import WEIGHT_FILES
 
 COMMITTED = ARTEFACTS_DIR / DEFAULT_ARTEFACT
 QUERY = "encoder.layer.2.attention.self.query.weight"
@@ -72,7 +72,7 @@ def test_interpolating_writes_the_same_adapter_at_a_new_scale_and_recalibrates(
     """Calibrated on a small validation sample so the test stays quick."""
     from classifiers.artefact import artefact_version, delta_scale, read_config, write_config
     from classifiers.inference import TransformerClassifier
-    from classifiers.interpolate import interpolate_artefact
+    from classifiers.training.interpolate import interpolate_artefact
 
     source = tmp_path / "source"
     shutil.copytree(COMMITTED, source)
@@ -123,7 +123,7 @@ def test_interpolate_command_refuses_bad_scales_and_its_own_source_cleanly(
 
 
 def test_model_card_states_a_partial_merge() -> None:
-    from classifiers.model_card import _delta_scale_text
+    from classifiers.training.model_card import _delta_scale_text
 
     lora = {"rank": 16, "alpha": 32, "dropout": 0.1, "target_modules": ["query"], "layers": [2]}
     partial = _delta_scale_text({"train_config": {"lora": {**lora, "delta_scale": 0.9}}})
@@ -132,7 +132,7 @@ def test_model_card_states_a_partial_merge() -> None:
 
 
 def test_model_card_names_the_model_an_interpolation_came_from() -> None:
-    from classifiers.model_card import _interpolated_lines
+    from classifiers.training.model_card import _interpolated_lines
 
     (line,) = _interpolated_lines({"training": {"interpolated_from": "a0aa2713339a942c"}})
     assert "version `a0aa2713339a942c`" in line and "trustwatch model interpolate" in line

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from classifiers.language import THRESHOLD, other_language_score, other_language_scores
-from classifiers.school import SCHOOL_DIR
+from classifiers.training.school import SCHOOL_DIR
 
 
 def _flagged(name: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifiers.evaluate import multilingual_summary
 from classifiers.labels import LABELS
-from classifiers.school import (
+from classifiers.training.evaluate import multilingual_summary
+from classifiers.training.school import (
     SCHOOL_DIR,
     multilingual_check,
     multilingual_check_tasks,

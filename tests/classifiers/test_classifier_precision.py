@@ -18,7 +18,7 @@ from classifiers.precision import (
     native_bf16,
     resolve_precision,
 )
-from classifiers.school import SCHOOL_DIR
+from classifiers.training.school import SCHOOL_DIR
 from trustwatch.errors import UserError
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from classifiers.data import load_public
 from classifiers.labels import LABELS
-from classifiers.lexicon import matches_safeguarding
-from classifiers.school import (
+from classifiers.text import normalise
+from classifiers.training.data import load_public
+from classifiers.training.lexicon import matches_safeguarding
+from classifiers.training.school import (
     SCHOOL_DIR,
     identity_check,
     identity_check_tasks,
@@ -18,7 +19,6 @@ from classifiers.school import (
     load_school,
     template_rows,
 )
-from classifiers.text import normalise
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def test_no_dataset_placeholder_in_project_files() -> None:
 
 
 def test_identity_rows_add_training_rows_and_leave_validation_unchanged(datasets_dir: Path) -> None:
-    from classifiers.train import DataSettings, build_table
+    from classifiers.training.train import DataSettings, build_table
 
     without = build_table(datasets_dir, DataSettings(sample=40, identity_rows=False), seed=13)
     with_rows = build_table(datasets_dir, DataSettings(sample=40, identity_rows=True), seed=13)
@@ -141,7 +141,7 @@ def test_identity_rows_add_training_rows_and_leave_validation_unchanged(datasets
 
 
 def test_identity_weight_scales_only_the_identity_rows(datasets_dir: Path) -> None:
-    from classifiers.train import DataSettings, build_table
+    from classifiers.training.train import DataSettings, build_table
 
     settings = DataSettings(sample=40, identity_rows=True, identity_weight=0.25)
     table = build_table(datasets_dir, settings, seed=13)

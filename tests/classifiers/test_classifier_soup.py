@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from classifiers.soup import average_heads, soup_lora_settings, stack_adapters
+from classifiers.training.soup import average_heads, soup_lora_settings, stack_adapters
 
 KEY_A = "base_model.model.encoder.layer.2.attention.self.query.lora_A.weight"
 KEY_B = "base_model.model.encoder.layer.2.attention.self.query.lora_B.weight"
@@ -74,7 +74,7 @@ def _config(seed: int, **changes: object) -> dict[str, object]:
 
 
 def test_members_must_be_trained_alike_but_for_seed_and_budget() -> None:
-    from classifiers.soup import check_members
+    from classifiers.training.soup import check_members
 
     budget_differs = _config(14)
     budget_differs["train_config"]["run"]["max_minutes"] = 600.0  # type: ignore[index]
@@ -120,8 +120,8 @@ def test_a_soup_of_identical_members_is_that_model(datasets_dir: Path, tmp_path:
     )
     from classifiers.encoder import load_tokenizer
     from classifiers.inference import TransformerClassifier
-    from classifiers.soup import soup_artefacts
-    from classifiers.train import DataSettings, build_table, calibrate
+    from classifiers.training.soup import soup_artefacts
+    from classifiers.training.train import DataSettings, build_table, calibrate
 
     members = []
     for seed in (13, 14):
@@ -147,7 +147,7 @@ def test_a_soup_of_identical_members_is_that_model(datasets_dir: Path, tmp_path:
 
 
 def test_model_card_names_the_soup_members() -> None:
-    from classifiers.model_card import _soup_lines
+    from classifiers.training.model_card import _soup_lines
 
     config = {"soup": {"seeds": [13, 14], "members": ["a0aa2713339a942c", "61949d4d83e2ead4"]}}
     (line,) = _soup_lines(config)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from classifiers.artefact import artefact_version, read_config
-from classifiers.evaluate import TEST_SETS, add_comparisons, evaluate
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.precision import BF16_TOLERANCE, native_bf16
-from classifiers.train import TrainConfig, train
+from classifiers.training.evaluate import TEST_SETS, add_comparisons, evaluate
+from classifiers.training.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_interpolating_a_trained_model_equals_training_at_that_fraction(
     tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
 ) -> None:
     """`model interpolate` promises what `model train --delta-scale` writes, byte for byte."""
-    from classifiers.interpolate import interpolate_artefact
+    from classifiers.training.interpolate import interpolate_artefact
 
     config = _tiny_config()
     assert config.lora.delta_scale != 1.0

@@ -11,8 +11,8 @@ from tests.privacy.snapshot import contains
 from tests.privacy.test_erasure import erase_child
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import ValidationResult
+from trustwatch.personal_data.retention import enforce
 from trustwatch.registry import Registry
-from trustwatch.retention import enforce
 
 CHILD_POST = "@OakfieldPrimary someone keeps calling me names"
 

@@ -11,11 +11,11 @@ from tests.privacy.test_retention import figures
 from trustwatch.cli import main
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import AlertEvent, AuditLog, Author, Item, Quarantine
-from trustwatch.erasure import erase
-from trustwatch.identify import UnknownAuthorError
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.erasure import erase
+from trustwatch.personal_data.identify import UnknownAuthorError
+from trustwatch.personal_data.pseudonyms import author_key
+from trustwatch.personal_data.retention import enforce
 from trustwatch.registry import Registry
-from trustwatch.retention import enforce
 from trustwatch.warehouse.items import load_items
 
 CHILD_KEY = author_key("x", CHILD["id"], SECRET)

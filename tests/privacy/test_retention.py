@@ -12,8 +12,8 @@ from tests.privacy.snapshot import dump
 from trustwatch.cli import main
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Alert, AuditLog, Author, Classification, Item, ResponseSla
+from trustwatch.personal_data.retention import PURGED_ID_PREFIX, enforce
 from trustwatch.registry import Registry
-from trustwatch.retention import PURGED_ID_PREFIX, enforce
 from trustwatch.warehouse.items import load_items
 
 

@@ -14,7 +14,7 @@ from tests.privacy.test_erasure import CHILD_KEY, erase_child
 from trustwatch.cli import main
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import AuditLog, Author
-from trustwatch.subject_access import FORMAT, export_subject
+from trustwatch.personal_data.subject_access import FORMAT, export_subject
 
 
 def export(populated: Populated, **overrides: object) -> dict:

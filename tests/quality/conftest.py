@@ -13,7 +13,7 @@ from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Classification, Item
 from trustwatch.domain import CanonicalItem
 from trustwatch.registry import Registry
-from trustwatch.sla_job import compute_sla
+from trustwatch.sla.job import compute_sla
 from trustwatch.warehouse.items import load_items
 
 T0 = dt.datetime(2026, 11, 9, 9, 0, tzinfo=dt.UTC)

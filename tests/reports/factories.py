@@ -27,7 +27,7 @@ from trustwatch.db.models import (
     ResponseSla,
     School,
 )
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.registry import Registry
 
 SEED_START = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)

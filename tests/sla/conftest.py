@@ -12,7 +12,7 @@ from tests.sla.factories import ThreadFactory
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Item, ResponseSla
 from trustwatch.registry import Platform, Registry
-from trustwatch.sla_job import SlaRunSummary, compute_sla
+from trustwatch.sla.job import SlaRunSummary, compute_sla
 
 RunSla = Callable[[dt.datetime], tuple[SlaRunSummary, dict[str, ResponseSla]]]
 

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustwatch.response_clocks import ITEM_COLUMNS, find_clocks
+from trustwatch.sla.clocks import ITEM_COLUMNS, find_clocks
 
 START = dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
 SCHOOL_KEY = "k-school"  # the pseudonym of the school's own account

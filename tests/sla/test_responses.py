@@ -13,7 +13,7 @@ from trustwatch.db.engine import session_scope
 from trustwatch.db.models import AuditLog, ManualResponse, ResponseSla
 from trustwatch.domain import ItemKind
 from trustwatch.registry import Registry
-from trustwatch.responses import ResponseMarkError, mark_responded_outside
+from trustwatch.sla.responses import ResponseMarkError, mark_responded_outside
 
 NOW = at("2026-11-30T12:00")
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustwatch.registry import Registry
-from trustwatch.sla import (
+from trustwatch.sla.rule import (
     SlaStatus,
     WorkingCalendar,
     due_at,

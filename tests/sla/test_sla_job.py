@@ -13,7 +13,7 @@ from trustwatch.db.engine import session_scope
 from trustwatch.db.models import ResponseSla
 from trustwatch.domain import ItemKind
 from trustwatch.registry import Platform, Registry
-from trustwatch.sla_job import compute_sla
+from trustwatch.sla.job import compute_sla
 
 COLUMNS = [c.name for c in ResponseSla.__table__.columns]
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Author, Item, School
 from trustwatch.domain import CanonicalItem, ItemKind
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.registry import Platform
 from trustwatch.warehouse.items import load_items
 from trustwatch.warehouse.registry_sync import sync_registry

@@ -30,7 +30,7 @@ from trustwatch.alerts.lifecycle import AlertStatus, record_event
 from trustwatch.alerts.routing import route
 from trustwatch.db.models import Alert, Classification, Item, ResponseSla, School
 from trustwatch.registry import Registry, Severity
-from trustwatch.sla import SlaStatus, statuses_many
+from trustwatch.sla.rule import SlaStatus, statuses_many
 
 __all__ = ["SYSTEM_ACTOR", "RefreshSummary", "refresh_alerts"]
 

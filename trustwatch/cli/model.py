@@ -57,7 +57,7 @@ def _pin_cpu_code_paths() -> None:
     A command run in a process that has already loaded torch (tests, notebooks) cannot pin
     them; it says so, and a training run's record shows the paths it used.
     """
-    from classifiers.cpu_paths import pin_training_code_paths
+    from classifiers.training.cpu_paths import pin_training_code_paths
 
     try:
         pin_training_code_paths()
@@ -143,8 +143,8 @@ def train_command(
     from dataclasses import replace
 
     from classifiers.artefact import read_config
-    from classifiers.data import LOADERS
-    from classifiers.train import TrainConfig, early_stop_warning, train
+    from classifiers.training.data import LOADERS
+    from classifiers.training.train import TrainConfig, early_stop_warning, train
 
     _check_data(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -187,7 +187,7 @@ def train_command(
 def soup_command(data_dir: Path, members: tuple[Path, ...], out_dir: Path) -> None:
     """Average models trained with different seeds into one; thresholds recalibrated."""
     _pin_cpu_code_paths()
-    from classifiers.soup import soup_artefacts
+    from classifiers.training.soup import soup_artefacts
 
     version = _build_artefact(
         data_dir, "--member", lambda: soup_artefacts(list(members), out_dir, data_dir)
@@ -211,7 +211,7 @@ def interpolate_command(
 ) -> None:
     """The same adapter merged at another fraction of its delta; thresholds recalibrated."""
     _pin_cpu_code_paths()
-    from classifiers.interpolate import interpolate_artefact
+    from classifiers.training.interpolate import interpolate_artefact
 
     source = artefact_dir or _default_artefact()
     version = _build_artefact(
@@ -239,7 +239,7 @@ def evaluate_command(
     data_dir: Path, artefact_dir: Path | None, out_dir: Path | None, compare: tuple[str, ...]
 ) -> None:
     """Score every test split; write metrics.json and MODEL_CARD.md."""
-    from classifiers.evaluate import evaluate
+    from classifiers.training.evaluate import evaluate
 
     _check_data(data_dir)
     comparisons = _comparisons(compare)
@@ -257,7 +257,7 @@ def evaluate_command(
 @click.option("--compare", multiple=True, required=True, metavar="NAME=METRICS_JSON")
 def compare_command(artefact_dir: Path | None, compare: tuple[str, ...]) -> None:
     """Add other evaluations (ablations) to an evaluated artefact's card, without rescoring."""
-    from classifiers.evaluate import add_comparisons
+    from classifiers.training.evaluate import add_comparisons
 
     add_comparisons(artefact_dir or _default_artefact(), _comparisons(compare))
     click.echo(f"added {', '.join(_comparisons(compare))} to the model card")

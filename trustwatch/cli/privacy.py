@@ -69,7 +69,7 @@ def person_options(func: click.decorators.FC) -> click.decorators.FC:
 @pass_app
 def retention(app: AppContext, now_text: str | None, dry_run: bool) -> None:
     """Purge raw payloads, text and handles past the registry's retention periods."""
-    from trustwatch.retention import enforce
+    from trustwatch.personal_data.retention import enforce
 
     registry = app.registry
     now = _parse_now(now_text)
@@ -99,7 +99,7 @@ def erase(
     reason: str | None,
 ) -> None:
     """Erase one person's text, handle and raw payloads everywhere; keep anonymous counts."""
-    from trustwatch.erasure import erase as erase_person
+    from trustwatch.personal_data.erasure import erase as erase_person
 
     secret = get_settings().pseudonym_key()
     with session_scope(app.engine) as session:
@@ -141,7 +141,7 @@ def export(
     out: Path | None,
 ) -> None:
     """Export everything held about one person (subject access request) as JSON."""
-    from trustwatch.subject_access import export_subject
+    from trustwatch.personal_data.subject_access import export_subject
 
     secret = get_settings().pseudonym_key()
     with session_scope(app.engine) as session:

@@ -13,7 +13,7 @@ from trustwatch.cli.context import AppContext, pass_app
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Alert, Item, ResponseSla, School, utcnow
 from trustwatch.errors import UserError
-from trustwatch.sla import SlaStatus
+from trustwatch.sla.rule import SlaStatus
 
 
 def parse_now(value: str | None) -> dt.datetime:
@@ -81,7 +81,7 @@ def _print_table(frame: pd.DataFrame) -> None:
 @pass_app
 def sla(app: AppContext, now_text: str | None) -> None:
     """Recompute the 24-hour rule for every item and print a per-school summary."""
-    from trustwatch.sla_job import compute_sla
+    from trustwatch.sla.job import compute_sla
 
     registry = app.registry
     now = parse_now(now_text)
@@ -173,7 +173,7 @@ def alerts(
 def alerts_refresh(app: AppContext, now_text: str | None) -> None:
     """Recompute the 24-hour rule, then raise, escalate and settle alerts."""
     from trustwatch.alerts.engine import refresh_alerts
-    from trustwatch.sla_job import compute_sla
+    from trustwatch.sla.job import compute_sla
 
     registry = app.registry
     now = parse_now(now_text)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from trustwatch.display import platform_name
 from trustwatch.notify.pending import AlertView
-from trustwatch.redaction import redact
+from trustwatch.personal_data.redaction import redact
 
 EXCERPT_CHARS = 200
 

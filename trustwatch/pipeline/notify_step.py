@@ -1,7 +1,7 @@
 """Steps of the notify, notify_digest, report_weekly and retention_daily DAGs.
 
 Each wraps one function another part of trustwatch owns (`trustwatch.notify`,
-`trustwatch.reports`, `trustwatch.retention`) with the run's clock and a session, and
+`trustwatch.reports`, `trustwatch.personal_data.retention`) with the run's clock and a session, and
 turns a partial failure (a send that did not go) into a task failure so Airflow retries
 it; the notifications ledger makes the retry send only what did not go.
 """
@@ -66,7 +66,7 @@ def send_weekly_report(window: Window) -> dict[str, Any]:
 
 def enforce_retention(window: Window) -> dict[str, Any]:
     """Purge texts, raw payloads and identities past the registry's retention periods."""
-    from trustwatch.retention import enforce
+    from trustwatch.personal_data.retention import enforce
 
     with session_scope(engine()) as session:
         summary = enforce(session, registry(), now=window.end)

@@ -14,7 +14,7 @@ from trustwatch.pipeline.runtime import Window, engine, registry
 
 
 def compute_response_sla(window: Window) -> dict[str, Any]:
-    from trustwatch.sla_job import compute_sla
+    from trustwatch.sla.job import compute_sla
 
     with session_scope(engine()) as session:
         summary = compute_sla(session, registry(), now=window.end)

@@ -170,7 +170,7 @@ def _sla_frame(session: Session) -> pd.DataFrame:
 def _sla_checks(registry: Registry) -> list[Check]:
     import great_expectations as gx
 
-    from trustwatch.sla import SlaStatus
+    from trustwatch.sla.rule import SlaStatus
 
     return [
         Check(

@@ -19,7 +19,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.metrics import silhouette_score
 
-from trustwatch.redaction import redact
+from trustwatch.personal_data.redaction import redact
 
 MAX_THEMES = 6
 MIN_THEME_SIZE = 3  # on average: fewer items than this per theme is not a theme

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Author, Item, utcnow
 from trustwatch.domain import CanonicalItem
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.warehouse.upsert import upsert
 
 
@@ -91,7 +91,7 @@ def load_items(
     """Upsert items and their authors in the caller's transaction.
 
     Authors erased on request stay erased: their identity is not rewritten, and their
-    posts from before the erasure are skipped (trustwatch/erasure.py).
+    posts from before the erasure are skipped (trustwatch/personal_data/erasure.py).
 
     `school_ids_by_item` attributes public mentions (no account) to a school, keyed by
     (platform, external_id); items on an account take the account's school.

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from trustwatch import responses
 from trustwatch.db.models import utcnow
 from trustwatch.errors import UserError
+from trustwatch.sla import responses
 from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
 from trustwatch.web.services import audit
 from trustwatch.web.services import mentions as mention_service

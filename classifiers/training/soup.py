@@ -158,7 +158,7 @@ def soup_artefacts(member_dirs: Sequence[Path], out_dir: Path, data_dir: Path) -
     """
     from classifiers.encoder import load_base_encoder, load_tokenizer
     from classifiers.model import MultiTaskModel
-    from classifiers.train import DataSettings, build_table, calibrate
+    from classifiers.training.train import DataSettings, build_table, calibrate
 
     configs = [read_config(Path(member)) for member in member_dirs]
     check_members(configs)

@@ -43,7 +43,7 @@ def interpolate_artefact(
     delta scaled), so the result is byte for byte what training with that fraction writes.
     """
     from classifiers.encoder import load_tokenizer
-    from classifiers.train import DataSettings, build_table, calibrate
+    from classifiers.training.train import DataSettings, build_table, calibrate
 
     check_delta_scale(delta_scale)
     artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)

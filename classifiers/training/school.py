@@ -18,7 +18,7 @@ import pandas as pd
 from classifiers.labels import LABELS, TASKS
 from classifiers.text import normalise
 
-SCHOOL_DIR = Path(__file__).resolve().parent / "school"
+SCHOOL_DIR = Path(__file__).resolve().parents[1] / "school"
 
 _NAMES = ("Mr Jones", "Miss Patel", "Mrs Okafor", "Mr Wright", "Ella", "Jayden", "Aisha", "Max")
 _INSULTS = ("a useless idiot", "a fat pig", "a stupid cow", "a total loser", "a disgusting creep")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Author, Item
 from trustwatch.errors import UserError
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.registry import Platform
 
 

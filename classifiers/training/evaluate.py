@@ -18,22 +18,22 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
-from classifiers.calibrate import best_threshold
-from classifiers.data import SplitConfig, load_public, sample_per_source
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.language import THRESHOLD as OTHER_LANGUAGE_THRESHOLD
 from classifiers.language import other_language_scores
-from classifiers.model_card import write_model_card
 from classifiers.precision import native_bf16
-from classifiers.school import (
+from classifiers.text import normalise
+from classifiers.training.calibrate import best_threshold
+from classifiers.training.data import SplitConfig, load_public, sample_per_source
+from classifiers.training.model_card import write_model_card
+from classifiers.training.school import (
     identity_check,
     identity_check_tasks,
     load_school,
     multilingual_check,
     multilingual_check_tasks,
 )
-from classifiers.text import normalise
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Erasure on request: forget one person everywhere the warehouse may hold them.
 
-What goes, for the person resolved by `trustwatch.identify.find_subject`:
+What goes, for the person resolved by `trustwatch.personal_data.identify.find_subject`:
 
 * their items: text, URL (it contains the handle on X and the title on Reddit) and raw
   payload; `text_purged_at`/`raw_purged_at` are set;
@@ -10,7 +10,7 @@ What goes, for the person resolved by `trustwatch.identify.find_subject`:
   fields, mention lists), and the handle inside the text, replaced by `[erased]`;
 * quarantined payloads that name them (replaced by a marker), and the handle in
   quarantine reasons;
-* staff notes (`trustwatch.personal_data`) and audit details: the handle is replaced
+* staff notes (`trustwatch.personal_data.staff_text`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays;
 * data-check samples that are one of their posts or quote their handle.
 
@@ -35,15 +35,15 @@ from sqlalchemy import Text, cast, func, null, select, update
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import AuditLog, Author, Item, Quarantine
-from trustwatch.identify import (
+from trustwatch.personal_data.identify import (
     Subject,
     find_subject,
     handle_pattern,
     json_mentions,
     redact_json,
 )
-from trustwatch.personal_data import note_columns, sample_table, without_samples
-from trustwatch.retention import PURGED_ID_PREFIX
+from trustwatch.personal_data.retention import PURGED_ID_PREFIX
+from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
 
 ERASED = "[erased]"
 QUARANTINE_ERASED = {"erased": True}

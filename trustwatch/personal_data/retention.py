@@ -13,7 +13,7 @@ fetched late is not kept longer than one fetched on time:
   samples are dropped;
 * text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
   display name, profile URL and platform id of authors with no newer item; staff notes
-  listed in `trustwatch.personal_data` (alert events, manual responses).
+  listed in `trustwatch.personal_data.staff_text` (alert events, manual responses).
 
 `enforce` is idempotent: a second run with the same `now` changes nothing and counts 0.
 It runs in the caller's transaction and adds one `audit_log` row with the counts.
@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal, null, or_, se
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import AuditLog, Author, Item, Quarantine
-from trustwatch.personal_data import note_columns, sample_table, without_samples
+from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
 from trustwatch.registry import Registry
 
 RETENTION_ACTOR = "retention"

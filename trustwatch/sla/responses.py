@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import AuditLog, ManualResponse, ResponseSla, utcnow
 from trustwatch.errors import UserError
-from trustwatch.sla import SlaStatus
+from trustwatch.sla.rule import SlaStatus
 
 __all__ = ["ResponseMarkError", "mark_responded_outside"]
 

@@ -1,6 +1,6 @@
 """Subject access: everything the warehouse holds about one person, as one JSON document.
 
-The format (`"format": "trustwatch.subject_access/1"`) is documented in
+The format (`"format": "trustwatch.personal_data.subject_access/1"`) is documented in
 docs/data-protection.md. It holds the author record, each of their items with text,
 timestamps and raw payload, the classifier's labels and scores for each item, alerts
 raised on those items with their history, SLA rows and manual-response marks; plus the
@@ -28,9 +28,9 @@ from trustwatch.db.models import (
     ResponseSla,
     School,
 )
-from trustwatch.identify import Subject, find_subject, handle_pattern
+from trustwatch.personal_data.identify import Subject, find_subject, handle_pattern
 
-FORMAT = "trustwatch.subject_access/1"
+FORMAT = "trustwatch.personal_data.subject_access/1"
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -19,11 +19,11 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Item, ManualResponse, ResponseSla, School
-from trustwatch.privacy import author_key
+from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.registry import Registry
-from trustwatch.response_clocks import ITEM_COLUMNS, find_clocks, spam_item_ids
 from trustwatch.settings import get_settings
-from trustwatch.sla import WorkingCalendar, due_at_many, statuses_many
+from trustwatch.sla.clocks import ITEM_COLUMNS, find_clocks, spam_item_ids
+from trustwatch.sla.rule import WorkingCalendar, due_at_many, statuses_many
 from trustwatch.warehouse.upsert import upsert
 
 __all__ = ["SlaRunSummary", "compute_sla", "school_author_keys"]

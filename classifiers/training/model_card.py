@@ -246,8 +246,9 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "Cyberbullying: other_cyberbullying -> bullying; gender/ethnicity/religion -> hate; "
         "not_cyberbullying -> negative for both; age -> hate negative only.",
         "- Safeguarding (no public data): hand-written school-context sentences "
-        "(`classifiers/school/train.csv`), slot-filled templates (`classifiers/school.py`), and "
-        "weak labels from a narrow phrase lexicon (`classifiers/lexicon.py`) applied to public "
+        "(`classifiers/school/train.csv`), slot-filled templates "
+        "(`classifiers/training/school.py`), and weak labels from a narrow phrase lexicon "
+        "(`classifiers/training/lexicon.py`) applied to public "
         "tweets; inoffensive OLID tweets without a lexicon hit serve as negatives. Measured on "
         "the separately written check set `classifiers/school/check.csv`, never trained on. "
         "Most of its rows were written by a helper briefed not to open the rules, the templates "

@@ -20,9 +20,6 @@ import torch
 from torch import nn
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, save_artefact
-from classifiers.calibrate import best_threshold
-from classifiers.cpu_paths import code_paths_in_use
-from classifiers.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.encoder import (
     BASE_MODEL_ID,
     base_model_version,
@@ -30,7 +27,6 @@ from classifiers.encoder import (
     load_tokenizer,
 )
 from classifiers.labels import LABELS, TASKS
-from classifiers.lexicon import matches_safeguarding
 from classifiers.model import (
     LoraSettings,
     MultiTaskModel,
@@ -41,7 +37,11 @@ from classifiers.model import (
     scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.school import identity_train_tasks, load_school
+from classifiers.training.calibrate import best_threshold
+from classifiers.training.cpu_paths import code_paths_in_use
+from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
+from classifiers.training.lexicon import matches_safeguarding
+from classifiers.training.school import identity_train_tasks, load_school
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class DataSettings:
     )
     weak_safeguarding: bool = True  # lexicon-matched public tweets as safeguarding positives
     # Labels whose threshold must keep at least this share of validation positives (see
-    # classifiers.calibrate.best_threshold): missing a child at risk is the costly error.
+    # classifiers.training.calibrate.best_threshold): missing a child at risk is the costly error.
     min_recall: dict[str, float] = field(default_factory=lambda: {"safeguarding": 0.9})
     splits: SplitConfig = field(default_factory=SplitConfig)
 

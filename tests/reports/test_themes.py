@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from trustwatch.reports.embeddings import embed
-from trustwatch.reports.themes import choose_clusters, complaint_themes, ctfidf_phrases, pseudonym
+from trustwatch.reports.themes import (
+    choose_clusters,
+    complaint_themes,
+    ctfidf_phrases,
+    pseudonym,
+    theme_words,
+)
 
 WRITTEN = {
     "parking": [
@@ -105,3 +111,22 @@ def test_ctfidf_prefers_words_particular_to_a_cluster() -> None:
 
 def test_pseudonym_never_shows_a_missing_author_as_a_key() -> None:
     assert pseudonym(None) == "unknown author"
+
+
+def test_theme_words_keep_whole_words_and_drop_contractions() -> None:
+    words = theme_words("We couldn't park and the school's office doesn’t answer; it's awful")
+    assert words == ["we", "park", "and", "the", "school", "office", "answer", "it", "awful"]
+
+
+def test_theme_names_are_never_fragments_cut_at_an_apostrophe() -> None:
+    texts = [
+        "I couldn't get through, the office phone doesn't get answered",
+        "Couldn't reach anyone, the phones don't get answered all week",
+        "The heating doesn't work and the classrooms aren't warm",
+        "Heating isn't working again, classrooms can't be this cold",
+    ]
+    phrases = ctfidf_phrases(texts, np.array([0, 0, 1, 1]))
+    named = [word for ps in phrases.values() for p in ps for word in p.split()]
+    assert named, "each cluster should be named"
+    assert not {"couldn", "doesn", "don", "isn", "aren", "can"} & set(named)
+    assert any(p.startswith("heating") or "heating" in p for p in phrases[1])

@@ -10,6 +10,7 @@ handle, and @mentions or links inside the text are redacted.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ MIN_THEME_SIZE = 3  # on average: fewer items than this per theme is not a theme
 PHRASES_PER_THEME = 3
 EXAMPLES_PER_THEME = 2
 EXAMPLE_CHARS = 240
+
+# Whole words, contractions included: a plain `\b[a-z]+\b` cuts "couldn't" at the apostrophe
+# and names a theme "couldn", which reads as a typo to a trust leader.
+_WORD = re.compile(r"[a-z][a-z]+(?:['’][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -73,13 +78,29 @@ def choose_clusters(vectors: np.ndarray) -> np.ndarray:
     return best_labels
 
 
+def theme_words(text: str) -> list[str]:
+    """The words a theme may be named by: possessives lose their "'s", contractions go.
+
+    Contractions ("couldn't", "we've", "they're") are function words, like the stop words,
+    so they never name a theme; "school's" counts as "school".
+    """
+    words = []
+    for token in _WORD.findall(text.lower().replace("’", "'")):
+        base, _, suffix = token.partition("'")
+        if not suffix:
+            words.append(token)
+        elif suffix == "s" and len(base) > 1:
+            words.append(base)
+    return words
+
+
 def ctfidf_phrases(
     texts: list[str], labels: np.ndarray, extra_stop_words: Iterable[str] = ()
 ) -> dict[int, list[str]]:
     """Top n-grams per cluster by class-based TF-IDF (BERTopic's weighting)."""
     stop = sorted(ENGLISH_STOP_WORDS | {w.lower() for w in extra_stop_words})
     vectorizer = CountVectorizer(
-        ngram_range=(1, 2), stop_words=stop, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+        ngram_range=(1, 2), stop_words=stop, tokenizer=theme_words, token_pattern=None
     )
     try:
         counts = vectorizer.fit_transform([redact(t, limit=100_000) for t in texts])

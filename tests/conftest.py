@@ -1,13 +1,24 @@
-"""Shared fixtures: the example registry and fresh, migrated warehouses.
+"""Shared fixtures: the example registry, fresh migrated warehouses, optional resources.
 
 Every test gets its own var dir and a fixed pseudonym secret, so nothing leaks into the
-developer's `var/` and pseudonyms are reproducible. PostgreSQL tests create and drop
-their own database on the server named by TRUSTWATCH_TEST_POSTGRES_URL.
+developer's `var/` and pseudonyms are reproducible.
+
+Two resources are optional, so `make test` passes on a fresh clone with nothing beside it:
+
+* PostgreSQL: the server named by TRUSTWATCH_TEST_POSTGRES_URL, or else the local default
+  server if a short probe reaches it. PostgreSQL tests create and drop their own databases.
+* The public labelled datasets: TRUSTWATCH_DATASETS, or else `../shared/datasets` beside the
+  clone. Only tests marked `datasets` read them; the others run on synthetic files.
+
+Without one, its tests skip with one reason, and the run ends with one line saying what was
+skipped and how to run it. CI (`.ci/run`) sets both variables, so there nothing skips.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from trustwatch.db.engine import make_engine, session_scope
 from trustwatch.db.migrate import upgrade
@@ -25,9 +37,22 @@ from trustwatch.warehouse.registry_sync import sync_registry
 
 TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATASETS_DIR = Path(
-    os.environ.get("TRUSTWATCH_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets")
-)
+DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+PROBE_TIMEOUT_SECONDS = 2
+DATASETS_SKIP = "needs the public labelled datasets: set TRUSTWATCH_DATASETS=/path/to/datasets"
+POSTGRES_SKIP = "needs PostgreSQL: set TRUSTWATCH_TEST_POSTGRES_URL=postgresql+psycopg2://..."
+
+
+def public_datasets_path() -> Path:
+    """Where the public datasets are expected: TRUSTWATCH_DATASETS, else ../shared/datasets."""
+    default = PROJECT_ROOT.parent / "shared" / "datasets"
+    return Path(os.environ.get("TRUSTWATCH_DATASETS") or default)
+
+
+def public_datasets_present(path: Path) -> bool:
+    """All four dataset folders the classifier loaders read are there."""
+    folders = ("olid", "tweeteval/hate", "complaints", "cyberbullying")
+    return all((path / folder).is_dir() for folder in folders)
 
 
 @pytest.fixture(autouse=True)
@@ -71,12 +96,85 @@ def sqlite_engine(sqlite_url: str, registry: Registry) -> Iterator[Engine]:
     engine.dispose()
 
 
+def require_public_datasets() -> Path:
+    """The real public datasets' folder; without it the calling test skips with one reason."""
+    path = public_datasets_path()
+    if not public_datasets_present(path):
+        pytest.skip(DATASETS_SKIP)
+    return path
+
+
+@pytest.fixture(scope="session")
+def public_datasets_dir() -> Path:
+    """The real public datasets, for the few tests that need their real text or sizes.
+
+    Tests that use this fixture are marked `datasets` automatically (see
+    pytest_collection_modifyitems); without the data they skip with one shared reason.
+    """
+    return require_public_datasets()
+
+
+def probe_postgres(url: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> str | None:
+    """Why the server at `url` cannot be used, or None if it answers a query.
+
+    A TCP connect with a timeout first, so a filtered port cannot hang the run; then a real
+    login with libpq's connect_timeout, so a service that accepts but never answers cannot
+    either. Every failure becomes a one-line reason, never a traceback.
+    """
+    try:
+        parsed = make_url(url)
+        if parsed.host and not parsed.host.startswith("/"):  # TCP, not a Unix socket folder
+            with socket.create_connection((parsed.host, parsed.port or 5432), timeout):
+                pass
+        engine = create_engine(
+            parsed, connect_args={"connect_timeout": max(2, int(timeout))}, poolclass=NullPool
+        )
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except Exception as error:  # any failure means "not usable here", reported in one line
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+        return f"{type(error).__name__}: {detail[0] if detail else 'no detail'}"
+    return None
+
+
+@functools.cache
+def _postgres_server() -> tuple[str | None, str]:
+    """(server URL or None, where it came from or why there is none); probed once a session."""
+    configured = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
+    if configured:
+        return configured, "TRUSTWATCH_TEST_POSTGRES_URL"
+    candidate = os.environ.get("TRUSTWATCH_TEST_POSTGRES_PROBE_URL") or DEFAULT_POSTGRES_URL
+    failure = probe_postgres(candidate)
+    if failure is None:
+        return candidate, f"found by probing {_safe(candidate)}"
+    return None, f"no server at {_safe(candidate)} ({failure})"
+
+
+def _safe(url: str) -> str:
+    """A URL fit to print: any password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
 def postgres_server_url() -> str:
-    """The server the PostgreSQL tests use; without one they skip, saying why."""
-    server = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TRUSTWATCH_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
+    """The server the PostgreSQL tests use; without one they skip with one shared reason.
+
+    A server named by TRUSTWATCH_TEST_POSTGRES_URL is used as is (if it is down the tests
+    fail, as they should in CI). Without the variable the local default server is probed
+    once; TRUSTWATCH_TEST_POSTGRES_PROBE_URL points the probe elsewhere.
+    """
+    server, _ = _postgres_server()
+    if server is None:
+        pytest.skip(POSTGRES_SKIP)
     return server
+
+
+_SKIP_SOURCES = {DATASETS_SKIP: require_public_datasets, POSTGRES_SKIP: postgres_server_url}
 
 
 @contextmanager
@@ -113,3 +211,55 @@ def pg_engine(pg_url: str, registry: Registry) -> Iterator[Engine]:
 def any_engine(request: pytest.FixtureRequest) -> Engine:
     """The same test on both dialects."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads the real datasets `datasets`, so `-m` can select them."""
+    for item in items:
+        if "public_datasets_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.datasets)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Report a missing resource's skips at one place, so `-ra` folds them into one line.
+
+    pytest reports a skip raised in a fixture at the test's own line; these skips have one
+    cause, so they are reported where it is checked.
+    """
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        reason = str(report.longrepr[2])
+        for cause, where in _SKIP_SOURCES.items():
+            if cause in reason:
+                report.longrepr = (__file__, where.__code__.co_firstlineno, reason)
+    return report
+
+
+def _skipped_for(terminalreporter, reason: str) -> int:
+    """How many tests skipped with `reason` (setup skips carry (path, line, reason))."""
+    count = 0
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and len(longrepr) == 3 and reason in str(longrepr[2]):
+            count += 1
+    return count
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say once what was skipped for want of data or a server, and how to run it."""
+    datasets = _skipped_for(terminalreporter, DATASETS_SKIP)
+    if datasets:
+        terminalreporter.write_line(
+            f"trustwatch: {datasets} skipped for want of the public labelled datasets "
+            f"(none at {public_datasets_path()}): "
+            "set TRUSTWATCH_DATASETS=/path/to/datasets to run them."
+        )
+    postgres = _skipped_for(terminalreporter, POSTGRES_SKIP)
+    if postgres:
+        _, why = _postgres_server()
+        terminalreporter.write_line(
+            f"trustwatch: {postgres} skipped for want of PostgreSQL, {why}: "
+            "set TRUSTWATCH_TEST_POSTGRES_URL=postgresql+psycopg2://USER@HOST:PORT/postgres "
+            "(USER may create databases) to run them."
+        )

@@ -1,4 +1,4 @@
-"""Training and evaluation end to end on a small sample read from the shared datasets."""
+"""Training and evaluation end to end on a small sample of the synthetic dataset files."""
 
 from __future__ import annotations
 

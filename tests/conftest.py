@@ -16,9 +16,6 @@ skipped and how to run it. CI (`.ci/run`) sets both variables, so there nothing 
 
 from __future__ import annotations
 
-import functools
-import os
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +24,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
+from tests.resources import (
+    DATASETS_SKIP,
+    POSTGRES_SKIP,
+    postgres_server,
+    postgres_server_url,
+    public_datasets_path,
+    require_public_datasets,
+)
 from trustwatch.db.engine import make_engine, session_scope
 from trustwatch.db.migrate import upgrade
 from trustwatch.registry import Registry, load_registry
@@ -36,23 +40,6 @@ from trustwatch.settings import EXAMPLE_CONFIG, get_settings
 from trustwatch.warehouse.registry_sync import sync_registry
 
 TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-not-for-production"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PROBE_TIMEOUT_SECONDS = 2
-DATASETS_SKIP = "needs the public labelled datasets: set TRUSTWATCH_DATASETS=/path/to/datasets"
-POSTGRES_SKIP = "needs PostgreSQL: set TRUSTWATCH_TEST_POSTGRES_URL=postgresql+psycopg2://..."
-
-
-def public_datasets_path() -> Path:
-    """Where the public datasets are expected: TRUSTWATCH_DATASETS, else ../shared/datasets."""
-    default = PROJECT_ROOT.parent / "shared" / "datasets"
-    return Path(os.environ.get("TRUSTWATCH_DATASETS") or default)
-
-
-def public_datasets_present(path: Path) -> bool:
-    """All four dataset folders the classifier loaders read are there."""
-    folders = ("olid", "tweeteval/hate", "complaints", "cyberbullying")
-    return all((path / folder).is_dir() for folder in folders)
 
 
 @pytest.fixture(autouse=True)
@@ -96,14 +83,6 @@ def sqlite_engine(sqlite_url: str, registry: Registry) -> Iterator[Engine]:
     engine.dispose()
 
 
-def require_public_datasets() -> Path:
-    """The real public datasets' folder; without it the calling test skips with one reason."""
-    path = public_datasets_path()
-    if not public_datasets_present(path):
-        pytest.skip(DATASETS_SKIP)
-    return path
-
-
 @pytest.fixture(scope="session")
 def public_datasets_dir() -> Path:
     """The real public datasets, for the few tests that need their real text or sizes.
@@ -112,66 +91,6 @@ def public_datasets_dir() -> Path:
     pytest_collection_modifyitems); without the data they skip with one shared reason.
     """
     return require_public_datasets()
-
-
-def probe_postgres(url: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> str | None:
-    """Why the server at `url` cannot be used, or None if it answers a query.
-
-    A TCP connect with a timeout first, so a filtered port cannot hang the run; then a real
-    login with libpq's connect_timeout, so a service that accepts but never answers cannot
-    either. Every failure becomes a one-line reason, never a traceback.
-    """
-    try:
-        parsed = make_url(url)
-        if parsed.host and not parsed.host.startswith("/"):  # TCP, not a Unix socket folder
-            with socket.create_connection((parsed.host, parsed.port or 5432), timeout):
-                pass
-        engine = create_engine(
-            parsed, connect_args={"connect_timeout": max(2, int(timeout))}, poolclass=NullPool
-        )
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        finally:
-            engine.dispose()
-    except Exception as error:  # any failure means "not usable here", reported in one line
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
-        return f"{type(error).__name__}: {detail[0] if detail else 'no detail'}"
-    return None
-
-
-@functools.cache
-def _postgres_server() -> tuple[str | None, str]:
-    """(server URL or None, where it came from or why there is none); probed once a session."""
-    configured = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
-    if configured:
-        return configured, "TRUSTWATCH_TEST_POSTGRES_URL"
-    candidate = os.environ.get("TRUSTWATCH_TEST_POSTGRES_PROBE_URL") or DEFAULT_POSTGRES_URL
-    failure = probe_postgres(candidate)
-    if failure is None:
-        return candidate, f"found by probing {_safe(candidate)}"
-    return None, f"no server at {_safe(candidate)} ({failure})"
-
-
-def _safe(url: str) -> str:
-    """A URL fit to print: any password masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable URL>"
-
-
-def postgres_server_url() -> str:
-    """The server the PostgreSQL tests use; without one they skip with one shared reason.
-
-    A server named by TRUSTWATCH_TEST_POSTGRES_URL is used as is (if it is down the tests
-    fail, as they should in CI). Without the variable the local default server is probed
-    once; TRUSTWATCH_TEST_POSTGRES_PROBE_URL points the probe elsewhere.
-    """
-    server, _ = _postgres_server()
-    if server is None:
-        pytest.skip(POSTGRES_SKIP)
-    return server
 
 
 _SKIP_SOURCES = {DATASETS_SKIP: require_public_datasets, POSTGRES_SKIP: postgres_server_url}
@@ -232,7 +151,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         reason = str(report.longrepr[2])
         for cause, where in _SKIP_SOURCES.items():
             if cause in reason:
-                report.longrepr = (__file__, where.__code__.co_firstlineno, reason)
+                code = where.__code__
+                report.longrepr = (code.co_filename, code.co_firstlineno, reason)
     return report
 
 
@@ -257,7 +177,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         )
     postgres = _skipped_for(terminalreporter, POSTGRES_SKIP)
     if postgres:
-        _, why = _postgres_server()
+        _, why = postgres_server()
         terminalreporter.write_line(
             f"trustwatch: {postgres} skipped for want of PostgreSQL, {why}: "
             "set TRUSTWATCH_TEST_POSTGRES_URL=postgresql+psycopg2://USER@HOST:PORT/postgres "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATASETS_SKIP, POSTGRES_SKIP, postgres_server_url, probe_postgres
+from tests.resources import DATASETS_SKIP, POSTGRES_SKIP, postgres_server_url, probe_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,26 +1,23 @@
-"""Fixtures for the classifier tests: the datasets folder and the committed model."""
+"""Fixtures for the classifier tests: synthetic dataset-shaped files and the committed model.
+
+`datasets_dir` is always the synthetic copy written by tests/classifiers/mini_datasets.py, so
+loaders, training, soups, interpolation and evaluation are tested on a fresh clone too. Tests
+that need the real public data ask for `public_datasets_dir` (tests/conftest.py) instead.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATASETS_DIR = Path(
-    os.environ.get("TRUSTWATCH_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets")
-)
+from tests.classifiers.mini_datasets import write_mini_datasets
 
 
 @pytest.fixture(scope="session")
-def datasets_dir() -> Path:
-    """The shared labelled datasets; CI keeps them at ../shared/datasets beside the clone."""
-    if not (DATASETS_DIR / "olid").is_dir():
-        raise FileNotFoundError(
-            f"labelled datasets not found at {DATASETS_DIR}; set TRUSTWATCH_DATASETS"
-        )
-    return DATASETS_DIR
+def datasets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small synthetic files in the public datasets' layout and formats, written once."""
+    return write_mini_datasets(tmp_path_factory.mktemp("datasets"))
 
 
 @pytest.fixture(scope="session")

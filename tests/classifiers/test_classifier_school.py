@@ -101,8 +101,8 @@ def test_lexicon_hits_first_person_risk_but_not_banter() -> None:
     assert not matches_safeguarding("the team killed it on sports day")
 
 
-def test_no_dataset_text_in_hand_written_files(datasets_dir: Path) -> None:
-    public = {t.lower() for t in load_public(datasets_dir)["text"] if len(t) > 20}
+def test_no_dataset_text_in_hand_written_files(public_datasets_dir: Path) -> None:
+    public = {t.lower() for t in load_public(public_datasets_dir)["text"] if len(t) > 20}
     names = ("train.csv", "check.csv", "identity_check.csv", "identity_train.csv")
     for name in (*names, "multilingual_train.csv", "multilingual_check.csv"):
         texts = {normalise(t).lower() for t in pd.read_csv(SCHOOL_DIR / name)["text"]}

@@ -1,8 +1,9 @@
-"""Training and evaluation end to end on a small sample read from the shared datasets."""
+"""Training and evaluation end to end on a small sample of the synthetic dataset files."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def tiny_artefact(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     config = _tiny_config()
     train(datasets_dir, out, config, sample=16, seed=7)
     return out
+
+
+@pytest.fixture(scope="module")
+def evaluation(tiny_artefact: Path, datasets_dir: Path) -> dict:
+    """The tiny model evaluated once (metrics.json and MODEL_CARD.md beside it)."""
+    return evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=20)
 
 
 def test_training_writes_a_loadable_artefact(tiny_artefact: Path) -> None:
@@ -73,8 +80,8 @@ def test_interpolating_a_trained_model_equals_training_at_that_fraction(
     assert expected != artefact_version(tiny_artefact)
 
 
-def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_dir: Path) -> None:
-    metrics = evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=20)
+def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, evaluation: dict) -> None:
+    metrics = evaluation
     stored = json.loads((tiny_artefact / "metrics.json").read_text(encoding="utf-8"))
     assert stored["version"] == metrics["version"] == artefact_version(tiny_artefact)
     results = stored["results"]
@@ -114,12 +121,13 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, datasets_
 
 
 def test_comparisons_keep_the_cards_test_set_order(
-    tiny_artefact: Path, datasets_dir: Path, tmp_path: Path
+    tiny_artefact: Path, evaluation: dict, tmp_path: Path
 ) -> None:
-    evaluate(datasets_dir, tiny_artefact, tmp_path / "earlier", sample=8)
-    evaluate(datasets_dir, tiny_artefact, tiny_artefact, sample=8)
-    add_comparisons(tiny_artefact, {"earlier run": tmp_path / "earlier" / "metrics.json"})
-    card = (tiny_artefact / "MODEL_CARD.md").read_text(encoding="utf-8")
+    """Re-rendered without rescoring: the evaluated copy compared with the original's metrics."""
+    evaluated = tmp_path / "evaluated"
+    shutil.copytree(tiny_artefact, evaluated)
+    add_comparisons(evaluated, {"earlier run": tiny_artefact / "metrics.json"})
+    card = (evaluated / "MODEL_CARD.md").read_text(encoding="utf-8")
     other_runs = card[card.index("## Other runs") :]
     assert "| test set | this model | earlier run |" in other_runs
     rows = [line.split(" | ")[0].lstrip("| ") for line in other_runs.splitlines()[5:]]

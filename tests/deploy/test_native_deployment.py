@@ -194,8 +194,8 @@ def run_cycle(
         assert inbox.arrivals, "notify succeeded but the SMTP server received nothing"
         notified = _ts(notify_run["end_date"])
         raised = _first_alert_raised(warehouse_url)
-        sla_end = _first_alerting_sla_end(api)
         first_email = min(t for t, _ in inbox.arrivals)
+        sla_end = _alerting_sla_end(api, before=first_email)
         # A second classify run (the scheduled hour's ingest) shows the model is reused.
         wait_for(
             "two classify runs",
@@ -262,14 +262,16 @@ def _first_alert_raised(warehouse_url: str) -> float:
     return _as_utc(first).timestamp()
 
 
-def _first_alerting_sla_end(api: AirflowApi) -> float:
+def _alerting_sla_end(api: AirflowApi, before: float) -> float:
+    """When the refresh_alerts task that raised the first emailed alerts finished: the
+    last one to end before the first email arrived."""
     ends = [
         _ts(ti["end_date"])
         for run in api.runs("sla_and_alerts")
         for ti in api.task_instances("sla_and_alerts", run["dag_run_id"])
         if ti["task_id"] == "refresh_alerts" and ti["state"] == "success" and ti["end_date"]
     ]
-    return min(ends)
+    return max(end for end in ends if end < before)
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:

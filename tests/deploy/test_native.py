@@ -31,7 +31,11 @@ def test_a_wrong_shape_is_refused_with_the_fix(tmp_path: Path) -> None:
 
 def test_celery_results_go_to_the_metadata_database(tmp_path: Path) -> None:
     dep = native.Deployment(home=tmp_path, metadata_url=PG, executor=native.CELERY, workers=2)
-    assert dep.result_backend == "db+postgresql://airflow:pw@db.internal:5432/airflow"
+    assert dep.result_backend == "db+postgresql+psycopg2://airflow:pw@db.internal:5432/airflow"
+    bare = native.Deployment(
+        home=tmp_path, metadata_url=PG.replace("+psycopg2", ""), executor=native.CELERY, workers=1
+    )
+    assert bare.result_backend.startswith("db+postgresql+psycopg2://")
     env = native.environment(dep, base={})
     assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == dep.result_backend
     assert env["AIRFLOW__CELERY__BROKER_URL"] == native.DEFAULT_BROKER_URL

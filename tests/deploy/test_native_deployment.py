@@ -186,6 +186,7 @@ def run_cycle(
                 sent = api.xcom("notify", run["dag_run_id"], "send_alert_notifications")
                 if sent.get("sent", 0) > 0:
                     return run
+            assert_all_running(dep)
             failed = [r for d in CHAIN for r in api.runs(d) if r["state"] == "failed"]
             assert not failed, f"a run failed: {failed[0]['dag_id']} {failed[0]['dag_run_id']}"
             return None
@@ -219,6 +220,16 @@ def run_cycle(
         }
     finally:
         api.close()
+
+
+def assert_all_running(dep: native.Deployment) -> None:
+    """A process that died (a worker that cannot reach its result backend) fails the test
+    at once, with its log's last lines, instead of a timeout much later."""
+    down = set(dep.processes()) - {r.name for r in native.running(dep)}
+    for name in sorted(down):
+        log = dep.process_log_dir / f"{name}.log"
+        tail = "\n".join(log.read_text().splitlines()[-20:]) if log.exists() else ""
+        pytest.fail(f"{name} stopped:\n{tail}")
 
 
 def assert_model_loaded_once_per_worker(

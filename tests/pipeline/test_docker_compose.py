@@ -93,7 +93,8 @@ def test_airflow_uses_postgres_and_redis_services(compose: dict[str, Any]) -> No
     env = env_of(compose["services"]["airflow-scheduler"])
     assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379")
-    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+    # psycopg2 named: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3 (not installed).
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
     assert "@postgres:5432/trustwatch" in env["TRUSTWATCH_WAREHOUSE_URL"]
 
 

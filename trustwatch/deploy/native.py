@@ -91,9 +91,12 @@ class Deployment:
 
     @property
     def result_backend(self) -> str:
-        """Celery's results in the metadata database (`db+postgresql://`, no extra store)."""
-        _, _, rest = self.metadata_url.partition("://")
-        return f"db+postgresql://{rest}"
+        """Celery's results in the metadata database, with the same driver (no extra
+        store). The driver must be named: SQLAlchemy 2.1 reads a bare `postgresql://` as
+        psycopg 3, which the pinned set does not install."""
+        scheme, _, rest = self.metadata_url.partition("://")
+        driver = scheme if "+" in scheme else "postgresql+psycopg2"
+        return f"db+{driver}://{rest}"
 
     @property
     def api_url(self) -> str:

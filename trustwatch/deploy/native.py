@@ -276,7 +276,8 @@ def _pid_file(dep: Deployment, name: str) -> Path:
 
 
 def running(dep: Deployment) -> list[Running]:
-    """The deployment's processes still alive (pid and create time both match)."""
+    """The deployment's processes still alive (pid and create time both match; a zombie,
+    dead but not yet reaped by its parent, is not alive)."""
     import psutil
 
     alive = []
@@ -287,7 +288,11 @@ def running(dep: Deployment) -> list[Running]:
         pid_text, _, started_text = path.read_text().partition(" ")
         entry = Running(name, int(pid_text), float(started_text or 0))
         try:
-            if abs(psutil.Process(entry.pid).create_time() - entry.started) < 1.0:
+            proc = psutil.Process(entry.pid)
+            if (
+                abs(proc.create_time() - entry.started) < 1.0
+                and proc.status() != psutil.STATUS_ZOMBIE
+            ):
                 alive.append(entry)
         except psutil.NoSuchProcess:
             continue

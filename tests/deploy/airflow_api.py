@@ -20,7 +20,8 @@ class AirflowApi:
         self.base_url = base_url.rstrip("/")
         self.passwords_file = passwords_file
         self.user = user
-        self.client = httpx.Client(base_url=self.base_url, timeout=30.0)
+        # Generous: one api-server process on a loaded 2-core machine can be slow to answer.
+        self.client = httpx.Client(base_url=self.base_url, timeout=120.0)
 
     def close(self) -> None:
         self.client.close()
@@ -47,7 +48,14 @@ class AirflowApi:
         self.client.headers["Authorization"] = f"Bearer {token}"
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, f"/api/v2{path}", **kwargs)
+        for attempt in range(3):
+            try:
+                response = self.client.request(method, f"/api/v2{path}", **kwargs)
+                break
+            except httpx.TimeoutException:
+                if attempt == 2:
+                    raise
+                time.sleep(5)
         if response.status_code == 401:
             self.sign_in()
             response = self.client.request(method, f"/api/v2{path}", **kwargs)

@@ -151,7 +151,12 @@ def test_the_chain_runs_under_the_real_scheduler_and_emails_alerts(
         finally:
             family += _descendants(dep)
             native.stop(dep, grace_seconds=20, echo=lambda _: None)
-            leftover = [p.pid for p in family if _alive(p)]
+            # A killed process holding a loaded model can take a moment to exit on a
+            # loaded machine: wait for it, then insist.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(_alive(p) for p in family):
+                time.sleep(0.5)
+            leftover = sorted({f"{p.pid} {_name(p)}" for p in family if _alive(p)})
             assert not leftover, f"processes left running: {leftover}"
         figures["total_seconds"] = round(time.time() - started_at, 1)
         record(figures)
@@ -309,6 +314,13 @@ def _alive(proc: psutil.Process) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _name(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())[:80]
+    except psutil.Error:
+        return "?"
 
 
 def record(figures: dict[str, Any]) -> None:

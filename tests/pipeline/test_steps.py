@@ -11,10 +11,12 @@ from sqlalchemy import Engine, func, select
 from tests.quality.conftest import NOW
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Item, Quarantine, ValidationResult
+from trustwatch.errors import ConfigError
 from trustwatch.pipeline import ingest_step
 from trustwatch.pipeline.defaults import CHILD_STREAM_PLATFORMS, PLATFORMS
 from trustwatch.pipeline.notify_step import (
     NotificationsFailed,
+    check_channels,
     enforce_retention,
     notify_alerts,
     notify_digest,
@@ -36,6 +38,16 @@ def test_window_from_an_interval_and_from_an_asset_triggered_run() -> None:
         Window(start=T.replace(tzinfo=None), end=T)
     with pytest.raises(ValueError, match="before it starts"):
         Window(start=T, end=T - dt.timedelta(seconds=1))
+
+
+def test_an_asset_triggered_run_that_waited_uses_the_moment_it_started() -> None:
+    """Queued at 12:00 behind a slow run, started 12:26: alerts raised meanwhile count."""
+    started = T + dt.timedelta(minutes=26)
+    waited = SimpleNamespace(run_after=T, start_date=started, run_type="asset_triggered")
+    assert Window.from_context({"dag_run": waited}).end == started
+    # A manual or dag.test() run keeps the instant it was given (the demo's simulated clock).
+    manual = SimpleNamespace(run_after=T, start_date=started, run_type="manual")
+    assert Window.from_context({"dag_run": manual}).end == T
 
 
 def test_plan_puts_comment_streams_after_their_parents() -> None:
@@ -133,6 +145,27 @@ def test_notify_sends_once_and_fails_loudly_when_smtp_refuses(seeded_warehouse, 
     assert any("bullying" in m["Subject"].lower() for m in inbox.messages)
     again = notify_alerts(window)
     assert again["sent"] == 0 and again["already_sent"] == first["sent"]
+
+
+def test_nothing_to_send_needs_no_channel(seeded_warehouse, inbox, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = Window(start=NOW, end=NOW)
+    sent = notify_alerts(window)["sent"]
+    assert sent >= 1
+    monkeypatch.delenv("TRUSTWATCH_SMTP_HOST")
+    assert check_channels(window) == {
+        "as_of": NOW.isoformat(), "waiting": 0, "email_ok": False,
+    }  # fmt: skip
+    quiet = notify_alerts(window)
+    assert quiet["sent"] == 0 and quiet["failed"] == 0
+    assert len(inbox.messages) == sent
+
+
+def test_a_missing_channel_with_alerts_waiting_fails_the_check_with_the_fix(
+    seeded_warehouse: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRUSTWATCH_SMTP_HOST", raising=False)
+    with pytest.raises(ConfigError, match=r"alert\(s\) are waiting.*TRUSTWATCH_SMTP_HOST is not"):
+        check_channels(Window(start=NOW, end=NOW))
 
 
 def test_digest_step_sends_the_rest_once(seeded_warehouse, inbox, registry) -> None:  # type: ignore[no-untyped-def]

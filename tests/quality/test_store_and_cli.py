@@ -62,8 +62,15 @@ def test_cli_lists_results_and_runs_checks(
     sqlite_url: str, seeded_sqlite: Engine, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", sqlite_url)
+    monkeypatch.delenv("TRUSTWATCH_SMTP_HOST", raising=False)
+    assert main(["checks"]) == 1
+    out = capsys.readouterr().out
+    assert "notification channel: MISSING: TRUSTWATCH_SMTP_HOST is not set" in out
+    assert "no data-check results stored yet" in out
+
+    monkeypatch.setenv("TRUSTWATCH_SMTP_HOST", "smtp.example.org")
     assert main(["checks"]) == 0
-    assert "no data-check results stored yet" in capsys.readouterr().out
+    assert "notification channel: email via smtp.example.org:587" in capsys.readouterr().out
 
     assert main(["checks", "--run"]) == 0
     out = capsys.readouterr().out

@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "trustwatch.cli.privacy",
     "trustwatch.cli.sla",
     "trustwatch.cli.model",
+    "trustwatch.cli.airflow",
 ]
 
 

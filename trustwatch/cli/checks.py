@@ -2,6 +2,8 @@
 
 Lists stored suite outcomes from `validation_results` (newest first); `--run` validates
 the warehouse now (as the warehouse_checks DAG does) and stores the outcome first.
+The first line says whether alert email can go out: a missing SMTP host is a startup
+check here (exit 1, with the fix), not something an hourly run discovers.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from trustwatch.cli.context import AppContext, pass_app
 def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, run_now: bool) -> int:
     """List data-check results (Great Expectations suites) stored in the warehouse."""
     from trustwatch.db.engine import session_scope
+    from trustwatch.notify.transport import describe_email
     from trustwatch.quality.store import recent_results
 
-    exit_code = 0
+    channel = describe_email(app.registry)
+    click.echo(f"notification channel: {channel}")
+    exit_code = 1 if channel.startswith("MISSING") else 0
     if run_now:
         from trustwatch.pipeline.checks_step import DataCheckBreach, run_warehouse_checks
         from trustwatch.pipeline.runtime import Window

@@ -128,6 +128,16 @@ def _unsent(
     return todo
 
 
+def unannounced(session: Session, *, digest: bool, now: dt.datetime) -> tuple[int, int]:
+    """(waiting, already sent): the open alerts a run at `now` would email, and those it
+    would skip. Nothing waiting means no channel is needed. Reads only open alerts of the
+    run's severities (a handful), never the whole table."""
+    severities, channel = (DIGEST, "digest-email") if digest else (IMMEDIATE, "email")
+    alerts = open_alerts(session, severities=severities, now=now)
+    seen = DispatchSummary()
+    return len(_unsent(session, alerts, channel, seen)), seen.already_sent
+
+
 def dispatch(
     session: Session, registry: Registry, *, now: dt.datetime, transport: Transport
 ) -> DispatchSummary:

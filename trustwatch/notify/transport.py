@@ -39,17 +39,10 @@ class Transport:
         webhook cannot hold back the email to a safeguarding lead.
         """
         smtp = SmtpSettings()
-        if not smtp.host:
-            raise ConfigError(
-                "TRUSTWATCH_SMTP_HOST is not set, so no alert email can be sent. Fix: set "
-                "TRUSTWATCH_SMTP_HOST (and _PORT, _USER, _PASSWORD, _SECURITY as needed)."
-            )
+        problem = email_problem(registry, smtp)
+        if problem:
+            raise ConfigError(problem)
         sender = smtp.sender or registry.notifications.smtp_from
-        if not sender:
-            raise ConfigError(
-                "no sender address: set notifications.smtp_from in the registry or "
-                "TRUSTWATCH_SMTP_FROM in the environment."
-            )
         transport = cls(email=EmailChannel(smtp), sender=str(sender))
         variable = registry.notifications.webhook_url_env
         if variable:
@@ -68,3 +61,34 @@ class Transport:
                     "webhook messages were skipped"
                 )
         return transport
+
+
+def email_problem(registry: Registry, smtp: SmtpSettings | None = None) -> str | None:
+    """Why alert email cannot be sent, with the fix; None when it can.
+
+    Checked at startup (`trustwatch checks`, the notify DAGs' first task) so a missing
+    channel shows up before an alert needs it, not as a failing hourly run.
+    """
+    smtp = smtp or SmtpSettings()
+    if not smtp.host:
+        return (
+            "TRUSTWATCH_SMTP_HOST is not set, so no alert email can be sent. Fix: set "
+            "TRUSTWATCH_SMTP_HOST (and _PORT, _USER, _PASSWORD, _SECURITY as needed) in the "
+            "environment of the Airflow workers."
+        )
+    if not (smtp.sender or registry.notifications.smtp_from):
+        return (
+            "no sender address: set notifications.smtp_from in the registry or "
+            "TRUSTWATCH_SMTP_FROM in the environment."
+        )
+    return None
+
+
+def describe_email(registry: Registry) -> str:
+    """One line for operators: where alert email goes out (never the password)."""
+    smtp = SmtpSettings()
+    problem = email_problem(registry, smtp)
+    if problem:
+        return f"MISSING: {problem}"
+    sender = smtp.sender or registry.notifications.smtp_from
+    return f"email via {smtp.host}:{smtp.port} ({smtp.security}) from {sender}"

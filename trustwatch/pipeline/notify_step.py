@@ -8,20 +8,50 @@ it; the notifications ledger makes the retry send only what did not go.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from trustwatch.db.engine import session_scope
+from trustwatch.errors import ConfigError
 from trustwatch.pipeline.runtime import Window, engine, registry
+
+log = logging.getLogger(__name__)
 
 
 class NotificationsFailed(RuntimeError):
     """Some messages were not sent; they stay unannounced and the retry sends them."""
 
 
+def check_channels(window: Window, *, digest: bool = False) -> dict[str, Any]:
+    """The notify DAGs' first task: is there a way out, and is it needed now?
+
+    No channel with nothing to send is a warning, not a failure (a quiet hour on a
+    deployment whose SMTP is still being set up). No channel with alerts waiting fails
+    here, with the fix in the message: the alerts stay unannounced until it is set.
+    """
+    from trustwatch.notify.dispatch import unannounced
+    from trustwatch.notify.transport import email_problem
+
+    problem = email_problem(registry())
+    with session_scope(engine()) as session:
+        waiting, _ = unannounced(session, digest=digest, now=window.end)
+    if problem and waiting:
+        raise ConfigError(f"{waiting} alert(s) are waiting to be emailed, but {problem}")
+    if problem:
+        log.warning("no alert waiting, but alert email is not configured: %s", problem)
+    return {"as_of": window.end.isoformat(), "waiting": waiting, "email_ok": problem is None}
+
+
 def _dispatch(window: Window, *, digest: bool) -> dict[str, Any]:
     from trustwatch.notify import Transport, dispatch, send_daily_digest
+    from trustwatch.notify.dispatch import unannounced
 
     reg = registry()
+    with session_scope(engine()) as session:
+        waiting, already = unannounced(session, digest=digest, now=window.end)
+    if not waiting:  # nothing to send needs no channel
+        return {"as_of": window.end.isoformat(), "sent": 0, "already_sent": already,
+                "failed": 0, "problems": 0}  # fmt: skip
     transport = Transport.from_env(reg)
     run = send_daily_digest if digest else dispatch
     with session_scope(engine()) as session:

@@ -36,20 +36,33 @@ class Window:
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> Window:
-        """The run's interval; asset-triggered runs without one use the run_after instant.
+        """The run's interval; runs without one (asset-triggered) use their own instant.
 
+        An asset-triggered run's `run_after` is when its first event was queued: a run
+        that waited behind a failed or slow one would judge the world as of then, and
+        miss what was raised while it waited (alerts raised at 12:26 went out at 13:00).
+        So such a run's clock is the later of `run_after` and the moment it started.
         Airflow hands pendulum datetimes; they are converted to plain UTC datetimes so
         nothing Airflow-specific reaches the warehouse.
         """
         start = context.get("data_interval_start")
         end = context.get("data_interval_end")
         if start is None or end is None:
-            dag_run = context.get("dag_run")
-            instant = getattr(dag_run, "run_after", None) or context.get("logical_date")
-            if instant is None:
-                instant = dt.datetime.now(dt.UTC)
+            instant = _own_instant(context)
             start = end = instant
         return cls(start=_plain_utc(start), end=_plain_utc(end))
+
+
+def _own_instant(context: Mapping[str, Any]) -> dt.datetime:
+    dag_run = context.get("dag_run")
+    instant = getattr(dag_run, "run_after", None) or context.get("logical_date")
+    if instant is None:
+        return dt.datetime.now(dt.UTC)
+    started = getattr(dag_run, "start_date", None)
+    run_type = getattr(dag_run, "run_type", None)
+    if getattr(run_type, "value", run_type) == "asset_triggered" and started is not None:
+        return max(_plain_utc(instant), _plain_utc(started))
+    return instant
 
 
 def _plain_utc(value: dt.datetime) -> dt.datetime:

@@ -106,3 +106,15 @@ async def check_csrf(request: Request, web_session: CurrentSession) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
+
+
+# Ids are BIGINT (SQLite INTEGER): anything outside 1..2**63-1 cannot name a row. Without
+# this check SQLite raises OverflowError on binding it, which would surface as a 500.
+MAX_ID = 2**63 - 1
+
+
+def existing_id(value: int, what: str) -> int:
+    """The id, or a 404 when it cannot possibly name a row."""
+    if not 1 <= value <= MAX_ID:
+        raise HTTPException(status_code=404, detail=f"No such {what}.")
+    return value

@@ -70,7 +70,7 @@ def create_user(
     display_name: str | None = None,
 ) -> WebUser:
     email = normalise_email(email)
-    problem = password_problem(password)
+    problem = password_problem(password, email=email)
     if problem:
         raise UserError(f"the password is too weak: {problem}.")
     if session.scalar(select(WebUser.user_id).where(WebUser.email == email)) is not None:
@@ -144,7 +144,7 @@ def _keep_one_admin(session: Session, user: WebUser) -> None:
 
 
 def set_password(session: Session, *, user: WebUser, password: str, actor: str) -> None:
-    problem = password_problem(password)
+    problem = password_problem(password, email=user.email)
     if problem:
         raise UserError(f"the password is too weak: {problem}.")
     user.password_hash = hash_password(password)
@@ -158,6 +158,10 @@ def set_password(session: Session, *, user: WebUser, password: str, actor: str) 
 
 
 def unlock(session: Session, *, user: WebUser, actor: str) -> None:
+    """Lift the sign-in backoff on this email from every address."""
+    from trustwatch.web.services.auth import clear_throttle
+
+    clear_throttle(session, email=user.email)
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = utcnow()

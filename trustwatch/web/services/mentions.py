@@ -71,8 +71,8 @@ class ItemDetail:
     alerts: list[Alert]
 
 
-def item_detail(session: Session, *, item: Item) -> ItemDetail:
-    thread, truncated = thread_of(session, item)
+def item_detail(session: Session, *, item: Item, user: WebUser) -> ItemDetail:
+    thread, truncated = thread_of(session, item, user)
     return ItemDetail(
         item=item,
         school=session.get(School, item.school_id) if item.school_id else None,

@@ -50,6 +50,11 @@ def school_id_for(session: Session, role: Role, school_key: str | None) -> int |
         return None
     if role is Role.ADMIN:
         raise UserError("an administrator is not tied to a school; leave the school empty.")
+    if role is Role.ACCOUNT_ADMIN:
+        raise UserError(
+            "an account administrator's scope comes from the registry (the accounts that "
+            "name their email); leave the school empty."
+        )
     school_id = session.scalar(
         select(School.school_id).where(School.school_key == school_key, School.is_active)
     )

@@ -28,16 +28,20 @@ def clock_list(
     user: CaseworkUser,
     show: Annotated[str, Query(max_length=10)] = "waiting",
     school: Annotated[str, Query(max_length=40)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    show = show if show in mention_service.CLOCK_FILTERS else "waiting"
-    rows = mention_service.clocks(db, user=user, show=show, school=school, now=utcnow())
+    filters = mention_service.ClockFilters(
+        show=show if show in mention_service.CLOCK_FILTERS else "waiting",
+        school=school,
+        page=page,
+    )
+    result = mention_service.clocks(db, user=user, filters=filters, now=utcnow())
     return render(
         request,
         "mentions/list.html",
         {
-            "rows": rows,
-            "show": show,
-            "school": school,
+            "result": result,
+            "filters": filters,
             "schools": visible_schools(db, user),
             "choices": mention_service.CLOCK_FILTERS,
         },

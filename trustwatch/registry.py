@@ -60,7 +60,10 @@ class Account(_Strict):
     platform: Platform
     handle: str = Field(min_length=1, description="screen name, subreddit user or page name")
     account_id: str = Field(min_length=1, description="the platform's own numeric/native id")
-    administrators: list[str] = Field(default_factory=list)
+    administrators: list[Person] = Field(
+        default_factory=list,
+        description="named administrators: a name, or {name, email} to give them the app's inbox",
+    )
     approved_on: dt.date | None = None
     visibility: str = Field("open", pattern=r"^(open|closed)$")
     token_env: str | None = Field(
@@ -73,6 +76,17 @@ class Account(_Strict):
     @classmethod
     def _strip_at(cls, value: str) -> str:
         return value.removeprefix("@")
+
+    @field_validator("administrators", mode="before")
+    @classmethod
+    def _names_are_people(cls, value: object) -> object:
+        """A bare name (the older form) is a person without an email."""
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def administrator_emails(self) -> set[str]:
+        return {str(a.email).lower() for a in self.administrators if a.email}
 
 
 class Closure(_Strict):
@@ -134,6 +148,9 @@ def _default_label_alerts() -> dict[str, LabelAlert]:
 class Alerting(_Strict):
     labels: dict[str, LabelAlert] = Field(default_factory=_default_label_alerts)
     at_risk_lead_hours: float = Field(4.0, gt=0, le=24)
+    # Response-time alerts (sla_at_risk, sla_breached) are the account administrators' work
+    # and live in their inbox; true puts them back in the safeguarding leads' queue too.
+    response_alerts_to_leads: bool = False
 
     @field_validator("labels")
     @classmethod

@@ -56,10 +56,24 @@ class Settings(BaseSettings):
     )
     web_session_idle_minutes: int = Field(60, ge=5, description="sign out after this idle time")
     web_session_max_hours: int = Field(12, ge=1, description="sign out after this long anyway")
-    web_lockout_failures: int = Field(5, ge=1, description="failed sign-ins that lock a user")
-    web_lockout_minutes: int = Field(15, ge=1, description="how long a locked user waits")
+    web_throttle_free_failures: int = Field(
+        5, ge=1, description="wrong passwords for one email from one address before backoff"
+    )
+    web_throttle_base_seconds: int = Field(
+        30, ge=1, description="first wait once an email and address pair is throttled"
+    )
+    web_throttle_max_minutes: int = Field(
+        15, ge=1, description="the longest wait the doubling backoff reaches"
+    )
+    web_client_window_minutes: int = Field(
+        15, ge=1, description="window for the per-address limit on failed sign-ins"
+    )
     web_client_failures_per_window: int = Field(
-        20, ge=1, description="failed sign-ins from one address per lockout window"
+        20, ge=1, description="failed sign-ins from one address (any email) per window"
+    )
+    web_trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="comma-separated addresses or networks whose X-Forwarded-For is believed",
     )
 
     @property

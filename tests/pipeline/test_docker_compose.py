@@ -181,8 +181,8 @@ def test_only_the_tls_proxy_is_published(compose: dict[str, Any]) -> None:
 
 def test_forwarded_headers_are_trusted_only_from_the_proxy(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    web = services["web"]["command"]
-    allowed = web[web.index("--forwarded-allow-ips") + 1]
+    trusted = services["web"]["environment"]["TRUSTWATCH_WEB_TRUSTED_PROXIES"]
+    allowed = trusted.split(":-", 1)[1].rstrip("}")
     proxy_networks = services["proxy"]["networks"]
     assert set(proxy_networks) == {"frontend"}  # so its address towards web is this one
     assert allowed == proxy_networks["frontend"]["ipv4_address"]

@@ -63,6 +63,10 @@ def people(warehouse: Engine) -> dict[str, Person]:
         "data": ("data@riverbend.example.org", Role.DATA, None),
         "admin": ("admin@riverbend.example.org", Role.ADMIN, None),
         "subject": ("office@riverbend.example.org", Role.DATA, None),
+        # Named in the example registry as an administrator of Oakfield's X and Facebook.
+        "tom": ("tom.hughes@oakfield.example.org", Role.ACCOUNT_ADMIN, None),
+        # Named on Millbrook's accounts only.
+        "sarah": ("sarah.lin@millbrook.example.org", Role.ACCOUNT_ADMIN, None),
     }
     out = {}
     with session_scope(warehouse) as session:

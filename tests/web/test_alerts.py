@@ -91,12 +91,21 @@ def test_queue_filters(client: TestClient, sqlite_engine, casework: Casework, pe
     assert client.get("/alerts?from=not-a-date").status_code == 200
 
 
-def test_queue_shows_no_item_text_or_handle(client, sqlite_engine, casework, people):
+def test_queue_shows_a_snippet_but_no_handle_and_audits_what_it_showed(
+    client, sqlite_engine, casework, people
+):
     sign_in(client, sqlite_engine, people["lead"])
     html = client.get("/alerts").text
-    assert SECRET_TEXT not in html
+    assert SECRET_TEXT in html  # short text: the whole of it is the snippet
     assert SECRET_HANDLE not in html
     assert not _audit(sqlite_engine, "alert.view")
+    (shown,) = _audit(sqlite_engine, "alert.queue_view")
+    assert shown.actor == people["lead"].email
+    assert set(shown.detail["alert_ids"]) == {
+        casework.oak_alert_id,
+        casework.low_alert_id,
+        casework.mill_alert_id,
+    }
 
 
 def test_detail_shows_the_case_and_is_audited(client, sqlite_engine, casework, people):

@@ -1,4 +1,4 @@
-"""Signing in: CSRF on the login form, lockout, rate limit, cookies, session expiry."""
+"""Signing in: CSRF on the login form, throttling, rate limit, proxies, cookies, expiry."""
 
 from __future__ import annotations
 
@@ -106,35 +106,137 @@ def test_wrong_password_is_refused_with_a_message_that_reveals_nothing(client, p
     assert SESSION_COOKIE not in wrong.cookies
 
 
-def test_lockout_after_repeated_failures_then_admin_unlock(
+def _client_from(app, address: str) -> TestClient:  # type: ignore[no-untyped-def]
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+def _age_attempts(engine: Engine, seconds: float) -> None:
+    """Move every recorded sign-in attempt into the past, as waiting would."""
+    from trustwatch.db.models import LoginAttempt
+
+    with session_scope(engine) as session:
+        for row in session.scalars(select(LoginAttempt)):
+            row.at = row.at - dt.timedelta(seconds=seconds)
+
+
+def test_failures_slow_one_address_down_but_never_lock_the_user_out(
     client: TestClient, people: dict[str, Person], sqlite_engine: Engine
 ):
-    failures = get_settings().web_lockout_failures
-    for _ in range(failures):
-        assert _login(client, people["lead"].email, "wrong password here").status_code == 401
-    # Locked: even the right password is refused now.
-    assert _login(client, people["lead"].email, PASSWORD).status_code == 401
+    settings = get_settings()
+    attacker = _client_from(client.app, "203.0.113.66")
+    lead = people["lead"].email
+    for _ in range(settings.web_throttle_free_failures):
+        assert _login(attacker, lead, "wrong password here").status_code == 401
+    # The attacker's address now waits, even with the right password (no oracle)...
+    throttled = _login(attacker, lead, PASSWORD)
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["retry-after"]) <= settings.web_throttle_base_seconds
+    assert "other networks are not affected" in throttled.text
+    # ...while the lead at their own desk signs in at once: nothing is locked.
+    assert _login(_client_from(client.app, "198.51.100.7"), lead, PASSWORD).status_code == 303
     with session_scope(sqlite_engine) as session:
-        user = session.get_one(WebUser, people["lead"].user_id)
-        assert user.locked_until is not None
-        assert user.locked_until > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
-    assert len(_actions(sqlite_engine, "auth.lockout")) == 1
+        assert session.get_one(WebUser, people["lead"].user_id).locked_until is None
+    assert not _actions(sqlite_engine, "auth.lockout")
+    assert _actions(sqlite_engine, "auth.throttled")
 
+
+def test_the_wait_doubles_with_each_failure_up_to_the_cap(
+    client: TestClient, people: dict[str, Person], sqlite_engine: Engine
+):
+    settings = get_settings()
+    attacker = _client_from(client.app, "203.0.113.66")
+    lead = people["lead"].email
+    waits = []
+    for _ in range(settings.web_throttle_free_failures):
+        _login(attacker, lead, "wrong password here")
+    for _ in range(8):
+        response = _login(attacker, lead, "wrong password here")
+        assert response.status_code == 429
+        wait = int(response.headers["retry-after"])
+        waits.append(wait)
+        _age_attempts(sqlite_engine, wait)  # wait it out, then guess wrong again
+        assert _login(attacker, lead, "wrong password here").status_code == 401
+    base, cap = settings.web_throttle_base_seconds, settings.web_throttle_max_minutes * 60
+    # The header counts down from the wait (a second or two passes while we sign in).
+    expected = [min(base * 2**i, cap) for i in range(8)]
+    assert all(want - 5 <= got <= want for got, want in zip(waits, expected, strict=True))
+    assert expected[-1] == cap
+
+
+def test_unknown_emails_are_throttled_alike(client: TestClient, sqlite_engine: Engine):
+    """The same answers for an email that does not exist: nothing to enumerate."""
+    attacker = _client_from(client.app, "203.0.113.66")
+    for _ in range(get_settings().web_throttle_free_failures):
+        assert _login(attacker, "nobody@riverbend.example.org", "a guess").status_code == 401
+    assert _login(attacker, "nobody@riverbend.example.org", "a guess").status_code == 429
+
+
+def test_an_administrator_can_lift_the_wait(
+    client: TestClient, people: dict[str, Person], sqlite_engine: Engine
+):
+    attacker = _client_from(client.app, "203.0.113.66")
+    lead = people["lead"].email
+    for _ in range(get_settings().web_throttle_free_failures):
+        _login(attacker, lead, "wrong password here")
+    assert _login(attacker, lead, PASSWORD).status_code == 429
     admin = TestClient(client.app, follow_redirects=False)
     csrf = sign_in(admin, sqlite_engine, people["admin"])
     page = admin.get(f"/admin/users/{people['lead'].user_id}")
-    assert "Unlock now" in page.text
+    assert "Clear the wait now" in page.text
     lead_id = people["lead"].user_id
-    unlocked = admin.post(f"/admin/users/{lead_id}/unlock", data={"csrf_token": csrf})
-    assert unlocked.status_code == 303
-    assert _login(client, people["lead"].email, PASSWORD).status_code == 303
+    assert (
+        admin.post(f"/admin/users/{lead_id}/unlock", data={"csrf_token": csrf}).status_code == 303
+    )
+    assert _login(attacker, lead, PASSWORD).status_code == 303
 
 
-def test_lock_expires_on_its_own(client: TestClient, people, sqlite_engine):
+def test_x_forwarded_for_from_a_client_does_not_dodge_the_limits(
+    people, sqlite_engine: Engine, monkeypatch
+):
+    """A client that is not our proxy cannot pick a fresh address per guess."""
+    from trustwatch.web.main import create_app
+
+    monkeypatch.setenv("TRUSTWATCH_WEB_CLIENT_FAILURES_PER_WINDOW", "4")
+    get_settings.cache_clear()
+    app = create_app(engine=sqlite_engine, settings=get_settings())
+    attacker = _client_from(app, "203.0.113.66")
+    for i in range(4):
+        attacker.headers["x-forwarded-for"] = f"10.9.8.{i}"
+        assert _login(attacker, f"guess{i}@riverbend.example.org", "guess").status_code == 401
+    attacker.headers["x-forwarded-for"] = "10.9.8.200"
+    assert _login(attacker, people["lead"].email, PASSWORD).status_code == 429
+    (limited,) = _actions(sqlite_engine, "auth.rate_limited")
+    assert limited.target_id == "203.0.113.66"
+
+
+def test_x_forwarded_for_is_believed_from_a_trusted_proxy_only(
+    people, sqlite_engine: Engine, monkeypatch
+):
+    from trustwatch.web.main import create_app
+
+    monkeypatch.setenv("TRUSTWATCH_WEB_TRUSTED_PROXIES", "10.0.0.0/24")
+    get_settings.cache_clear()
+    app = create_app(engine=sqlite_engine, settings=get_settings())
+    proxy = _client_from(app, "10.0.0.2")
+    # The client forged the left-most entry; our proxy appended the real peer.
+    proxy.headers["x-forwarded-for"] = "1.2.3.4, 198.51.100.23"
+    assert _login(proxy, "nobody@riverbend.example.org", "a guess").status_code == 401
     with session_scope(sqlite_engine) as session:
-        user = session.get_one(WebUser, people["lead"].user_id)
-        user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    assert _login(client, people["lead"].email, PASSWORD).status_code == 303
+        from trustwatch.db.models import LoginAttempt
+
+        assert session.scalars(select(LoginAttempt.client)).all() == ["198.51.100.23"]
+
+
+def test_a_wildcard_proxy_list_is_refused(sqlite_engine: Engine, monkeypatch):
+    import pytest
+
+    from trustwatch.errors import ConfigError
+    from trustwatch.web.main import create_app
+
+    monkeypatch.setenv("TRUSTWATCH_WEB_TRUSTED_PROXIES", "*")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="TRUSTWATCH_WEB_TRUSTED_PROXIES"):
+        create_app(engine=sqlite_engine, settings=get_settings())
 
 
 def test_one_address_guessing_many_emails_is_rate_limited(

@@ -19,9 +19,9 @@ from trustwatch.db.models import AlertEvent
 
 from .conftest import Casework, Person, sign_in
 
-LEAD, DATA, ADMIN = "lead", "data", "admin"
-EVERYONE = frozenset({LEAD, DATA, ADMIN})
-ROLES = ("anonymous", LEAD, DATA, ADMIN)
+LEAD, DATA, ADMIN, ACCOUNT_ADMIN = "lead", "data", "admin", "account_admin"
+EVERYONE = frozenset({LEAD, DATA, ADMIN, ACCOUNT_ADMIN})
+ROLES = ("anonymous", LEAD, DATA, ADMIN, ACCOUNT_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,19 @@ def matrix(case: Casework, people: dict[str, Person]) -> list[Row]:
             f"/mentions/{i}/responded-outside",
             frozenset({LEAD}),
             (("note", "Phoned the parent"),),
+        ),
+        Row("GET", "/inbox", frozenset({ACCOUNT_ADMIN})),
+        Row(
+            "POST",
+            f"/inbox/{i}/responded",
+            frozenset({ACCOUNT_ADMIN}),
+            (("note", "Replied by email"),),
+        ),
+        Row(
+            "POST",
+            f"/inbox/{i}/not-needed",
+            frozenset({ACCOUNT_ADMIN}),
+            (("reason", "Already answered"),),
         ),
         Row("GET", "/dashboards", frozenset({LEAD, DATA})),
         Row("GET", "/dashboards/checks", frozenset({LEAD, DATA})),
@@ -91,6 +104,7 @@ def _template(path: str, case: Casework, people: dict[str, Person]) -> str:
     return (
         path.replace(str(case.oak_alert_id), "{alert_id}")
         .replace(f"/mentions/{case.flagged_item_id}", "/mentions/{item_id}")
+        .replace(f"/inbox/{case.flagged_item_id}", "/inbox/{item_id}")
         .replace(f"/users/{people['subject'].user_id}", "/users/{user_id}")
         .replace("charts/volume.svg", "charts/{name}.svg")
         .replace("export/sla.csv", "export/{dataset}.csv")
@@ -109,7 +123,7 @@ def test_matrix_covers_every_route(app: FastAPI, casework: Casework, people):
 
 
 def _person_for(role: str, people: dict[str, Person]) -> Person:
-    return people[{"lead": "lead", "data": "data", "admin": "admin"}[role]]
+    return people[{"lead": "lead", "data": "data", "admin": "admin", "account_admin": "tom"}[role]]
 
 
 @pytest.mark.parametrize("role", ROLES)

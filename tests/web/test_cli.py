@@ -24,7 +24,7 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 
 
 def test_users_add_creates_the_first_admin(migrated, monkeypatch, capsys):
-    _stdin(monkeypatch, "first admin passphrase\n")
+    _stdin(monkeypatch, "first kettle passphrase\n")
     code = main(
         [
             "users",
@@ -42,7 +42,7 @@ def test_users_add_creates_the_first_admin(migrated, monkeypatch, capsys):
         user = session.scalar(select(WebUser))
         assert user.email == "admin@riverbend.example.org"
         assert user.role == "admin" and user.school_id is None
-        assert verify_password(user.password_hash, "first admin passphrase")
+        assert verify_password(user.password_hash, "first kettle passphrase")
         audit = session.scalar(select(AuditLog).where(AuditLog.action == "user.create"))
         assert audit.actor == "cli"
     assert main(["users", "list"]) == 0

@@ -59,3 +59,29 @@ def test_dashboards_on_postgresql(client, warehouse, casework: Casework, people)
     volume = client.get("/dashboards/export/volume.csv?dimension=category").text
     assert "safeguarding" in volume
     assert client.get(f"/alerts/{casework.oak_alert_id}").status_code == 403
+
+
+def test_queue_views_inbox_and_audit_on_postgresql(client, warehouse, casework: Casework, people):
+    """The queries new in issue 21 (facet counts, FILTER, tuple IN, paging) on PostgreSQL."""
+    sign_in(client, warehouse, people["lead"])
+    for sort in ("severity", "posted", "due"):
+        page = client.get(f"/alerts?sort={sort}&mine=&type=&severity=")
+        assert page.status_code == 200 and "Showing 1–3 of 3" in page.text
+    assert client.get(f"/alerts/{2**63}").status_code == 404
+    assert client.get("/mentions?page=2").status_code == 200
+    inbox = client.__class__(client.app, follow_redirects=False)
+    csrf = sign_in(inbox, warehouse, people["tom"])
+    html = inbox.get("/inbox").text
+    assert f'id="item-{casework.flagged_item_id}"' in html and "Overdue" in html
+    assert SECRET_TEXT not in html
+    done = inbox.post(
+        f"/inbox/{casework.flagged_item_id}/not-needed",
+        data={"csrf_token": csrf, "reason": "Handled by the lead"},
+    )
+    assert done.status_code == 303
+    with session_scope(warehouse) as session:
+        assert session.get(ResponseSla, casework.flagged_item_id) is None
+    admin = client.__class__(client.app, follow_redirects=False)
+    sign_in(admin, warehouse, people["admin"])
+    audit = admin.get("/admin/audit?action=sla.no&actor=TOM").text
+    assert "Showing 1–1 of 1" in audit

@@ -31,15 +31,13 @@ def _log_config() -> dict[str, Any]:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--forwarded-allow-ips",
-    default="127.0.0.1",
-    show_default=True,
-    help="Proxies trusted for X-Forwarded-For/Proto (the sign-in rate limit is per address).",
-)
 @pass_app
-def serve(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> None:
-    """Serve the review app for safeguarding leads, data staff and administrators."""
+def serve(app: AppContext, host: str, port: int) -> None:
+    """Serve the review app for safeguarding leads, data staff and administrators.
+
+    X-Forwarded-For is believed only from TRUSTWATCH_WEB_TRUSTED_PROXIES (default
+    127.0.0.1,::1): the app reads it itself, so uvicorn's proxy headers stay off.
+    """
     import uvicorn
 
     from trustwatch.web.main import create_app
@@ -55,8 +53,7 @@ def serve(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> No
         web,
         host=host,
         port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        proxy_headers=False,
         server_header=False,
         log_level="info",
         log_config=_log_config(),

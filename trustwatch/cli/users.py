@@ -47,7 +47,10 @@ def users() -> None:
     "--role",
     required=True,
     type=click.Choice([r.value for r in Role]),
-    help="lead (safeguarding lead), data (data staff) or admin.",
+    help=(
+        "lead (safeguarding lead), data (data staff), admin, or account_admin (a named "
+        "administrator of school accounts: the registry lists their email)."
+    ),
 )
 @click.option("--school", default=None, help="School key for a one-school user; omit: trust-wide.")
 @click.option("--name", "display_name", default=None, help="Name shown in the app.")

@@ -223,7 +223,8 @@ class ResponseSla(Base):
 
 
 class ManualResponse(Base):
-    """A "responded outside the platform" mark from the review app (revision 0002).
+    """A manual mark from the review app (revision 0002): `kind` "responded" outside the
+    platform, or "not_needed" with the reason in `note` (revision 0007).
 
     Kept apart from `response_sla`, which is derived and recomputed, so no mark is lost.
     """
@@ -238,6 +239,7 @@ class ManualResponse(Base):
     marked_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     marked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default="responded", server_default="responded")
 
 
 class Alert(Base):

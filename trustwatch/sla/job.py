@@ -23,6 +23,7 @@ from trustwatch.personal_data.pseudonyms import author_key
 from trustwatch.registry import Registry
 from trustwatch.settings import get_settings
 from trustwatch.sla.clocks import ITEM_COLUMNS, find_clocks, spam_item_ids
+from trustwatch.sla.responses import NOT_NEEDED, RESPONDED
 from trustwatch.sla.rule import WorkingCalendar, due_at_many, statuses_many
 from trustwatch.warehouse.upsert import upsert
 
@@ -101,11 +102,22 @@ def _manual_marks(session: Session, now: dt.datetime) -> pd.DataFrame:
             ManualResponse.responded_at,
             ManualResponse.marked_by,
             ManualResponse.note,
-        ).where(ManualResponse.responded_at <= now)
+        ).where(ManualResponse.responded_at <= now, ManualResponse.kind == RESPONDED)
     ).all()
     frame = pd.DataFrame(rows, columns=["item_id", "responded_at", "marked_by", "note"])
     frame["responded_at"] = _utc(frame["responded_at"])
     return frame
+
+
+def _not_needed(session: Session, now: dt.datetime) -> set[int]:
+    """Items an account administrator marked "no response needed": they get no clock."""
+    return set(
+        session.scalars(
+            select(ManualResponse.item_id).where(
+                ManualResponse.kind == NOT_NEEDED, ManualResponse.responded_at <= now
+            )
+        )
+    )
 
 
 def _calendars(session: Session, registry: Registry) -> dict[int, WorkingCalendar]:
@@ -151,7 +163,7 @@ def compute_sla(
         items,
         school_author_keys=school_author_keys(session, secret),
         spam_ids=_spam_ids(session, now),
-        no_clock_ids=_purged_without_clock(session),
+        no_clock_ids=_purged_without_clock(session) | _not_needed(session, now),
         manual_marks=_manual_marks(session, now),
     )
     rows: list[dict[str, object]] = []

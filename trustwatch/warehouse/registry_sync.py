@@ -49,7 +49,7 @@ def sync_registry(session: Session, registry: Registry) -> SyncResult:
             "platform": account.platform.value,
             "platform_account_id": account.account_id,
             "handle": account.handle,
-            "administrators": list(account.administrators),
+            "administrators": [a.name for a in account.administrators],
             "approved_on": account.approved_on,
             "visibility": account.visibility,
             "is_active": True,

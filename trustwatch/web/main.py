@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,11 +15,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustwatch.db.engine import get_engine
+from trustwatch.errors import ConfigError
 from trustwatch.registry import load_registry
 from trustwatch.settings import Settings, get_settings
 from trustwatch.web.api.deps import LoginRequired
 from trustwatch.web.api.main import api_router
+from trustwatch.web.proxies import TrustedProxies, parse_networks
+from trustwatch.web.services import audit
 from trustwatch.web.templating import make_templates, render
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -64,7 +70,42 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # Starlette's own 500 page is sent from outside this middleware, without the
+            # headers above; answer here instead, and keep the traceback in the log only.
+            log.exception("unhandled error on %s %s", scope.get("method"), scope["path"])
+            if started:
+                raise
+            await _plain_500(tracking_send)
+
+
+async def _plain_500(send: Send) -> None:
+    body = (
+        b'<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        b"<title>Error \xc2\xb7 trustwatch</title></head><body><h1>Something went wrong</h1>"
+        b'<p>The error was logged. <a href="/">Back to your start page</a></p></body></html>'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _login_redirect(request: Request, _exc: Exception) -> Response:
@@ -78,8 +119,28 @@ def _login_redirect(request: Request, _exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
+def _audit_refusal(request: Request, exc: HTTPException) -> None:
+    """A 403 is written down in its own transaction: the request's own was rolled back."""
+    viewer = getattr(request.state, "viewer", None)
+    session = request.app.state.session_factory()
+    try:
+        audit.record(
+            session,
+            actor=viewer.email if viewer is not None else "anonymous",
+            action="access.refused",
+            target_type="route",
+            target_id=request.url.path[:200],
+            detail={"method": request.method, "reason": str(exc.detail)[:200]},
+        )
+        session.commit()
+    finally:
+        session.close()
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 403:
+        _audit_refusal(request, exc)
     titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 429: "Too many requests"}
     return render(
         request,
@@ -102,6 +163,10 @@ def _bad_request(request: Request, _exc: Exception) -> Response:
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app over one warehouse; nothing is read from the environment after this."""
     settings = settings or get_settings()
+    try:
+        trusted = parse_networks(settings.web_trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(f"{exc}.") from None
     engine = engine or get_engine(settings.resolved_warehouse_url)
     registry = load_registry(settings.config)
 
@@ -123,4 +188,6 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    # Added last, so it runs first: every later layer sees the real client address.
+    app.add_middleware(TrustedProxies, trusted=trusted)
     return app

@@ -13,6 +13,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from trustwatch.web.passwords import weakness
+
 SESSION_COOKIE = "tw_session"
 LOGIN_CSRF_COOKIE = "tw_login_csrf"
 CSRF_FIELD = "csrf_token"
@@ -39,13 +41,13 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None. Length beats composition rules."""
+def password_problem(password: str, *, email: str | None = None) -> str | None:
+    """Why a new password is refused, or None: too short, or an early guess (see passwords)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"use at least {MIN_PASSWORD_LENGTH} characters"
     if password.strip() != password:
         return "remove spaces at the start or end"
-    return None
+    return weakness(password, email=email)
 
 
 def new_token() -> str:

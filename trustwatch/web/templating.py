@@ -64,6 +64,41 @@ def linkify(text: str | None) -> Markup:
     return Markup("").join(out)
 
 
+SLA_LABELS = {
+    "open": "Waiting",
+    "at_risk": "Due soon",
+    "open_breached": "Overdue",
+    "met": "Answered in time",
+    "breached": "Answered late",
+}
+STATUS_LABELS = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved",
+    "dismissed": "Dismissed",
+    "active": "Open or acknowledged",
+    "all": "Any status",
+}
+TYPE_LABELS = {
+    "sla_at_risk": "response due soon",
+    "sla_breached": "response overdue",
+    "other_language": "other language",
+}
+
+
+def sla_label(status: str | None) -> str:
+    """A response clock's status in words ('open_breached' reads 'Overdue')."""
+    return SLA_LABELS.get(status or "", (status or "").replace("_", " "))
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", (status or "").replace("_", " "))
+
+
+def type_label(alert_type: str | None) -> str:
+    return TYPE_LABELS.get(alert_type or "", (alert_type or "").replace("_", " "))
+
+
 def make_templates(timezone: str) -> Jinja2Templates:
     zone = ZoneInfo(timezone)
 
@@ -80,6 +115,30 @@ def make_templates(timezone: str) -> Jinja2Templates:
             return f"{seconds // 3600} h"
         return f"{seconds // 86400} d"
 
+    def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+        """'3 h ago' or 'in 40 min': the distance from now, past or future."""
+        if value is None:
+            return ""
+        delta = int((value - (now or dt.datetime.now(dt.UTC))).total_seconds())
+        span = abs(delta)
+        if span < 60:
+            return "just now"
+        if span < 3600:
+            amount = f"{span // 60} min"
+        elif span < 48 * 3600:
+            amount = f"{span // 3600} h"
+        else:
+            amount = f"{span // 86400} days"
+        return f"in {amount}" if delta > 0 else f"{amount} ago"
+
+    def when(value: dt.datetime | None, fmt: str = "%a %d %b %Y %H:%M") -> Markup:
+        """Absolute time in the trust's zone, machine-readable, with the relative one after."""
+        if value is None:
+            return Markup("")
+        return Markup(
+            '<time class="when" datetime="{}">{}</time> <span class="rel">{}</span>'
+        ).format(value.astimezone(dt.UTC).isoformat(), local(value, fmt), relative(value))
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -87,8 +146,19 @@ def make_templates(timezone: str) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(local=local, age=age, linkify=linkify, external_link=external_link)
+    env.filters.update(
+        local=local,
+        age=age,
+        relative=relative,
+        when=when,
+        linkify=linkify,
+        external_link=external_link,
+        sla_label=sla_label,
+        status_label=status_label,
+        type_label=type_label,
+    )
     env.globals["timezone"] = timezone
+    env.globals["zone_name"] = dt.datetime.now(zone).tzname()
     return Jinja2Templates(env=env)
 
 
@@ -102,6 +172,7 @@ def render(
         "csrf_token": viewer.csrf_token if viewer is not None else "",
         "error": None,
         "notice": None,
+        "now": dt.datetime.now(dt.UTC),
     }
     base.update(context or {})
     templates: Jinja2Templates = request.app.state.templates

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import WebSession, WebUser
 from trustwatch.settings import Settings
-from trustwatch.web.roles import ADMIN_ROLES, CASEWORK_ROLES, DASHBOARD_ROLES, Role
+from trustwatch.web.roles import ADMIN_ROLES, CASEWORK_ROLES, DASHBOARD_ROLES, INBOX_ROLES, Role
 from trustwatch.web.security import CSRF_FIELD, SESSION_COOKIE, tokens_match
 from trustwatch.web.services.auth import resolve_session
 
@@ -95,6 +95,7 @@ def require_roles(roles: frozenset[Role]) -> Callable[[WebUser], WebUser]:
 CaseworkUser = Annotated[WebUser, Depends(require_roles(CASEWORK_ROLES))]
 DashboardUser = Annotated[WebUser, Depends(require_roles(DASHBOARD_ROLES))]
 AdminUser = Annotated[WebUser, Depends(require_roles(ADMIN_ROLES))]
+InboxUser = Annotated[WebUser, Depends(require_roles(INBOX_ROLES))]
 
 
 async def check_csrf(request: Request, web_session: CurrentSession) -> None:
@@ -106,3 +107,15 @@ async def check_csrf(request: Request, web_session: CurrentSession) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
+
+
+# Ids are BIGINT (SQLite INTEGER): anything outside 1..2**63-1 cannot name a row. Without
+# this check SQLite raises OverflowError on binding it, which would surface as a 500.
+MAX_ID = 2**63 - 1
+
+
+def existing_id(value: int, what: str) -> int:
+    """The id, or a 404 when it cannot possibly name a row."""
+    if not 1 <= value <= MAX_ID:
+        raise HTTPException(status_code=404, detail=f"No such {what}.")
+    return value

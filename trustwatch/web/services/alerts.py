@@ -1,7 +1,10 @@
 """The lead's alert queue and alert detail (reads only; changes go through the lifecycle).
 
-The queue deliberately shows no item text: text is only on the detail page, and every
-opening of that page is audited.
+The queue is for safeguarding leads only (never data staff), so it shows a short snippet
+of the flagged text: enough to triage without opening every alert. The full text, the
+author and the thread are on the detail page, and every opening of it is audited.
+Response-time alerts belong to the account administrators' inbox and are left out
+unless the registry sets `alerting.response_alerts_to_leads`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from trustwatch.alerts.engine import SLA_AT_RISK, SLA_BREACHED
 from trustwatch.db.models import (
     Alert,
     AlertEvent,
@@ -28,8 +32,15 @@ SEVERITY_ORDER = ("critical", "high", "medium", "low")
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
 ACTIVE_STATUSES = ("open", "acknowledged")
 STATUS_FILTERS = ("active", *STATUSES, "all")
+RESPONSE_TYPES = (SLA_AT_RISK, SLA_BREACHED)
+SORTS = {
+    "severity": "most severe first",
+    "posted": "newest post first",
+    "due": "response due first",
+}
 PAGE_SIZE = 50
 THREAD_LIMIT = 60
+SNIPPET_CHARS = 160
 
 _severity_rank = case(
     {name: rank for rank, name in enumerate(SEVERITY_ORDER)},
@@ -43,13 +54,35 @@ class QueueFilters:
     school: str = ""
     platform: str = ""
     alert_type: str = ""
+    severity: str = ""
     status: str = "active"
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    mine: bool = False
+    sort: str = "severity"
     page: int = 1
 
     def as_audit(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.__dict__.items() if v not in ("", None)}
+        return {k: str(v) for k, v in self.__dict__.items() if v not in ("", None, False)}
+
+    def query(self, **override: object) -> str:
+        """The query string for these filters with some changed (links keep the others)."""
+        from urllib.parse import urlencode
+
+        values = {
+            "school": self.school,
+            "platform": self.platform,
+            "type": self.alert_type,
+            "severity": self.severity,
+            "status": self.status,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "mine": "1" if self.mine else "",
+            "sort": self.sort,
+            "page": str(self.page),
+        }
+        values.update({k: str(v) for k, v in override.items()})
+        return urlencode({k: v for k, v in values.items() if v and v != "0"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +91,10 @@ class QueueRow:
     school_name: str | None
     school_key: str | None
     platform: str
+    posted_at: dt.datetime
+    snippet: str | None
+    text_purged: bool
+    due_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -66,14 +103,26 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    first: int
+    last: int
+    by_severity: list[tuple[str, int]]
+    by_type: list[tuple[str, int]]
+    mine_count: int
 
 
-def _visible(user: WebUser) -> Select[tuple[Alert, str | None, str | None, str]]:
+def lead_types_clause(response_alerts_to_leads: bool) -> ColumnElement[bool]:
+    """Label alerts only, unless the trust routes response-time alerts to leads as well."""
+    if response_alerts_to_leads:
+        return true()
+    return Alert.alert_type.not_in(RESPONSE_TYPES)
+
+
+def _visible(user: WebUser, response_alerts_to_leads: bool) -> Select[tuple[Alert]]:
     return (
-        select(Alert, School.name, School.school_key, Item.platform)
+        select(Alert)
         .join(Item, Item.item_id == Alert.item_id)
         .outerjoin(School, School.school_id == Alert.school_id)
-        .where(school_clause(user, Alert.school_id))
+        .where(school_clause(user, Alert.school_id), lead_types_clause(response_alerts_to_leads))
     )
 
 
@@ -81,44 +130,123 @@ def _day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
-def queue(session: Session, *, user: WebUser, filters: QueueFilters, zone: dt.tzinfo) -> QueuePage:
-    """Alerts the user may see, most severe first, then oldest first within a severity."""
-    stmt = _visible(user)
+def _filtered(
+    stmt: Select, filters: QueueFilters, user: WebUser, zone: dt.tzinfo, *, facets: bool = True
+) -> Select:
+    """Apply the filters; `facets=False` leaves out type and severity (for the counts)."""
     if filters.school:
         stmt = stmt.where(School.school_key == filters.school)
     if filters.platform:
         stmt = stmt.where(Item.platform == filters.platform)
-    if filters.alert_type:
+    if facets and filters.alert_type:
         stmt = stmt.where(Alert.alert_type == filters.alert_type)
+    if facets and filters.severity:
+        stmt = stmt.where(Alert.severity == filters.severity)
     if filters.status == "active":
         stmt = stmt.where(Alert.status.in_(ACTIVE_STATUSES))
     elif filters.status in STATUSES:
         stmt = stmt.where(Alert.status == filters.status)
+    if filters.mine:
+        stmt = stmt.where(Alert.assigned_to == user.email)
+    # Dates are the post's own time on the platform, in the trust's zone.
     if filters.date_from:
-        stmt = stmt.where(Alert.created_at >= _day_start(filters.date_from, zone))
+        stmt = stmt.where(Item.created_at >= _day_start(filters.date_from, zone))
     if filters.date_to:
-        end = _day_start(filters.date_to + dt.timedelta(days=1), zone)
-        stmt = stmt.where(Alert.created_at < end)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.where(
+            Item.created_at < _day_start(filters.date_to + dt.timedelta(days=1), zone)
+        )
+    return stmt
+
+
+def _counts(session: Session, stmt: Select, column: ColumnElement[str]) -> dict[str, int]:
+    grouped = stmt.with_only_columns(column, func.count()).group_by(column).order_by(None)
+    return {key: n for key, n in session.execute(grouped).tuples()}
+
+
+def queue(
+    session: Session,
+    *,
+    user: WebUser,
+    filters: QueueFilters,
+    zone: dt.tzinfo,
+    response_alerts_to_leads: bool = False,
+) -> QueuePage:
+    """One page of the alerts the user may see, with counts per severity and type on top."""
+    base = _visible(user, response_alerts_to_leads)
+    faceted = _filtered(base, filters, user, zone, facets=False)
+    severities = _counts(session, faceted, Alert.severity)
+    types = _counts(session, faceted, Alert.alert_type)
+    stmt = _filtered(base, filters, user, zone)
+    total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    mine_stmt = _filtered(base, QueueFilters(**{**filters.__dict__, "mine": True}), user, zone)
+    mine_count = session.scalar(mine_stmt.with_only_columns(func.count()).order_by(None)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
-    ordered = stmt.order_by(_severity_rank, Alert.created_at, Alert.alert_id)
-    rows = session.execute(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    owed = and_(ResponseSla.item_id == Alert.item_id, ResponseSla.responded_at.is_(None))
+    stmt = stmt.outerjoin(ResponseSla, owed).with_only_columns(
+        Alert,
+        School.name,
+        School.school_key,
+        Item.platform,
+        Item.created_at,
+        func.substr(Item.text, 1, SNIPPET_CHARS + 1),
+        Item.text_purged_at,
+        ResponseSla.due_at,
+    )
+    if filters.sort == "posted":
+        order = (Item.created_at.desc(), Alert.alert_id.desc())
+    elif filters.sort == "due":
+        order = (ResponseSla.due_at.is_(None), ResponseSla.due_at, _severity_rank, Alert.alert_id)
+    else:
+        order = (_severity_rank, Item.created_at, Alert.alert_id)
+    rows = session.execute(stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    out = [
+        QueueRow(
+            alert=alert,
+            school_name=name,
+            school_key=key,
+            platform=platform,
+            posted_at=posted,
+            snippet=_snippet(text),
+            text_purged=purged is not None,
+            due_at=due,
+        )
+        for alert, name, key, platform, posted, text, purged, due in rows.tuples()
+    ]
+    first = (page - 1) * PAGE_SIZE + 1 if total else 0
     return QueuePage(
-        rows=[QueueRow(alert=r[0], school_name=r[1], school_key=r[2], platform=r[3]) for r in rows],
+        rows=out,
         total=total,
         page=page,
         pages=pages,
+        first=first,
+        last=first + len(out) - 1 if out else 0,
+        by_severity=[(s, severities[s]) for s in SEVERITY_ORDER if s in severities],
+        by_type=sorted(types.items(), key=lambda kv: (-kv[1], kv[0])),
+        mine_count=mine_count,
     )
 
 
-def filter_choices(session: Session, *, user: WebUser) -> dict[str, list[str]]:
+def _snippet(text: str | None) -> str | None:
+    """One line of the text, cut at a word and marked as cut."""
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    if len(flat) <= SNIPPET_CHARS:
+        return flat
+    return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def filter_choices(
+    session: Session, *, user: WebUser, response_alerts_to_leads: bool = False
+) -> dict[str, list[str]]:
     """Platforms and alert types that occur in the user's alerts, for the filter menus."""
-    base = _visible(user).subquery()
+    base = _visible(user, response_alerts_to_leads)
     return {
-        "platforms": sorted(session.scalars(select(base.c.platform).distinct())),
-        "alert_types": sorted(session.scalars(select(base.c.alert_type).distinct())),
+        "platforms": sorted(session.scalars(base.with_only_columns(Item.platform).distinct())),
+        "alert_types": sorted(session.scalars(base.with_only_columns(Alert.alert_type).distinct())),
         "statuses": list(STATUS_FILTERS),
+        "severities": list(SEVERITY_ORDER),
     }
 
 
@@ -162,8 +290,13 @@ def _author_label(item: Item, flagged: Item) -> str:
     return f"author {item.author_key[:8]}"
 
 
-def thread_of(session: Session, item: Item) -> tuple[list[ThreadEntry], bool]:
-    """The conversation around an item, at most THREAD_LIMIT entries centred on it."""
+def thread_of(session: Session, item: Item, user: WebUser) -> tuple[list[ThreadEntry], bool]:
+    """The conversation around an item, at most THREAD_LIMIT entries centred on it.
+
+    Only items of schools the viewer may see: a thread can cross schools (one school's
+    account replying on another's page, or a public mention thread), and a school's lead
+    must not read another school's items through it.
+    """
     root = item.thread_root_external_id or item.external_id
     rows = list(
         session.scalars(
@@ -171,6 +304,7 @@ def thread_of(session: Session, item: Item) -> tuple[list[ThreadEntry], bool]:
             .where(
                 Item.platform == item.platform,
                 (Item.thread_root_external_id == root) | (Item.external_id == root),
+                school_clause(user, Item.school_id) | (Item.item_id == item.item_id),
             )
             .order_by(Item.created_at, Item.item_id)
         )
@@ -192,9 +326,9 @@ def thread_of(session: Session, item: Item) -> tuple[list[ThreadEntry], bool]:
     return entries, truncated
 
 
-def detail(session: Session, *, alert: Alert) -> AlertDetail:
+def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
     item = session.get_one(Item, alert.item_id)
-    thread, truncated = thread_of(session, item)
+    thread, truncated = thread_of(session, item, user)
     scores = list(
         session.scalars(
             select(Classification)
@@ -227,3 +361,39 @@ def detail(session: Session, *, alert: Alert) -> AlertDetail:
         thread_truncated=truncated,
         other_alerts=others,
     )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    actor: str
+    what: str
+    note: str | None
+
+
+_EVENT_WORDS = {
+    "created": "raised",
+    "escalated": "escalated",
+    "transition": "status changed",
+    "assigned": "assigned",
+    "auto_resolved": "resolved automatically",
+}
+
+
+def history(events: list[AlertEvent]) -> list[HistoryLine]:
+    """Each event as one readable sentence, so no template whitespace can run words together."""
+    lines = []
+    for ev in events:
+        parts = [_EVENT_WORDS.get(ev.event, ev.event.replace("_", " "))]
+        if ev.from_status or ev.to_status:
+            if ev.from_status and ev.to_status and ev.from_status != ev.to_status:
+                parts.append(f"status {ev.from_status} → {ev.to_status}")
+            elif ev.to_status:
+                parts.append(f"status {ev.to_status}")
+        if ev.to_severity and ev.from_severity != ev.to_severity:
+            if ev.from_severity:
+                parts.append(f"severity {ev.from_severity} → {ev.to_severity}")
+            else:
+                parts.append(f"severity {ev.to_severity}")
+        lines.append(HistoryLine(at=ev.at, actor=ev.actor, what=", ".join(parts), note=ev.note))
+    return lines

@@ -7,6 +7,7 @@ matplotlib's text layout caches are not documented as thread-safe.
 from __future__ import annotations
 
 import io
+import math
 import threading
 
 import matplotlib
@@ -54,6 +55,12 @@ def volume_chart(board: Dashboard) -> Figure:
     return fig
 
 
+def gapped(length: int, points: dict[int, float]) -> list[float]:
+    """One value per week, NaN where a week has none: matplotlib breaks the line there
+    instead of drawing a slope across weeks with no decided clock."""
+    return [points.get(i, math.nan) for i in range(length)]
+
+
 def compliance_chart(board: Dashboard) -> Figure:
     fig = Figure(figsize=(8, 3.4))
     ax = fig.add_subplot()
@@ -62,13 +69,13 @@ def compliance_chart(board: Dashboard) -> Figure:
     index = {w: i for i, w in enumerate(board.volume.weeks)}
     plotted = False
     for school in schools:
-        xs, ys = [], []
-        for row in board.sla_weeks:
-            if row.school == school and row.compliance is not None and row.week in index:
-                xs.append(index[row.week])
-                ys.append(100 * row.compliance)
-        if xs:
-            ax.plot(xs, ys, marker="o", label=school)
+        points = {
+            index[row.week]: 100 * row.compliance
+            for row in board.sla_weeks
+            if row.school == school and row.compliance is not None and row.week in index
+        }
+        if points:
+            ax.plot(range(len(labels)), gapped(len(labels), points), marker="o", label=school)
             plotted = True
     if plotted:
         ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=8)

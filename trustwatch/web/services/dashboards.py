@@ -174,6 +174,7 @@ class Dashboard:
     sla_schools: list[SchoolSla]
     open_alerts: dict[str, dict[str, int]]
     repeat_authors: list[RepeatAuthor] = field(default_factory=list)
+    repeat_authors_truncated: bool = False
 
     @property
     def total_items(self) -> int:
@@ -371,7 +372,7 @@ def repeat_authors(
         .group_by(Item.author_key)
         .having(func.count(Item.item_id) >= REPEAT_AUTHOR_MIN)
         .order_by(func.count(Item.item_id).desc(), Item.author_key)
-        .limit(REPEAT_AUTHOR_LIMIT)
+        .limit(REPEAT_AUTHOR_LIMIT + 1)  # one more, to know whether the list is cut
     )
     rows = session.execute(_item_filters(stmt, user, filters, win)).all()
     return [
@@ -397,13 +398,15 @@ def build(
 ) -> Dashboard:
     win = Window.of(filters, zone)
     weekly, schools = sla(session, user=user, filters=filters, win=win)
+    repeat = repeat_authors(session, user=user, filters=filters, win=win)
     return Dashboard(
         filters=filters,
         volume=volume(session, user=user, filters=filters, win=win),
         sla_weeks=weekly,
         sla_schools=schools,
         open_alerts=open_alerts(session, user=user, filters=filters, now=now),
-        repeat_authors=repeat_authors(session, user=user, filters=filters, win=win),
+        repeat_authors=repeat[:REPEAT_AUTHOR_LIMIT],
+        repeat_authors_truncated=len(repeat) > REPEAT_AUTHOR_LIMIT,
     )
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
 from trustwatch.web.services.alerts import ThreadEntry, thread_of
 from trustwatch.web.services.scope import school_clause
 
-CLOCK_FILTERS = ("waiting", "answered", "all")
-LIST_LIMIT = 200
+CLOCK_FILTERS = {"waiting": "Waiting for a response", "answered": "Answered", "all": "All"}
+PAGE_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,32 @@ class ClockRow:
     is_overdue: bool
 
 
+@dataclass(frozen=True)
+class ClockFilters:
+    show: str = "waiting"
+    school: str = ""
+    page: int = 1
+
+    def query(self, **override: object) -> str:
+        values = {"show": self.show, "school": self.school, "page": self.page}
+        values.update(override)
+        return urlencode({k: str(v) for k, v in values.items() if v not in ("", None)})
+
+
+@dataclass(frozen=True)
+class ClockPage:
+    rows: list[ClockRow]
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+
+
 def clocks(
-    session: Session, *, user: WebUser, show: str, school: str, now: dt.datetime
-) -> list[ClockRow]:
-    """Response clocks in the user's scope; waiting ones first by due time."""
+    session: Session, *, user: WebUser, filters: ClockFilters, now: dt.datetime
+) -> ClockPage:
+    """Response clocks in the user's scope, a page of PAGE_SIZE at a time, due first."""
     stmt = (
         select(ResponseSla, Item, School.name, Account.handle)
         .join(Item, Item.item_id == ResponseSla.item_id)
@@ -36,14 +59,21 @@ def clocks(
         .join(Account, Account.account_id == ResponseSla.account_id)
         .where(school_clause(user, ResponseSla.school_id))
     )
-    if show == "waiting":
+    if filters.show == "waiting":
         stmt = stmt.where(ResponseSla.responded_at.is_(None))
-    elif show == "answered":
+    elif filters.show == "answered":
         stmt = stmt.where(ResponseSla.responded_at.is_not(None))
-    if school:
-        stmt = stmt.where(School.school_key == school)
-    stmt = stmt.order_by(ResponseSla.due_at, ResponseSla.item_id).limit(LIST_LIMIT)
-    return [
+    if filters.school:
+        stmt = stmt.where(School.school_key == filters.school)
+    total = session.scalar(stmt.with_only_columns(func.count())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    stmt = (
+        stmt.order_by(ResponseSla.due_at, ResponseSla.item_id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = [
         ClockRow(
             sla=sla,
             item=item,
@@ -53,6 +83,15 @@ def clocks(
         )
         for sla, item, name, handle in session.execute(stmt).all()
     ]
+    first = (page - 1) * PAGE_SIZE + 1 if total else 0
+    return ClockPage(
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        first=first,
+        last=first + len(rows) - 1 if rows else 0,
+    )
 
 
 def get_visible_item(session: Session, *, user: WebUser, item_id: int) -> Item | None:
@@ -71,8 +110,8 @@ class ItemDetail:
     alerts: list[Alert]
 
 
-def item_detail(session: Session, *, item: Item) -> ItemDetail:
-    thread, truncated = thread_of(session, item)
+def item_detail(session: Session, *, item: Item, user: WebUser) -> ItemDetail:
+    thread, truncated = thread_of(session, item, user)
     return ItemDetail(
         item=item,
         school=session.get(School, item.school_id) if item.school_id else None,

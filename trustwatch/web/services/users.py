@@ -50,6 +50,11 @@ def school_id_for(session: Session, role: Role, school_key: str | None) -> int |
         return None
     if role is Role.ADMIN:
         raise UserError("an administrator is not tied to a school; leave the school empty.")
+    if role is Role.ACCOUNT_ADMIN:
+        raise UserError(
+            "an account administrator's scope comes from the registry (the accounts that "
+            "name their email); leave the school empty."
+        )
     school_id = session.scalar(
         select(School.school_id).where(School.school_key == school_key, School.is_active)
     )
@@ -70,7 +75,7 @@ def create_user(
     display_name: str | None = None,
 ) -> WebUser:
     email = normalise_email(email)
-    problem = password_problem(password)
+    problem = password_problem(password, email=email)
     if problem:
         raise UserError(f"the password is too weak: {problem}.")
     if session.scalar(select(WebUser.user_id).where(WebUser.email == email)) is not None:
@@ -144,7 +149,7 @@ def _keep_one_admin(session: Session, user: WebUser) -> None:
 
 
 def set_password(session: Session, *, user: WebUser, password: str, actor: str) -> None:
-    problem = password_problem(password)
+    problem = password_problem(password, email=user.email)
     if problem:
         raise UserError(f"the password is too weak: {problem}.")
     user.password_hash = hash_password(password)
@@ -158,6 +163,10 @@ def set_password(session: Session, *, user: WebUser, password: str, actor: str) 
 
 
 def unlock(session: Session, *, user: WebUser, actor: str) -> None:
+    """Lift the sign-in backoff on this email from every address."""
+    from trustwatch.web.services.auth import clear_throttle
+
+    clear_throttle(session, email=user.email)
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = utcnow()

@@ -3,16 +3,18 @@ here because the registry YAML is their one source."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from trustwatch.db.models import School, WebUser
+from trustwatch.db.models import LoginAttempt, School, WebUser
 from trustwatch.errors import UserError
-from trustwatch.web.api.deps import AdminUser, CsrfChecked, SessionDep
+from trustwatch.web.api.deps import AdminUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.roles import Role
 from trustwatch.web.services import audit
 from trustwatch.web.services import users as user_service
@@ -24,7 +26,7 @@ NOTICES = {
     "created": "User created.",
     "updated": "User updated.",
     "password": "Password set; the user's sessions were signed out.",
-    "unlocked": "User unlocked.",
+    "unlocked": "Sign-in wait cleared for every network.",
 }
 
 
@@ -33,7 +35,7 @@ def _schools(db: Session) -> list[School]:
 
 
 def _user_or_404(db: Session, user_id: int) -> WebUser:
-    user = user_service.get_user(db, user_id)
+    user = user_service.get_user(db, existing_id(user_id, "user"))
     if user is None:
         raise HTTPException(status_code=404, detail="No such user.")
     return user
@@ -114,6 +116,11 @@ def _user_page(
             "roles": list(Role),
             "schools": _schools(db),
             "events": audit.recent(db, limit=30, actor=target.email),
+            "failed_sign_ins": db.scalar(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(LoginAttempt.email == target.email, LoginAttempt.succeeded.is_(False))
+            ),
             "error": error,
             "notice": notice,
         },
@@ -196,7 +203,39 @@ def schools(request: Request, db: SessionDep, admin: AdminUser) -> Response:
     )
 
 
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @router.get("/audit")
-def audit_log(request: Request, db: SessionDep, admin: AdminUser) -> Response:
-    """Who viewed and changed what; identifiers only, never item text."""
-    return render(request, "admin/audit.html", {"events": audit.recent(db, limit=300)})
+def audit_log(
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    actor: Annotated[str, Query(max_length=320)] = "",
+    action: Annotated[str, Query(max_length=60)] = "",
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+) -> Response:
+    """Who viewed and changed what, every row a page at a time; identifiers only."""
+    filters = audit.AuditFilters(
+        actor=actor.strip(),
+        action=action.strip(),
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        page=page,
+    )
+    zone = ZoneInfo(request.app.state.registry.trust.timezone)
+    return render(
+        request,
+        "admin/audit.html",
+        {
+            "result": audit.search(db, filters, zone=zone),
+            "filters": filters,
+            "actions": audit.actions(db),
+        },
+    )

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from trustwatch.alerts import lifecycle
 from trustwatch.db.models import Alert, WebUser
 from trustwatch.errors import UserError
-from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
+from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.services import alerts as alert_service
 from trustwatch.web.services import audit
 from trustwatch.web.services.scope import visible_schools
@@ -49,6 +49,10 @@ def _zone(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.registry.trust.timezone)
 
 
+def _routes_response_alerts(request: Request) -> bool:
+    return bool(request.app.state.registry.alerting.response_alerts_to_leads)
+
+
 @router.get("")
 def alert_queue(
     request: Request,
@@ -57,34 +61,60 @@ def alert_queue(
     school: Annotated[str, Query(max_length=40)] = "",
     platform: Annotated[str, Query(max_length=20)] = "",
     alert_type: Annotated[str, Query(alias="type", max_length=30)] = "",
+    severity: Annotated[str, Query(max_length=10)] = "",
     status: Annotated[str, Query(max_length=15)] = "active",
     date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    mine: Annotated[str, Query(max_length=1)] = "",
+    sort: Annotated[str, Query(max_length=10)] = "severity",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     filters = alert_service.QueueFilters(
         school=school,
         platform=platform,
         alert_type=alert_type,
+        severity=severity if severity in alert_service.SEVERITY_ORDER else "",
         status=status if status in alert_service.STATUS_FILTERS else "active",
         date_from=_date(date_from),
         date_to=_date(date_to),
+        mine=mine == "1",
+        sort=sort if sort in alert_service.SORTS else "severity",
         page=page,
     )
-    result = alert_service.queue(db, user=user, filters=filters, zone=_zone(request))
+    to_leads = _routes_response_alerts(request)
+    result = alert_service.queue(
+        db, user=user, filters=filters, zone=_zone(request), response_alerts_to_leads=to_leads
+    )
+    # The queue shows text snippets, so which alerts a lead was shown is written down too.
+    audit.record(
+        db,
+        actor=user.email,
+        action="alert.queue_view",
+        target_type="alert_queue",
+        detail={
+            "filters": filters.as_audit(),
+            "alert_ids": [r.alert.alert_id for r in result.rows],
+        },
+    )
     return render(
         request,
         "alerts/queue.html",
         {
             "result": result,
             "filters": filters,
-            "choices": alert_service.filter_choices(db, user=user),
+            "choices": alert_service.filter_choices(
+                db, user=user, response_alerts_to_leads=to_leads
+            ),
+            "sorts": alert_service.SORTS,
             "schools": visible_schools(db, user),
+            "response_alerts_to_leads": to_leads,
+            "page_size": alert_service.PAGE_SIZE,
         },
     )
 
 
 def _visible_or_404(db: Session, user: WebUser, alert_id: int) -> Alert:
+    alert_id = existing_id(alert_id, "alert")
     alert = alert_service.get_visible_alert(db, user=user, alert_id=alert_id)
     if alert is None:
         raise HTTPException(status_code=404, detail="No such alert in your schools.")
@@ -101,15 +131,23 @@ def _detail_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """Every rendering of an alert's detail (text, handle, thread) is an audited view."""
+    """Every rendering of an alert's detail (text, handle, thread) is an audited view,
+    naming the thread items shown with it."""
+    d = alert_service.detail(db, alert=alert, user=user)
     audit.record(
-        db, actor=user.email, action="alert.view", target_type="alert", target_id=alert.alert_id
+        db,
+        actor=user.email,
+        action="alert.view",
+        target_type="alert",
+        target_id=alert.alert_id,
+        detail={"item_id": d.item.item_id, "thread_item_ids": [e.item.item_id for e in d.thread]},
     )
     return render(
         request,
         "alerts/detail.html",
         {
-            "d": alert_service.detail(db, alert=alert),
+            "d": d,
+            "history": alert_service.history(d.events),
             "assignees": lead_emails(db, alert.school_id),
             "next_statuses": _next_statuses(alert),
             "error": error,

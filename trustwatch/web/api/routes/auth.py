@@ -32,10 +32,20 @@ from trustwatch.web.templating import render
 router = APIRouter(tags=["auth"])
 
 REFUSED = (
-    "Sign-in failed: the email or password is wrong, or the account is locked for a while "
-    "after repeated failures. Ask an administrator if you are stuck."
+    "Sign-in failed: the email or password is wrong, or the account is not active. "
+    "Ask an administrator if you are stuck."
 )
 RATE_LIMITED = "Too many failed sign-ins from this network. Wait a few minutes and try again."
+THROTTLED = (
+    "Too many wrong passwords for this email from this network. Wait {wait} and try again; "
+    "other networks are not affected, and an administrator can lift the wait."
+)
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
 
 
 def _local_path(target: str | None) -> str | None:
@@ -96,6 +106,11 @@ def login(
     )
     if result.outcome is auth_service.Outcome.RATE_LIMITED:
         return _login_page(request, error=RATE_LIMITED, next_path=next_path, status_code=429)
+    if result.outcome is auth_service.Outcome.THROTTLED:
+        message = THROTTLED.format(wait=_wait_text(result.retry_after_seconds))
+        page = _login_page(request, error=message, next_path=next_path, status_code=429)
+        page.headers["retry-after"] = str(result.retry_after_seconds)
+        return page
     if result.outcome is not auth_service.Outcome.OK or result.user is None or not result.token:
         return _login_page(request, error=REFUSED, next_path=next_path, status_code=401)
     response = RedirectResponse(next_path or Role(result.user.role).home, status_code=303)

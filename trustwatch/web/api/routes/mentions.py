@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from trustwatch.db.models import utcnow
 from trustwatch.errors import UserError
 from trustwatch.sla import responses
-from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
+from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.services import audit
 from trustwatch.web.services import mentions as mention_service
 from trustwatch.web.services.scope import visible_schools
@@ -28,16 +28,20 @@ def clock_list(
     user: CaseworkUser,
     show: Annotated[str, Query(max_length=10)] = "waiting",
     school: Annotated[str, Query(max_length=40)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    show = show if show in mention_service.CLOCK_FILTERS else "waiting"
-    rows = mention_service.clocks(db, user=user, show=show, school=school, now=utcnow())
+    filters = mention_service.ClockFilters(
+        show=show if show in mention_service.CLOCK_FILTERS else "waiting",
+        school=school,
+        page=page,
+    )
+    result = mention_service.clocks(db, user=user, filters=filters, now=utcnow())
     return render(
         request,
         "mentions/list.html",
         {
-            "rows": rows,
-            "show": show,
-            "school": school,
+            "result": result,
+            "filters": filters,
             "schools": visible_schools(db, user),
             "choices": mention_service.CLOCK_FILTERS,
         },
@@ -48,16 +52,21 @@ def clock_list(
 def item_page(
     request: Request, db: SessionDep, user: CaseworkUser, item_id: int, done: str = ""
 ) -> Response:
+    item_id = existing_id(item_id, "item")
     item = mention_service.get_visible_item(db, user=user, item_id=item_id)
     if item is None:
         raise HTTPException(status_code=404, detail="No such item in your schools.")
-    audit.record(db, actor=user.email, action="item.view", target_type="item", target_id=item_id)
-    notice = "Marked as responded outside the platform." if done == "responded" else None
-    return render(
-        request,
-        "mentions/detail.html",
-        {"d": mention_service.item_detail(db, item=item), "notice": notice},
+    d = mention_service.item_detail(db, item=item, user=user)
+    audit.record(
+        db,
+        actor=user.email,
+        action="item.view",
+        target_type="item",
+        target_id=item_id,
+        detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
     )
+    notice = "Marked as responded outside the platform." if done == "responded" else None
+    return render(request, "mentions/detail.html", {"d": d, "notice": notice})
 
 
 def _responded_at(value: str, zone: ZoneInfo) -> dt.datetime:
@@ -88,6 +97,7 @@ def responded_outside(
     responded_at: Annotated[str, Form(max_length=30)] = "",
     return_to: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
+    item_id = existing_id(item_id, "item")
     item = mention_service.get_visible_item(db, user=user, item_id=item_id)
     if item is None:
         raise HTTPException(status_code=404, detail="No such item in your schools.")
@@ -101,15 +111,16 @@ def responded_outside(
         )
     except (UserError, ValueError) as exc:
         db.rollback()
+        d = mention_service.item_detail(db, item=item, user=user)
         audit.record(
-            db, actor=user.email, action="item.view", target_type="item", target_id=item_id
+            db,
+            actor=user.email,
+            action="item.view",
+            target_type="item",
+            target_id=item_id,
+            detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
         )
-        return render(
-            request,
-            "mentions/detail.html",
-            {"d": mention_service.item_detail(db, item=item), "error": str(exc)},
-            status_code=400,
-        )
+        return render(request, "mentions/detail.html", {"d": d, "error": str(exc)}, status_code=400)
     # mark_responded_outside writes the audit row itself.
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done=responded", status_code=303)

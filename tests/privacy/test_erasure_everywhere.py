@@ -180,6 +180,8 @@ def test_subject_access_export_shows_quarantine_notes_and_reports(populated_any:
     notes = {n["table"] for n in doc["staff_notes_naming_them"]}
     assert {"alert_events", "manual_responses"} <= notes
     assert doc["reports_quoting_them"] == ["2026-w48-trust.html"]
+    [alert] = [a for i in doc["items"] for a in i["alerts"]]
+    assert alert["notifications"][0]["channel"] == "email"
     assert [m["external_id"] for m in doc["items_mentioning_handle"]] == ["9001003"]
 
 

@@ -26,6 +26,7 @@ from trustwatch.db.models import (
     Classification,
     Item,
     ManualResponse,
+    Notification,
     Quarantine,
     ResponseSla,
     School,
@@ -82,6 +83,19 @@ def _classifications(session: Session, item_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _notifications(session: Session, alert_id: int) -> list[dict[str, Any]]:
+    """Who was told about the alert, how and when (messages carry no post text)."""
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.alert_id == alert_id)
+        .order_by(Notification.notification_id)
+    )
+    return [
+        {"channel": n.channel, "state": n.state, "status": n.status, "sent_at": _iso(n.sent_at)}
+        for n in rows
+    ]
+
+
 def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
     alerts = session.scalars(
         select(Alert).where(Alert.item_id == item_id).order_by(Alert.alert_id)
@@ -95,6 +109,7 @@ def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
             "score": a.score,
             "created_at": _iso(a.created_at),
             "updated_at": _iso(a.updated_at),
+            "notifications": _notifications(session, a.alert_id),
             "events": [
                 {
                     "event": e.event,

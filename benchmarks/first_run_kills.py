@@ -62,10 +62,19 @@ def run(label: str, database, trials: int, rng: random.Random) -> None:  # type:
         statements = first_run.count_statements(url)
         reference = first_run.items(url)
     migration = _migration_statements(database)
+    assert statements > migration > 0
+    print(f"{label}: {statements} statements per first run, {migration} in the migration")
     results = []
-    for _ in range(trials):
+    for number in range(1, trials + 1):
         with database() as url:
-            results.append(first_run.trial(url, rng.randint(1, statements), reference))
+            result = first_run.trial(url, rng.randint(1, statements), reference)
+        results.append(result)
+        print(
+            f"  {label} trial {number:>3}: kill before statement {result.kill_at:>3} "
+            f"killed={result.killed} wedged={result.wedged} lost={result.lost} "
+            f"duplicated={result.duplicated}",
+            flush=True,
+        )
     in_migration = sum(1 for r in results if r.kill_at <= migration)
     print(
         f"{label:<11} trials {len(results):>3}  statements {statements:>4}  "

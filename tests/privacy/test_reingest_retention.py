@@ -7,11 +7,12 @@ registry's retention: nothing comes back.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import select
 
-from tests.privacy.conftest import CHILD, GONE, NOW, PARENT, SECRET, Populated, batch
+from tests.privacy.conftest import CHILD, GONE, NOW, PARENT, SECRET, Populated, batch, x_item
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Author, Item
 from trustwatch.personal_data.minimise import strip_raw
@@ -46,6 +47,23 @@ def test_a_replay_after_the_purge_restores_no_handle_and_no_old_text(
         for item in old:
             assert (item.text, item.url, item.raw) == (None, None, None)
             assert item.text_purged_at is not None
+
+
+def test_a_replay_on_an_earlier_clock_restores_no_purged_handle(
+    populated_any: Populated, registry: Registry
+) -> None:
+    """The reported case: retention ran a year on; the replay runs on the corpus's clock."""
+    later = NOW + dt.timedelta(days=400)
+    with session_scope(populated_any.engine) as s:
+        enforce(s, registry, now=later)
+    assert all(handle is None for handle, _id in _authors(populated_any).values())
+    with session_scope(populated_any.engine) as s:
+        load_items(s, batch(), pseudonym_secret=SECRET, retention=registry.retention, now=NOW)
+    assert [h for h, _id in _authors(populated_any).values() if h is not None] == []
+    with session_scope(populated_any.engine) as s:  # a post new to the warehouse is news
+        new = x_item("999", CHILD, "@OakfieldPrimary back again", -400)
+        load_items(s, [new], pseudonym_secret=SECRET, retention=registry.retention, now=later)
+    assert CHILD["handle"] in [h for h, _id in _authors(populated_any).values()]
 
 
 def test_a_first_load_of_old_posts_is_already_purged(sqlite_engine, registry: Registry) -> None:

@@ -85,6 +85,38 @@ def _erased_authors(session: Session, keys: list[str]) -> dict[str, dt.datetime]
     return found
 
 
+def _keep_purged_identities_purged(
+    session: Session,
+    item_rows: list[dict[str, object]],
+    existing: dict[tuple[str, str], str],
+    authors: dict[str, dict[str, object]],
+) -> None:
+    """Retention purged these authors: only a post new to the warehouse brings them back.
+
+    Re-fetching posts the warehouse already holds (a replay, a backfill, a cursor reset)
+    is not news of the person, whatever clock the run uses, so it must not undo the
+    purge. Drops such authors from `authors`, the identity upsert.
+    """
+    keys = list(authors)
+    purged: set[str] = set()
+    for start in range(0, len(keys), 500):
+        purged.update(
+            session.scalars(
+                select(Author.author_key).where(
+                    Author.author_key.in_(keys[start : start + 500]),
+                    Author.platform_author_id.startswith(PURGED_ID_PREFIX),
+                )
+            )
+        )
+    fresh = {
+        r["author_key"]
+        for r in item_rows
+        if (r["platform"], r["external_id"]) not in existing and r["text_purged_at"] is None
+    }
+    for key in purged - fresh:
+        del authors[key]
+
+
 def _url(item: CanonicalItem) -> str | None:
     """X links by id alone: `x.com/<handle>/status/<id>` would put the handle in items."""
     return x_status_url(item.external_id) if item.platform.value == "x" else item.url
@@ -214,6 +246,7 @@ def load_items(
     unchanged = sum(
         1 for r in item_rows if existing.get((r["platform"], r["external_id"])) == r["content_hash"]
     )
+    _keep_purged_identities_purged(session, item_rows, existing, authors)
 
     upsert(
         session,

@@ -29,9 +29,9 @@ What stays: ids, timestamps, labels, scores, alerts, SLA figures and the pseudon
 change. The erasure is recorded in `audit_log` with the author_key as target, the
 counts and the reason (handle redacted): the fact of the erasure, never the data.
 
-Items fetched again later are left erased unless the platform changed them (the loader
-rewrites a row only when its content hash differs); new posts the person makes after
-the erasure are new data, collected under the trust's lawful basis.
+Their posts from before the erasure, fetched again later (even edited), are dropped by
+the loader (the tombstone); new posts the person makes after the erasure are new data,
+collected under the trust's lawful basis, stored without their identity or raw payload.
 """
 
 from __future__ import annotations

@@ -189,7 +189,7 @@ class XStream(Stream):
             text=text,
             language=tweet.get("lang"),
             created_at=parse_time(tweet["created_at"]),
-            url=f"https://x.com/{username or 'i'}/status/{tweet_id}",
+            url=f"https://x.com/i/web/status/{tweet_id}",
             raw=raw,
         )
 

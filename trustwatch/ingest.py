@@ -46,7 +46,7 @@ from trustwatch.db.models import Account as AccountRow
 from trustwatch.db.models import Item, School
 from trustwatch.domain import CanonicalItem
 from trustwatch.errors import CredentialsError, UserError
-from trustwatch.registry import Platform, Registry
+from trustwatch.registry import Platform, Registry, Retention
 from trustwatch.warehouse import ingest_state
 from trustwatch.warehouse.items import LoadResult, load_items
 from trustwatch.warehouse.quarantine import QuarantineRecord, quarantine
@@ -223,6 +223,7 @@ def make_committer(
     school_ids: dict[str, int],
     run_started_at: dt.datetime,
     gate: Gate | None = None,
+    retention: Retention | None = None,
 ) -> Callable[..., LoadResult]:
     def commit(
         session: Session,
@@ -257,7 +258,12 @@ def make_committer(
             if key in school_ids:
                 hints[(item.platform.value, item.external_id)] = school_ids[key]
         result = load_items(
-            session, items, pseudonym_secret=pseudonym_secret, school_ids_by_item=hints
+            session,
+            items,
+            pseudonym_secret=pseudonym_secret,
+            school_ids_by_item=hints,
+            retention=retention,
+            now=run_started_at,
         )
         if state is not None:
             ingest_state.save_cursor(
@@ -335,6 +341,7 @@ def run_ingest(
         school_ids=school_ids,
         run_started_at=run_started_at,
         gate=gate,
+        retention=registry.retention,
     )
     summary = IngestSummary(source=source.name, run_started_at=run_started_at)
     broken: dict[str, str] = {}

@@ -170,6 +170,10 @@ class Notifications(_Strict):
     smtp_from: EmailStr | None = None
     webhook_url_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$")
     app_base_url: str = "http://127.0.0.1:8000"
+    # Off by default: an excerpt can name a child, and a sent email is out of reach of
+    # retention and erasure. When on, only alert EMAILS (never webhooks, never
+    # safeguarding alerts) carry a short excerpt with @mentions and links removed.
+    email_excerpts: bool = False
 
 
 class Retention(_Strict):

@@ -6,8 +6,6 @@ the CLI and the web app agree without passing paths around.
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -108,13 +106,9 @@ class Settings(BaseSettings):
                 "for author pseudonyms. Fix: set it (at least 32 random characters) in the "
                 "environment or the Airflow Variable trustwatch_pseudonym_secret."
             )
-        key_file = self.var_dir / "pseudonym.key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        return key_file.read_text().strip().encode()
+        from trustwatch.personal_data.pseudonyms import read_or_create_key_file
+
+        return read_or_create_key_file(self.var_dir / "pseudonym.key")
 
 
 @lru_cache(maxsize=1)

@@ -55,3 +55,9 @@ def transport_for(registry: Registry, sleeps: Sleeps) -> Transport:
     transport = Transport.from_env(registry)
     transport.sleep = sleeps
     return transport
+
+
+def with_excerpts(registry: Registry) -> Registry:
+    """The registry with `notifications.email_excerpts` on (off in the example)."""
+    notifications = registry.notifications.model_copy(update={"email_excerpts": True})
+    return registry.model_copy(update={"notifications": notifications})

@@ -15,6 +15,7 @@ from notify.builders import (
     SAFEGUARDING_TEXT,
     make_alert,
     transport_for,
+    with_excerpts,
     with_webhook,
 )
 from notify.peers import SMTP_PASSWORD, Sleeps, SmtpRecorder, WebhookRecorder, free_port
@@ -43,9 +44,23 @@ def test_safeguarding_alert_goes_to_the_lead_with_a_link_and_no_text(
     }
 
 
-def test_other_alert_carries_a_redacted_excerpt_and_no_handle(
+def test_by_default_no_alert_email_carries_post_text(
     session: Session, registry: Registry, smtp_server: SmtpRecorder, sleeps: Sleeps
 ) -> None:
+    alert = make_alert(
+        session, alert_type="bullying", severity="high", text=BULLYING_TEXT, school="millbrook"
+    )
+    dispatch(session, registry, now=NOW, transport=transport_for(registry, sleeps))
+    body = smtp_server.messages[0].get_content()
+    assert "filming" not in body and "realperson" not in body and "Excerpt" not in body
+    assert "HIGH bullying" in smtp_server.messages[0]["Subject"] and "Millbrook" in body
+    assert f"/alerts/{alert.alert_id}" in body
+
+
+def test_with_excerpts_allowed_an_email_carries_a_redacted_excerpt_and_no_handle(
+    session: Session, registry: Registry, smtp_server: SmtpRecorder, sleeps: Sleeps
+) -> None:
+    registry = with_excerpts(registry)
     make_alert(
         session, alert_type="bullying", severity="high", text=BULLYING_TEXT, school="millbrook"
     )
@@ -59,6 +74,7 @@ def test_other_alert_carries_a_redacted_excerpt_and_no_handle(
 def test_a_bullying_alert_on_a_safeguarding_item_carries_no_text(
     session: Session, registry: Registry, smtp_server: SmtpRecorder, sleeps: Sleeps
 ) -> None:
+    registry = with_excerpts(registry)
     make_alert(
         session, alert_type="bullying", severity="high", text=BULLYING_TEXT, flag_safeguarding=True
     )

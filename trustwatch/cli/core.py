@@ -8,7 +8,7 @@ from rich.progress import Progress
 
 from trustwatch.cli.context import AppContext, pass_app
 from trustwatch.db.engine import session_scope
-from trustwatch.db.migrate import upgrade
+from trustwatch.db.migrate import first_run_lock, upgrade
 from trustwatch.warehouse.registry_sync import sync_registry
 from trustwatch.warehouse.views import create_views
 
@@ -21,11 +21,12 @@ def init(app: AppContext) -> None:
     console = Console(stderr=True)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("migrating warehouse", total=2)
-        upgrade(app.engine)
-        create_views(app.engine)
-        progress.update(task, advance=1, description="syncing registry")
-        with session_scope(app.engine) as session:
-            result = sync_registry(session, registry)
+        with first_run_lock(app.engine):  # a second init waits, then finds it all done
+            upgrade(app.engine)
+            create_views(app.engine)
+            progress.update(task, advance=1, description="syncing registry")
+            with session_scope(app.engine) as session:
+                result = sync_registry(session, registry)
         progress.update(task, advance=1)
     url = app.engine.url.render_as_string(hide_password=True)
     click.echo(

@@ -122,7 +122,7 @@ def ingest(
     from rich.table import Table
 
     from trustwatch.db.engine import session_scope
-    from trustwatch.db.migrate import upgrade
+    from trustwatch.db.migrate import first_run_lock, upgrade
     from trustwatch.ingest import default_read_caps, plan_partitions, run_ingest
     from trustwatch.settings import get_settings
     from trustwatch.warehouse.registry_sync import sync_registry
@@ -138,9 +138,10 @@ def ingest(
     caps = default_read_caps()
     if max_reads is not None:
         caps["x"] = max_reads
-    upgrade(app.engine)
-    with session_scope(app.engine) as session:
-        sync_registry(session, registry)
+    with first_run_lock(app.engine):
+        upgrade(app.engine)
+        with session_scope(app.engine) as session:
+            sync_registry(session, registry)
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),

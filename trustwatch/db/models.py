@@ -438,3 +438,22 @@ class Notification(Base):
     first_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- identity tombstones (issue 22) ----------------------------------------------------------
+
+
+class IdentityTombstone(Base):
+    """An erased person, so a re-fetch of their posts cannot bring them back (revision 0006).
+
+    Keyed by the pseudonym (HMAC of platform and author id), never the raw id: the table
+    says that someone was erased, not who. Written by erasure in the same transaction;
+    read by the loader for each batch's authors only.
+    """
+
+    __tablename__ = "identity_tombstones"
+
+    tombstone_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    erased_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

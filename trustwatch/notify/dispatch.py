@@ -141,13 +141,20 @@ def unannounced(session: Session, *, digest: bool, now: dt.datetime) -> tuple[in
 def dispatch(
     session: Session, registry: Registry, *, now: dt.datetime, transport: Transport
 ) -> DispatchSummary:
-    """Send every critical or high alert not yet announced at its current severity."""
+    """Send every critical or high alert not yet announced at its current severity.
+
+    Webhook messages (Slack, Teams: third-party services) never carry post text; email
+    carries a redacted excerpt only if the registry allows it (`messages`).
+    """
     summary = DispatchSummary(problems=list(transport.problems))
     settings = registry.notifications
-    alerts = open_alerts(session, severities=IMMEDIATE, now=now)
+    alerts = open_alerts(session, severities=IMMEDIATE, now=now, with_text=settings.email_excerpts)
     for alert in _unsent(session, alerts, "email", summary):
         text = messages.immediate(
-            alert, app_base_url=settings.app_base_url, timezone=registry.trust.timezone
+            alert,
+            app_base_url=settings.app_base_url,
+            timezone=registry.trust.timezone,
+            excerpt=settings.email_excerpts,
         )
         email = messages.email(
             text, sender=transport.sender, recipients=recipients_for([alert], registry)

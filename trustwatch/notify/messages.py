@@ -1,7 +1,10 @@
-"""What a notification says. Safeguarding messages carry a link and no post text.
+"""What a notification says: severity, school, type, times and a link into the app.
 
-No message carries an author's handle: alert views do not even load it. Other alerts
-may quote a short, redacted excerpt so a reader can judge urgency from the inbox.
+A sent message is out of reach of retention and erasure, so by default no message
+carries post text, a handle or a name: the reader follows the link into the review app.
+Only if the registry sets `notifications.email_excerpts` may an alert *email* (never a
+webhook, never a safeguarding alert) quote a short excerpt with @mentions and links
+removed; the caller decides, per channel, by passing `excerpt=True`.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def _where(alert: AlertView) -> str:
     return alert.school_name or "no school (trust-wide)"
 
 
-def immediate(alert: AlertView, *, app_base_url: str, timezone: str) -> Text:
-    """The message for one critical or high alert."""
+def immediate(alert: AlertView, *, app_base_url: str, timezone: str, excerpt: bool = False) -> Text:
+    """The message for one critical or high alert; `excerpt` only for an allowed email."""
     link = alert_link(app_base_url, alert.alert_id)
     kind = alert.alert_type.replace("_", " ")
     subject = (
@@ -54,7 +57,7 @@ def immediate(alert: AlertView, *, app_base_url: str, timezone: str) -> Text:
     ]
     if alert.is_safeguarding:
         lines += ["", "This is a safeguarding alert: the post is shown only in trustwatch."]
-    elif alert.text:
+    elif excerpt and alert.text:
         lines += ["", f"Excerpt (mentions and links removed): {redact(alert.text, EXCERPT_CHARS)}"]
     return Text(subject=subject, body="\n".join(lines) + "\n")
 

@@ -39,9 +39,13 @@ class AlertView:
 
 
 def open_alerts(
-    session: Session, *, severities: Collection[str], now: dt.datetime
+    session: Session, *, severities: Collection[str], now: dt.datetime, with_text: bool = False
 ) -> list[AlertView]:
-    """Alerts of these severities raised by `now` and not yet resolved or dismissed."""
+    """Alerts of these severities raised by `now` and not yet resolved or dismissed.
+
+    Post text is kept in a view only when asked (`with_text`, for an allowed email
+    excerpt) and never for a safeguarding alert: what a view lacks cannot leak.
+    """
     flagged_safeguarding = exists().where(
         Classification.item_id == Alert.item_id,
         Classification.label == SAFEGUARDING,
@@ -76,7 +80,7 @@ def open_alerts(
                 kind=item.kind,
                 item_created_at=item.created_at,
                 is_safeguarding=is_safeguarding,
-                text=None if is_safeguarding else item.text,
+                text=item.text if with_text and not is_safeguarding else None,
             )
         )
     return views

@@ -12,16 +12,26 @@ What goes, for the person resolved by `trustwatch.personal_data.identify.find_su
   quarantine reasons;
 * staff notes (`trustwatch.personal_data.staff_text`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays;
-* data-check samples that are one of their posts or quote their handle.
+* data-check samples that are one of their posts or quote their handle;
+* error texts that quote them (`ingest_state.last_error`, `notifications.last_error`);
+* reports on disk (`var/reports`) that quote them or one of their posts: deleted, HTML
+  and PDF together (`trustwatch.personal_data.report_files`); the next run rebuilds them.
+
+"Them" is the handle (with or without `@`), the display name and the platform id, as
+whole words (`identify.identity_pattern`).
+
+A tombstone (`identity_tombstones`, keyed by the pseudonym, never the id) is written in
+the same transaction: the loader drops their posts from before the erasure and never
+writes their identity again.
 
 What stays: ids, timestamps, labels, scores, alerts, SLA figures and the pseudonymous
 `author_key`, so anonymous counts (items per school, repeat authors, breaches) do not
 change. The erasure is recorded in `audit_log` with the author_key as target, the
 counts and the reason (handle redacted): the fact of the erasure, never the data.
 
-Items fetched again later are left erased unless the platform changed them (the loader
-rewrites a row only when its content hash differs); new posts the person makes after
-the erasure are new data, collected under the trust's lawful basis.
+Their posts from before the erasure, fetched again later (even edited), are dropped by
+the loader (the tombstone); new posts the person makes after the erasure are new data,
+collected under the trust's lawful basis, stored without their identity or raw payload.
 """
 
 from __future__ import annotations
@@ -29,21 +39,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, func, null, select, update
+from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, Item, Quarantine
+from trustwatch.db.models import AuditLog, Author, IdentityTombstone, Item, Quarantine
 from trustwatch.personal_data.identify import (
     Subject,
     find_subject,
-    handle_pattern,
+    identity_needles,
+    identity_pattern,
     json_mentions,
     redact_json,
 )
+from trustwatch.personal_data.report_files import erase_from_reports
 from trustwatch.personal_data.retention import PURGED_ID_PREFIX
-from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
+from trustwatch.personal_data.staff_text import (
+    error_columns,
+    note_columns,
+    sample_table,
+    without_samples,
+)
+from trustwatch.warehouse.upsert import upsert
 
 ERASED = "[erased]"
 QUARANTINE_ERASED = {"erased": True}
@@ -63,6 +82,8 @@ class ErasureSummary:
     notes_redacted: int
     check_samples_dropped: int
     audit_rows_redacted: int
+    error_texts_redacted: int = 0
+    report_files_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,13 +149,19 @@ def _purge_other_raw(
     return len(hit)
 
 
-def _redact_other_text(session: Session, subject: Subject, pattern: re.Pattern[str]) -> int:
-    needle = (subject.handle or "").lower()
+def _any_needle(column: Any, needles: list[str]) -> Any:
+    return or_(*(func.lower(column).contains(n, autoescape=True) for n in needles))
+
+
+def _redact_other_text(
+    session: Session, subject: Subject, pattern: re.Pattern[str], needles: list[str]
+) -> int:
+    """Other people's posts on any platform that name them (handle, name or id)."""
     rows = session.execute(
         select(Item.item_id, Item.text).where(
-            Item.platform == subject.platform,
             Item.author_key.is_distinct_from(subject.author_key),
-            func.lower(Item.text).contains(needle, autoescape=True),
+            Item.text.is_not(None),
+            _any_needle(Item.text, needles),
         )
     ).all()
     changed = 0
@@ -178,13 +205,14 @@ def _erase_quarantine(
     return changed
 
 
-def _redact_notes(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
+def _redact_notes(
+    session: Session, pattern: re.Pattern[str], needles: list[str], columns: Any = None
+) -> int:
+    """Free text columns (staff notes by default) that name them: the name is replaced."""
     changed = 0
-    for table, text, _at in note_columns():
+    for table, text, *_rest in columns if columns is not None else note_columns():
         key = next(iter(table.primary_key.columns))
-        rows = session.execute(
-            select(key, text).where(func.lower(text).contains(handle.lower(), autoescape=True))
-        ).all()
+        rows = session.execute(select(key, text).where(_any_needle(text, needles))).all()
         for row_id, note in rows:
             redacted = pattern.sub(ERASED, note)
             if redacted != note:
@@ -217,13 +245,13 @@ def _own_texts(session: Session, key: str) -> set[str]:
     return {text for text in rows if text}
 
 
-def _redact_audit(session: Session, handle: str, pattern: re.Pattern[str]) -> int:
+def _redact_audit(session: Session, pattern: re.Pattern[str], needles: list[str]) -> int:
     """Earlier audit rows (e.g. 'viewed author @x') must not keep the handle either."""
     changed = 0
     candidates = session.scalars(
         select(AuditLog).where(
-            func.lower(cast(AuditLog.detail, Text)).contains(handle.lower(), autoescape=True)
-            | func.lower(AuditLog.target_id).contains(handle.lower(), autoescape=True)
+            _any_needle(cast(AuditLog.detail, Text), needles)
+            | _any_needle(AuditLog.target_id, needles)
         )
     )
     for row in candidates:
@@ -245,10 +273,12 @@ def erase(
     reason: str | None,
     secret: bytes,
     now: dt.datetime,
+    report_dir: Path | None = None,
 ) -> ErasureSummary:
     """Erase one person's data in the caller's transaction and audit it.
 
-    Raises `UnknownAuthorError` (exit 2) when nobody matches, before anything changes.
+    `report_dir` is where reports are written (default `var/reports`). Raises
+    `UnknownAuthorError` (exit 2) when nobody matches, before anything changes.
     """
     subject = find_subject(
         session,
@@ -263,25 +293,41 @@ def erase(
         if v and not v.startswith(PURGED_ID_PREFIX)
     }
     frozen_ids = frozenset(ids)
-    pattern = handle_pattern(subject.handle) if subject.handle else None
+    name = subject.author.display_name if subject.author else None
+    pattern = identity_pattern(subject.handle, name, frozen_ids)
+    needles = identity_needles(subject.handle, name, frozen_ids)
     own_texts = _own_texts(session, subject.author_key)  # read before they are erased
     summary = ErasureSummary(
         author_key=subject.author_key,
         platform=subject.platform,
         items_erased=_erase_own_items(session, subject.author_key, now),
         other_items_raw_purged=_purge_other_raw(session, subject, pattern, frozen_ids, now),
-        other_items_text_redacted=(_redact_other_text(session, subject, pattern) if pattern else 0),
+        other_items_text_redacted=(
+            _redact_other_text(session, subject, pattern, needles) if pattern else 0
+        ),
         quarantine_rows_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
-        notes_redacted=_redact_notes(session, subject.handle, pattern) if pattern else 0,
+        notes_redacted=_redact_notes(session, pattern, needles) if pattern else 0,
         check_samples_dropped=_drop_samples(session, own_texts, pattern),
-        audit_rows_redacted=_redact_audit(session, subject.handle, pattern) if pattern else 0,
+        audit_rows_redacted=_redact_audit(session, pattern, needles) if pattern else 0,
+        error_texts_redacted=(
+            _redact_notes(session, pattern, needles, error_columns()) if pattern else 0
+        ),
+        report_files_deleted=erase_from_reports(report_dir, pattern, own_texts),
         author_rows_erased=_erase_author_row(session, subject, now),
     )
+    upsert(
+        session,
+        IdentityTombstone.__table__,
+        [{"tombstone_key": subject.author_key, "platform": subject.platform,
+          "reason": "erasure", "erased_at": now}],
+        keys=["tombstone_key"],
+        update=["erased_at"],
+    )  # fmt: skip
     safe_reason = reason
     if reason:
-        names = [subject.handle, subject.author and subject.author.display_name, *ids]
-        for name in filter(None, names):
-            safe_reason = re.sub(re.escape(name), ERASED, safe_reason, flags=re.I)
+        names = [subject.handle, name, *ids]
+        for value in filter(None, names):
+            safe_reason = re.sub(re.escape(value), ERASED, safe_reason, flags=re.I)
     session.add(
         AuditLog(
             actor=actor,

@@ -112,6 +112,36 @@ def handle_pattern(handle: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])@?{re.escape(normalise_handle(handle))}(?![\w])", re.IGNORECASE)
 
 
+MIN_NAME_CHARS = 4  # a shorter display name ("Mo") would redact ordinary words
+
+
+def identity_pattern(
+    handle: str | None, name: str | None, ids: frozenset[str] = frozenset()
+) -> re.Pattern[str] | None:
+    """The handle (with or without `@`), the display name and the ids, as whole words.
+
+    Erasure removes all three from free text (other people's posts, staff notes, audit
+    details, quarantine reasons): a note may call someone by name rather than handle.
+    """
+    parts = []
+    if handle:
+        parts.append(rf"@?{re.escape(normalise_handle(handle))}")
+    if name and len(name.strip()) >= MIN_NAME_CHARS:
+        parts.append(r"\s+".join(re.escape(word) for word in name.split()))
+    parts += [re.escape(value) for value in sorted(ids) if value]
+    if not parts:
+        return None
+    return re.compile(rf"(?<![\w])(?:{'|'.join(parts)})(?![\w])", re.IGNORECASE)
+
+
+def identity_needles(handle: str | None, name: str | None, ids: frozenset[str]) -> list[str]:
+    """Lower-case substrings a row must contain to be worth matching in Python."""
+    needles = [normalise_handle(handle).lower()] if handle else []
+    if name and len(name.strip()) >= MIN_NAME_CHARS:
+        needles.append(name.split()[0].lower())
+    return needles + [value.lower() for value in ids if value]
+
+
 def json_mentions(value: Any, pattern: re.Pattern[str] | None, ids: frozenset[str]) -> bool:
     """True if a JSON value holds the handle in any string, or one of the ids as a value."""
     if isinstance(value, dict):

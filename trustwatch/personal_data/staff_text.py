@@ -39,6 +39,23 @@ def note_columns() -> Iterator[tuple[Table, Column, Column]]:
             yield table, table.c[note.text], table.c[note.at]
 
 
+# Error texts can quote a value from a record (a handle in a failed parse): erasure
+# redacts them like notes. Retention leaves them: they are overwritten by the next run.
+ERROR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ingest_state", "last_error"),
+    ("notifications", "last_error"),
+    ("quarantine", "reason"),
+)
+
+
+def error_columns() -> Iterator[tuple[Table, Column]]:
+    """(table, text column) for each error-text column the schema has."""
+    for name, column in ERROR_COLUMNS:
+        table = Base.metadata.tables.get(name)
+        if table is not None and column in table.c:
+            yield table, table.c[column]
+
+
 # Data-check results keep a few failing values as a sample; for a check on `text` those
 # are posts. Samples are diagnostics: they follow the raw-payload clock, and erasure
 # removes any that quote the person.

@@ -5,8 +5,9 @@ docs/data-protection.md. It holds the author record, each of their items with te
 timestamps and raw payload, the classifier's labels and scores for each item, alerts
 raised on those items with their history, SLA rows and manual-response marks; plus the
 ids (never the text) of other people's items that mention the handle, since those hold
-third-party data a person must review before disclosure. Every export is itself
-recorded in `audit_log`.
+third-party data a person must review before disclosure; quarantined records that name
+them (raw bodies that failed to load); staff notes elsewhere that name them; and the
+report files on disk that quote them. Every export is itself recorded in `audit_log`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,21 @@ from trustwatch.db.models import (
     Classification,
     Item,
     ManualResponse,
+    Notification,
+    Quarantine,
     ResponseSla,
     School,
 )
-from trustwatch.personal_data.identify import Subject, find_subject, handle_pattern
+from trustwatch.personal_data.identify import (
+    Subject,
+    find_subject,
+    handle_pattern,
+    identity_pattern,
+    json_mentions,
+)
+from trustwatch.personal_data.report_files import reports_naming
+from trustwatch.personal_data.retention import PURGED_ID_PREFIX
+from trustwatch.personal_data.staff_text import note_columns
 
 FORMAT = "trustwatch.personal_data.subject_access/1"
 
@@ -71,6 +83,19 @@ def _classifications(session: Session, item_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _notifications(session: Session, alert_id: int) -> list[dict[str, Any]]:
+    """Who was told about the alert, how and when (messages carry no post text)."""
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.alert_id == alert_id)
+        .order_by(Notification.notification_id)
+    )
+    return [
+        {"channel": n.channel, "state": n.state, "status": n.status, "sent_at": _iso(n.sent_at)}
+        for n in rows
+    ]
+
+
 def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
     alerts = session.scalars(
         select(Alert).where(Alert.item_id == item_id).order_by(Alert.alert_id)
@@ -84,6 +109,7 @@ def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
             "score": a.score,
             "created_at": _iso(a.created_at),
             "updated_at": _iso(a.updated_at),
+            "notifications": _notifications(session, a.alert_id),
             "events": [
                 {
                     "event": e.event,
@@ -189,6 +215,48 @@ def _mentions(session: Session, subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
+def _ids(subject: Subject, platform_author_id: str | None) -> frozenset[str]:
+    found = {platform_author_id, subject.author.platform_author_id if subject.author else None}
+    return frozenset(v for v in found if v and not v.startswith(PURGED_ID_PREFIX))
+
+
+def _quarantined(
+    session: Session, subject: Subject, pattern: Any, ids: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Records of theirs (or naming them) that failed to load, with their raw body."""
+    rows = session.scalars(
+        select(Quarantine)
+        .where(Quarantine.platform == subject.platform)
+        .order_by(Quarantine.quarantine_id)
+    )
+    return [
+        {
+            "external_id": q.external_id,
+            "stream": q.stream,
+            "reason": q.reason,
+            "payload": q.payload,
+            "quarantined_at": _iso(q.quarantined_at),
+        }
+        for q in rows
+        if json_mentions(q.payload, pattern, ids) or (pattern and pattern.search(q.reason))
+    ]
+
+
+def _notes_naming(session: Session, pattern: Any) -> list[dict[str, Any]]:
+    """Staff notes anywhere (not only on their items) that name them, for the DPO's review."""
+    if pattern is None:
+        return []
+    out = []
+    for table, text, at in note_columns():
+        key = next(iter(table.primary_key.columns))
+        for row_id, note, when in session.execute(
+            select(key, text, at).where(text.is_not(None)).order_by(key)
+        ):
+            if pattern.search(note):
+                out.append({"table": table.name, "id": row_id, "note": note, "at": _iso(when)})
+    return out
+
+
 def _history(session: Session, key: str) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(AuditLog)
@@ -217,6 +285,9 @@ def export_subject(
         secret=secret,
     )
     items = _items(session, subject.author_key)
+    ids = _ids(subject, platform_author_id)
+    name = subject.author.display_name if subject.author else None
+    pattern = identity_pattern(subject.handle, name, ids)
     document = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
@@ -224,6 +295,9 @@ def export_subject(
         "author": _author(subject.author),
         "items": items,
         "items_mentioning_handle": _mentions(session, subject),
+        "quarantined_records": _quarantined(session, subject, pattern, ids),
+        "staff_notes_naming_them": _notes_naming(session, pattern),
+        "reports_quoting_them": reports_naming(pattern, [i["text"] for i in items if i["text"]]),
         "data_protection_history": _history(session, subject.author_key),
     }
     session.add(

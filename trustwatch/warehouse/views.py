@@ -47,6 +47,11 @@ def model_sql(model: str, sql_dir: Path = SQL_DIR) -> str:
     return body
 
 
+def drop_views(connection: Connection) -> None:
+    """Drop every model view (they depend on the tables; recovery drops them first)."""
+    _drop_all(connection)
+
+
 def _drop_all(connection: Connection) -> None:
     cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
     for model in reversed(MODELS):

@@ -69,14 +69,11 @@ def ingest_events() -> None:
     @task
     def notify_lead(alerts: dict) -> dict:
         """Email and webhook every critical/high alert not yet announced."""
-        from airflow.sdk import get_current_context
-
-        from trustwatch.pipeline.notify_step import notify_alerts
-        from trustwatch.pipeline.runtime import Window
+        from trustwatch.pipeline.events_step import notify_inbound
 
         if not alerts.get("created") and not alerts.get("escalated"):
             return {"sent": 0}
-        return notify_alerts(Window.from_context(get_current_context()))
+        return notify_inbound()
 
     notify_lead(alert_loaded(classify_loaded(load_events())))
 

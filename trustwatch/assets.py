@@ -7,6 +7,8 @@ module (it needs `airflow.sdk`); the package code never does.
 
 from __future__ import annotations
 
+import os
+
 from airflow.sdk import Asset
 
 GROUP = "trustwatch"
@@ -27,6 +29,7 @@ CHAIN = (ITEMS, CLASSIFICATIONS, RESPONSE_SLA, ALERTS, CHECKS)
 
 
 INBOUND_CHANNEL = "trustwatch.inbound"
+CHANNEL_ENV = "TRUSTWATCH_INBOUND_CHANNEL"  # the receiver reads the same variable
 REDIS_CONN_ID = "trustwatch_redis"
 
 
@@ -43,7 +46,7 @@ def inbound_events() -> Asset:
 
     trigger = MessageQueueTrigger(
         scheme="redis+pubsub",
-        channels=[INBOUND_CHANNEL],
+        channels=[os.environ.get(CHANNEL_ENV, INBOUND_CHANNEL)],
         redis_conn_id=REDIS_CONN_ID,
         poll_interval=1,
     )

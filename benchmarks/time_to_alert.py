@@ -18,9 +18,9 @@ Hourly path: the same events, loaded into a second warehouse by the same steps t
 hourly chain runs (load, score, response clocks, alerts, notify), in-process, timed as
 one batch (D). Its time to alert for an event delivered at t is the wait for the next
 :00 run plus D: printed for the deliveries' own times, and for arrivals spread evenly
-over an hour (real posts come at any minute). Waiting out real hours is not possible in a benchmark; running the
-chain in-process leaves out Airflow's scheduling overhead, which only flatters the
-hourly figure.
+over an hour (real posts come at any minute). Waiting out real hours is not possible
+in a benchmark; running the chain in-process leaves out Airflow's scheduling overhead,
+which only flatters the hourly figure.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from classifiers.precision import PRECISION_ENV
 from trustwatch.pipeline.classify_step import CLASSIFIER_ENV
 from trustwatch.pipeline.defaults import RETRY_DELAY_ENV
 from trustwatch.pipeline.ingest_step import SOURCE_ENV
+from trustwatch.receiver.settings import ReceiverSettings
 from trustwatch.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
@@ -68,6 +69,7 @@ def test_dags_folder_is_the_mounted_dags(compose: dict[str, Any]) -> None:
 def test_trustwatch_variables_are_ones_the_code_reads(compose: dict[str, Any]) -> None:
     known = {f"TRUSTWATCH_{name.upper()}" for name in Settings.model_fields}
     known |= {SOURCE_ENV, RETRY_DELAY_ENV, CLASSIFIER_ENV, PRECISION_ENV}
+    known |= {f"TRUSTWATCH_{name.upper()}" for name in ReceiverSettings.model_fields}
     for name, service in compose["services"].items():
         for key in env_of(service):
             if key.startswith("TRUSTWATCH_") and name != "postgres":
@@ -125,3 +127,20 @@ def test_image_installs_the_pinned_set() -> None:
     assert "FROM apache/airflow:3.3" in dockerfile
     assert "-r requirements.txt -c constraints.txt" in dockerfile
     assert Path(PROJECT_ROOT / "constraints.txt").exists()
+
+
+def test_receiver_service_runs_trustwatch_receive(compose: dict[str, Any]) -> None:
+    from trustwatch.assets import REDIS_CONN_ID
+    from trustwatch.cli.receive import receive
+
+    receiver = compose["services"]["receiver"]
+    assert receiver["entrypoint"] == ["trustwatch"] and receiver["command"][0] == receive.name
+    port = receiver["command"][receiver["command"].index("--port") + 1]
+    assert f"{port}:{port}" in receiver["ports"]
+    env = env_of(receiver)
+    assert env["TRUSTWATCH_REDIS_URL"].startswith("redis://redis:6379")
+    for secret in ("FACEBOOK_APP_SECRET", "FACEBOOK_VERIFY_TOKEN", "X_CONSUMER_SECRET"):
+        assert env[f"TRUSTWATCH_{secret}"] == f"${{TRUSTWATCH_{secret}}}"
+    # The triggerer's watcher reads the same Redis through this connection.
+    triggerer = env_of(compose["services"]["airflow-triggerer"])
+    assert triggerer[f"AIRFLOW_CONN_{REDIS_CONN_ID.upper()}"].startswith("redis://redis:6379")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -142,10 +143,11 @@ def test_stale_and_future_events_are_refused_the_rest_kept(client, sqlite_engine
     assert len(_events(sqlite_engine)) == 1
 
 
-def test_replayed_delivery_is_refused_and_audited(client, sqlite_engine) -> None:
-    body, headers = _x(_tweet("1800000000000000004"))
-    assert client.post("/webhooks/x", content=body, headers=headers).status_code == 200
-    again = client.post("/webhooks/x", content=body, headers=headers)
+@pytest.mark.parametrize("platform", ["x", "facebook"])
+def test_replayed_delivery_is_refused_and_audited(client, sqlite_engine, platform) -> None:
+    body, headers = _x(_tweet("1800000000000000004")) if platform == "x" else _fb(_comment("c4"))
+    assert client.post(f"/webhooks/{platform}", content=body, headers=headers).status_code == 200
+    again = client.post(f"/webhooks/{platform}", content=body, headers=headers)
     assert again.status_code == 409
     assert len(_events(sqlite_engine)) == 1
     assert _rejections(sqlite_engine) == [(409, "replayed delivery (this body was stored before)")]

@@ -10,6 +10,8 @@ through the hourly streams' parsers, quality gate and idempotent load, scores th
 items only, raises their label alerts and tells the lead. The hourly `ingest_*` DAGs
 stay the backstop: an item reached both ways is one row.
 
+One task, not four: on this path a task's process start, DAG parse and imports cost
+more than the work itself, and every step is idempotent, so retrying the whole is safe.
 No task here emits the items or alerts assets: the hourly chain scores, clocks and
 notifies on its own schedule, and two DAGs racing to send the same alert is what the
 notifications ledger must never be asked to referee.
@@ -42,40 +44,16 @@ from trustwatch.pipeline.defaults import INBOUND_SWEEP_CRON, START_DATE, TAGS, d
 )
 def ingest_events() -> None:
     @task
-    def load_events() -> dict:
-        """Load every unprocessed inbound event; the loaded items' ids go on."""
+    def process_events() -> dict:
+        """Load every unprocessed event, score and alert those items, tell the lead."""
         from airflow.sdk import get_current_context
 
-        from trustwatch.pipeline.events_step import ingest_inbound
+        from trustwatch.pipeline.events_step import run_event_path
         from trustwatch.pipeline.runtime import Window
 
-        return ingest_inbound(Window.from_context(get_current_context()))
+        return run_event_path(Window.from_context(get_current_context()))
 
-    @task
-    def classify_loaded(loaded: dict) -> list[int]:
-        """Score the loaded items (only those) with the configured model."""
-        from trustwatch.pipeline.events_step import classify_inbound
-
-        classify_inbound(loaded["item_ids"])
-        return loaded["item_ids"]
-
-    @task
-    def alert_loaded(item_ids: list[int]) -> dict:
-        """Raise label alerts for the loaded items (clocks stay with the hourly run)."""
-        from trustwatch.pipeline.events_step import alert_inbound
-
-        return alert_inbound(item_ids)
-
-    @task
-    def notify_lead(alerts: dict) -> dict:
-        """Email and webhook every critical/high alert not yet announced."""
-        from trustwatch.pipeline.events_step import notify_inbound
-
-        if not alerts.get("created") and not alerts.get("escalated"):
-            return {"sent": 0}
-        return notify_inbound()
-
-    notify_lead(alert_loaded(classify_loaded(load_events())))
+    process_events()
 
 
 ingest_events()

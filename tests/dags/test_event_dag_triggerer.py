@@ -134,13 +134,14 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
             with meta.connect() as conn:
                 loaded = conn.execute(
                     text(
-                        "select value from xcom where run_id = :run and task_id = 'load_events'"
+                        "select value from xcom where run_id = :run and task_id = 'process_events'"
                         " and key = 'return_value'"
                     ),
                     {"run": run_id},
                 ).scalar_one()
             loaded = json.loads(loaded) if isinstance(loaded, str) else loaded
-            assert loaded["loaded"] == 1 and len(loaded["item_ids"]) == 1
+            assert loaded["ingest"]["loaded"] == 1 and loaded["items"] == 1
+            assert loaded["notify"]["sent"] >= 1
         finally:
             if receiver is not None:
                 receiver.kill()

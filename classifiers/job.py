@@ -11,6 +11,7 @@ harmless on a low score.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -34,7 +35,10 @@ class ClassifySummary:
 
 
 def _unscored(
-    model_version: str, label: str | None, as_of: dt.datetime | None
+    model_version: str,
+    label: str | None,
+    as_of: dt.datetime | None,
+    only: Collection[int] | None = None,
 ) -> Select[tuple[int]]:
     """Items not deleted, text not purged, and no row for this version (and label, if given)."""
     scored = exists().where(
@@ -47,27 +51,34 @@ def _unscored(
     )
     if as_of is not None:
         query = query.where(Item.ingested_at <= as_of)
+    if only is not None:
+        query = query.where(Item.item_id.in_(list(only)))
     return query.order_by(Item.item_id)
 
 
 def pending_item_ids(
-    session: Session, model_version: str, as_of: dt.datetime | None = None
+    session: Session,
+    model_version: str,
+    as_of: dt.datetime | None = None,
+    only: Collection[int] | None = None,
 ) -> list[int]:
     """Items not deleted, text not purged, and no row for this model version.
 
     An item that never had text (an image post) is scored as empty text, i.e. zero on every
     label, so it is not picked up again on every run.
     """
-    return list(session.scalars(_unscored(model_version, None, as_of)))
+    return list(session.scalars(_unscored(model_version, None, as_of, only)))
 
 
-def unflagged_item_ids(session: Session, as_of: dt.datetime | None = None) -> list[int]:
+def unflagged_item_ids(
+    session: Session, as_of: dt.datetime | None = None, only: Collection[int] | None = None
+) -> list[int]:
     """Items without an other-language row from the current flag version.
 
     Kept apart from the model's rows: the flag is recomputed when its code changes (a new
     FLAG_VERSION) without rescoring the model, and the model can change without it.
     """
-    return list(session.scalars(_unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of)))
+    return list(session.scalars(_unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of, only)))
 
 
 def _store(
@@ -109,20 +120,22 @@ def classify_items(
     classifier: Classifier,
     batch_size: int = 256,
     as_of: dt.datetime | None = None,
+    only: Collection[int] | None = None,
 ) -> ClassifySummary:
     """Score pending items in batches and store label, score, threshold flag and version.
 
     Then give every item without one an other-language row (version FLAG_VERSION).
+    `only` limits the run to those item ids (the event path scores just what it loaded).
     """
     summary = ClassifySummary(model_version=classifier.version)
     summary.above_threshold = {label: 0 for label in (*classifier.labels, OTHER_LANGUAGE)}
-    ids = pending_item_ids(session, classifier.version, as_of)
+    ids = pending_item_ids(session, classifier.version, as_of, only)
     for start in range(0, len(ids), batch_size):
         item_ids, texts = _texts(session, ids[start : start + batch_size])
         scores = classifier.predict_proba(texts)
         _store(session, summary, item_ids, scores, classifier.thresholds, classifier.version)
         summary.items_scored += len(item_ids)
-    flag_ids = unflagged_item_ids(session, as_of)
+    flag_ids = unflagged_item_ids(session, as_of, only)
     for start in range(0, len(flag_ids), batch_size):
         item_ids, texts = _texts(session, flag_ids[start : start + batch_size])
         scores = pd.DataFrame({OTHER_LANGUAGE: other_language_scores(texts)})

@@ -13,6 +13,10 @@ of simulated time, except through the school hours of one busy day (`--hourly-da
 default Tuesday 17 November 2026, 07:00-19:00 UTC) where it runs every hour, as
 production does. Time to alert is reported separately for items created 06:00-19:00 that
 day (picked up by hourly runs) and for the rest (the coarse cadence).
+
+Last, the event segment (`trustwatch.pipeline.event_demo`): signed webhook deliveries
+replayed at a real `trustwatch receive` process, then the `ingest_events` steps, and the
+time from delivery to alert.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--max-steps", type=int, default=None, help="stop after this many simulated steps"
+    )
+    parser.add_argument(
+        "--skip-events",
+        action="store_true",
+        help="leave out the event segment (webhook deliveries replayed at the receiver)",
     )
     return parser.parse_args(argv)
 
@@ -122,6 +131,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     report_code = _weekly_report(steps[-1])
     _print_summary(step, hourly)
+    if not args.skip_events:
+        from trustwatch.pipeline.event_demo import run_event_segment
+
+        run_event_segment(get_settings().resolved_warehouse_url)
     elapsed = time.perf_counter() - started
     print(f"\ndemo finished in {elapsed / 60:.1f} min ({len(steps)} steps x 6 DAGs)")
     if report_code != 0:

@@ -22,6 +22,8 @@ EXPECTED_DAGS = {
     "notify_digest",
     "report_weekly",
     "retention_daily",
+    "ingest_events",
+    "ingest_reddit_inbox",
 }
 
 

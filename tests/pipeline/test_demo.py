@@ -45,6 +45,10 @@ def test_demo_replays_through_the_dags_and_summarises(tmp_path: Path) -> None:
     ):
         assert heading in out
     assert out.count("ingest_x=ok") == 3
+    # The event segment: signed deliveries at a real receiver, refusals, time to alert.
+    assert "facebook signed delivery of 3 events -> 200" in out
+    assert "x        replayed -> 409; forged -> 403" in out
+    assert "time to alert from delivery" in out
     assert (tmp_path / "airflow" / "airflow.db").exists()
     engine = create_engine(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     with engine.connect() as conn:

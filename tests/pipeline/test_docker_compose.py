@@ -26,6 +26,7 @@ from trustwatch.notify.settings import SmtpSettings
 from trustwatch.pipeline.classify_step import CLASSIFIER_ENV
 from trustwatch.pipeline.defaults import RETRY_DELAY_ENV
 from trustwatch.pipeline.ingest_step import SOURCE_ENV
+from trustwatch.receiver.settings import ReceiverSettings
 from trustwatch.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
@@ -110,6 +111,7 @@ def test_trustwatch_variables_are_ones_the_code_reads(compose: dict[str, Any]) -
     known = {f"TRUSTWATCH_{name.upper()}" for name in Settings.model_fields}
     known |= {SOURCE_ENV, RETRY_DELAY_ENV, CLASSIFIER_ENV, PRECISION_ENV, THREADS_ENV}
     known |= smtp_variables()
+    known |= {f"TRUSTWATCH_{name.upper()}" for name in ReceiverSettings.model_fields}
     for name, service in compose["services"].items():
         if name in {"postgres", "warehouse-init", "proxy"}:
             continue  # their TRUSTWATCH_* are read by the init script and the Caddyfile
@@ -375,3 +377,24 @@ def test_operations_guide_covers_both_deployments() -> None:
     for needed in ("trustwatch airflow start", "docker compose up", "trustwatch users add",
                    "simple_auth_manager_passwords.json.generated", "unpause"):  # fmt: skip
         assert needed in guide, needed
+
+
+def test_receiver_service_runs_trustwatch_receive(compose: dict[str, Any]) -> None:
+    from trustwatch.assets import REDIS_CONN_ID
+    from trustwatch.cli.receive import receive
+
+    receiver = compose["services"]["receiver"]
+    assert receiver["entrypoint"] == ["trustwatch"] and receiver["command"][0] == receive.name
+    command = receiver["command"]
+    port = command[command.index("--port") + 1]
+    assert "ports" not in receiver, "only the TLS proxy is published"
+    assert int(port) in receiver["expose"]
+    assert f"reverse_proxy receiver:{port}" in CADDYFILE.read_text()
+    assert command[command.index("--forwarded-allow-ips") + 1] == "172.28.0.10"
+    env = env_of(receiver)
+    assert env["TRUSTWATCH_REDIS_URL"].startswith("redis://redis:6379")
+    for secret in ("FACEBOOK_APP_SECRET", "FACEBOOK_VERIFY_TOKEN", "X_CONSUMER_SECRET"):
+        assert env[f"TRUSTWATCH_{secret}"] == f"${{TRUSTWATCH_{secret}:-}}"
+    # The triggerer's watcher reads the same Redis through this connection.
+    triggerer = env_of(compose["services"]["airflow-triggerer"])
+    assert triggerer[f"AIRFLOW_CONN_{REDIS_CONN_ID.upper()}"].startswith("redis://redis:6379")

@@ -20,6 +20,7 @@ the same `now` changes nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -69,9 +70,11 @@ class _Wanted:
     model_version: str | None = None
 
 
-def _label_alerts(session: Session, registry: Registry) -> list[_Wanted]:
+def _label_alerts(
+    session: Session, registry: Registry, only: Collection[int] | None = None
+) -> list[_Wanted]:
     labels = registry.alerting.labels
-    rows = session.execute(
+    query = (
         select(
             Classification.classification_id,
             Classification.item_id,
@@ -84,7 +87,10 @@ def _label_alerts(session: Session, registry: Registry) -> list[_Wanted]:
         )
         .join(Item, Item.item_id == Classification.item_id)
         .where(Classification.label.in_(list(labels)), Item.is_from_school.is_(False))
-    ).all()
+    )
+    if only is not None:
+        query = query.where(Classification.item_id.in_(list(only)))
+    rows = session.execute(query).all()
     if not rows:
         return []
     frame = pd.DataFrame(rows, columns=list(rows[0]._fields))
@@ -148,13 +154,22 @@ def _sla_wanted(clock_item_id: int, school_id: int, alert_type: str) -> _Wanted:
 class _Writer:
     """Applies wanted alerts to the table, counting what it did."""
 
-    def __init__(self, session: Session, registry: Registry, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        registry: Registry,
+        now: dt.datetime,
+        only: Collection[int] | None = None,
+    ) -> None:
         self.session = session
         self.registry = registry
         self.now = now
         self.summary = RefreshSummary()
         self.schools = {s.school_id: s for s in session.scalars(select(School))}
-        self.existing = {a.dedupe_key: a for a in session.scalars(select(Alert))}
+        alerts = select(Alert)
+        if only is not None:  # the event path touches only its items' alerts
+            alerts = alerts.where(Alert.item_id.in_(list(only)))
+        self.existing = {a.dedupe_key: a for a in session.scalars(alerts)}
 
     def _routes(self, school_id: int | None, severity: str) -> list[str]:
         return route(self.registry, self.schools.get(school_id) if school_id else None, severity)
@@ -270,17 +285,27 @@ def _apply_clocks(writer: _Writer, clocks: pd.DataFrame) -> None:
             writer.summary.unchanged += 1
 
 
-def refresh_alerts(session: Session, registry: Registry, *, now: dt.datetime) -> RefreshSummary:
+def refresh_alerts(
+    session: Session,
+    registry: Registry,
+    *,
+    now: dt.datetime,
+    only: Collection[int] | None = None,
+) -> RefreshSummary:
     """Bring `alerts` up to date with classifications and `response_sla` as of `now`.
 
     Reads clock statuses afresh at `now` from due and response times, so it is right even
     if the SLA job last ran a while ago; run the SLA job first to pick up new items.
+
+    `only` limits the run to label alerts of those item ids (the event path, minutes
+    after a post); response clocks are left to the hourly run, which owns them.
     """
     if now.tzinfo is None:
         raise ValueError("now has no time zone; pass an aware datetime")
     now = now.astimezone(dt.UTC)
-    writer = _Writer(session, registry, now)
-    _apply_labels(writer, _label_alerts(session, registry))
-    _apply_clocks(writer, _clock_states(session, registry, now))
+    writer = _Writer(session, registry, now, only)
+    _apply_labels(writer, _label_alerts(session, registry, only))
+    if only is None:
+        _apply_clocks(writer, _clock_states(session, registry, now))
     session.flush()
     return writer.summary

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "trustwatch.cli.notify",
     "trustwatch.cli.users",
     "trustwatch.cli.serve",
+    "trustwatch.cli.receive",
     "trustwatch.cli.checks",
     "trustwatch.cli.privacy",
     "trustwatch.cli.sla",

@@ -457,3 +457,58 @@ class IdentityTombstone(Base):
     platform: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(20))
     erased_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# --- inbound platform events (issue 24: trustwatch/receiver, trustwatch/events) --------------
+
+
+class InboundEvent(Base):
+    """One platform event pushed to the webhook receiver, stored before it is acknowledged.
+
+    Keyed on (platform, event_key): the platform's own event id where it has one, else a
+    digest of the event, so a redelivered event is stored once. `processed_at` stays empty
+    until the event's item has loaded; any run of `ingest_events` takes every unprocessed
+    row, so an event whose queue notice was lost is still picked up. The payload is
+    cleared once processed (the item row keeps the raw record): least data.
+    """
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key"),
+        Index("ix_inbound_events_processed_at", "processed_at"),
+        Index("ix_inbound_events_delivery_sha256", "delivery_sha256"),
+    )
+
+    inbound_event_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    event_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(60))
+    account_platform_id: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivery_sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundRejection(Base):
+    """The audit row for a delivery (or one event of it) the receiver refused, and why.
+
+    Never the body: only its digest and size, so a rejected payload of children's words is
+    not kept, yet a replay or a flood can still be traced.
+    """
+
+    __tablename__ = "inbound_rejections"
+    __table_args__ = (Index("ix_inbound_rejections_received_at", "received_at"),)
+
+    inbound_rejection_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    status_code: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300))
+    event_key: Mapped[str | None] = mapped_column(String(200))
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    body_bytes: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -16,6 +16,10 @@ START_DATE = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
 RETRIES = 3
 RETRY_DELAY_ENV = "TRUSTWATCH_RETRY_DELAY_SECONDS"
 HOURLY_CRON = "0 * * * *"
+# ingest_events also runs on this clock, so an event whose Redis notice was lost waits at
+# most this long; the Reddit inbox (no push) is polled on the second.
+INBOUND_SWEEP_CRON = "*/10 * * * *"
+REDDIT_INBOX_CRON = "*/5 * * * *"
 PLATFORMS = ("x", "reddit", "facebook")
 # Platforms with child streams (comments walked under posts); X has none, so its DAG has
 # no second mapped group. tests/pipeline/test_steps.py checks this against the plan.
@@ -24,6 +28,7 @@ CHILD_STREAM_PLATFORMS = ("reddit", "facebook")
 MAX_ACTIVE_PARTITIONS = {"x": 1, "reddit": 1, "facebook": 2}
 TAGS = {
     "ingest": ["trustwatch", "ingest"],
+    "events": ["trustwatch", "ingest", "events"],
     "classify": ["trustwatch", "classify"],
     "sla": ["trustwatch", "sla", "alerts"],
     "checks": ["trustwatch", "data-quality"],

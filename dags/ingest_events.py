@@ -1,0 +1,59 @@
+"""
+### ingest_events: a webhook event reaches its safeguarding lead in minutes
+
+The webhook receiver (`trustwatch receive`) stores every Facebook and X event in
+`inbound_events`, then publishes a notice (ids only) on the Redis channel
+`trustwatch.inbound`. The triggerer's asset watcher on that channel starts this DAG;
+every ten minutes it also runs on its own, so an event whose notice was lost still goes
+through. Each run takes every unprocessed event (not only the notice's), loads them
+through the hourly streams' parsers, quality gate and idempotent load, scores those
+items only, raises their label alerts and tells the lead. The hourly `ingest_*` DAGs
+stay the backstop: an item reached both ways is one row.
+
+One task, not four: on this path a task's process start, DAG parse and imports cost
+more than the work itself, and every step is idempotent, so retrying the whole is safe.
+No task here emits the items or alerts assets: the hourly chain scores, clocks and
+notifies on its own schedule, and two DAGs racing to send the same alert is what the
+notifications ledger must never be asked to referee.
+
+Redis: the Airflow connection `trustwatch_redis` (e.g.
+`AIRFLOW_CONN_TRUSTWATCH_REDIS=redis://redis:6379?db=0`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+
+from trustwatch.assets import inbound_events
+from trustwatch.pipeline.defaults import INBOUND_SWEEP_CRON, START_DATE, TAGS, default_args
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(INBOUND_SWEEP_CRON, timezone="UTC"),
+        assets=[inbound_events()],
+    ),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(dt.timedelta(minutes=5)),
+    tags=TAGS["events"],
+    doc_md=__doc__,
+)
+def ingest_events() -> None:
+    @task
+    def process_events() -> dict:
+        """Load every unprocessed event, score and alert those items, tell the lead."""
+        from airflow.sdk import get_current_context
+
+        from trustwatch.pipeline.events_step import run_event_path
+        from trustwatch.pipeline.runtime import Window
+
+        return run_event_path(Window.from_context(get_current_context()))
+
+    process_events()
+
+
+ingest_events()

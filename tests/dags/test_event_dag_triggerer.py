@@ -1,0 +1,159 @@
+"""The event path under the real Airflow: receiver -> Redis -> triggerer -> DAG -> lead.
+
+Starts `airflow api-server`, `scheduler`, `dag-processor` and `triggerer` (PostgreSQL
+metadata, LocalExecutor) over a dags folder holding `ingest_events.py`, and the receiver
+as its own process. A signed Facebook delivery is posted to the receiver; the
+triggerer's Redis watcher must start an asset-triggered run that loads the comment,
+raises the safeguarding alert and emails the lead (a local aiosmtpd). The classifier is
+the keyword stand-in; everything else is real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, select, text
+
+from tests.conftest import temporary_postgres_database
+from tests.inbound.conftest import smtp_inbox  # noqa: F401 - the fixture
+from trustwatch.db.engine import make_engine, session_scope
+from trustwatch.db.models import Alert, InboundEvent, Item
+from trustwatch.pipeline.airflow_home import DAGS_FOLDER
+from trustwatch.pipeline.local_airflow import LocalAirflow
+from trustwatch.receiver import samples
+from trustwatch.receiver.launch import free_port, start_receiver
+
+SECRET = "triggerer-test-app-secret"
+PAGE = "100000000000101"
+
+
+def _wait(what: str, probe, timeout: float, every: float = 1.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@pytest.mark.slow
+def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
+    sqlite_url,
+    sqlite_engine,
+    smtp_inbox,  # noqa: F811 - the imported fixture
+    tmp_path,
+    monkeypatch,
+) -> None:
+    channel = f"trustwatch.it.{uuid.uuid4().hex[:8]}"
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(DAGS_FOLDER / "ingest_events.py", dags / "ingest_events.py")
+    env = {
+        "AIRFLOW_CONN_TRUSTWATCH_REDIS": "redis://127.0.0.1:6379?db=0",
+        "TRUSTWATCH_INBOUND_CHANNEL": channel,
+        "TRUSTWATCH_WAREHOUSE_URL": sqlite_url,
+        "TRUSTWATCH_CLASSIFIER": "tests.dags.keyword_classifier:make",
+        "TRUSTWATCH_RETRY_DELAY_SECONDS": "1",
+        "TRUSTWATCH_SMTP_HOST": os.environ["TRUSTWATCH_SMTP_HOST"],
+        "TRUSTWATCH_SMTP_PORT": os.environ["TRUSTWATCH_SMTP_PORT"],
+        "TRUSTWATCH_SMTP_SECURITY": "none",
+        "TRUSTWATCH_FACEBOOK_APP_SECRET": SECRET,
+        "TRUSTWATCH_FACEBOOK_VERIFY_TOKEN": "triggerer-test-verify",
+    }
+    with temporary_postgres_database("trustwatch_airflow") as metadata_url:
+        airflow = LocalAirflow(tmp_path / "airflow", dags, metadata_url, extra_env=env)
+        port = free_port()
+        receiver = None
+        meta = create_engine(metadata_url)
+        try:
+            airflow.start()
+            receiver = start_receiver(env, port, log=tmp_path / "receiver.log")
+            client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+            # The watcher is live once the triggerer's trigger has subscribed.
+            _wait(
+                "the triggerer to subscribe to the channel",
+                lambda: client.pubsub_numsub(channel)[0][1] > 0,
+                timeout=300,
+            )
+
+            def runs(kind: str) -> list[tuple[str, str]]:
+                with meta.connect() as conn:
+                    return [
+                        (r[0], r[1])
+                        for r in conn.execute(
+                            text("select run_id, state from dag_run where run_type = :kind"),
+                            {"kind": kind},
+                        )
+                    ]
+
+            # The sweep's first scheduled run starts on creation: let it finish first, so
+            # the event below can only be picked up by the watcher's run.
+            _wait(
+                "the first scheduled run to finish",
+                lambda: (
+                    runs("scheduled")
+                    and all(s in ("success", "failed") for _, s in runs("scheduled"))
+                ),
+                timeout=300,
+            )
+            now = dt.datetime.now(dt.UTC)
+            change = samples.facebook_comment(
+                page_id=PAGE,
+                post_id=f"{PAGE}_77",
+                comment_id="it-1",
+                message="I am scared to go in, they said they would hurt me",
+                from_id="31337",
+                from_name="A Pupil",
+                at=now,
+            )
+            body, headers = samples.signed_facebook(
+                samples.facebook_delivery(PAGE, [change], now), SECRET
+            )
+            answer = httpx.post(
+                f"http://127.0.0.1:{port}/webhooks/facebook", content=body, headers=headers
+            )
+            assert answer.status_code == 200 and answer.json()["announced"] is True
+            delivered = time.monotonic()
+
+            (run_id, state) = _wait(
+                "an asset-triggered run to finish",
+                lambda: [r for r in runs("asset_triggered") if r[1] in ("success", "failed")],
+                timeout=300,
+            )[0]
+            elapsed = time.monotonic() - delivered
+            assert state == "success", airflow.home
+            with meta.connect() as conn:
+                loaded = conn.execute(
+                    text(
+                        "select value from xcom where run_id = :run and task_id = 'process_events'"
+                        " and key = 'return_value'"
+                    ),
+                    {"run": run_id},
+                ).scalar_one()
+            loaded = json.loads(loaded) if isinstance(loaded, str) else loaded
+            assert loaded["ingest"]["loaded"] == 1 and loaded["items"] == 1
+            assert loaded["notify"]["sent"] >= 1
+        finally:
+            if receiver is not None:
+                receiver.kill()
+                receiver.wait()
+            airflow.stop()
+            meta.dispose()
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        item = session.scalar(select(Item).where(Item.external_id == "it-1"))
+        alert = session.scalar(select(Alert).where(Alert.item_id == item.item_id))
+        pending = session.scalar(select(InboundEvent).where(InboundEvent.processed_at.is_(None)))
+    assert alert is not None and alert.alert_type == "safeguarding"
+    assert pending is None
+    assert smtp_inbox.messages, "the lead was not emailed"
+    print(f"delivery -> finished asset-triggered run: {elapsed:.1f}s")

@@ -1,0 +1,1 @@
+"""Inbound platform events (stored by the webhook receiver) turned into warehouse items."""

@@ -23,6 +23,7 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 from abc import ABC, abstractmethod
@@ -126,30 +127,45 @@ class RetriesExhausted(ConnectorError):
         self.tries = tries
 
 
+def _seconds(text: Any) -> float | None:
+    """A finite number of seconds from a header value, or None if it is not one."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def retry_after_from_headers(headers: Any, *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from `x-rate-limit-reset` (epoch seconds, X) or `Retry-After`."""
+    """Seconds to wait from `x-rate-limit-reset` (epoch seconds, X) or `Retry-After`.
+
+    A value that is neither seconds nor an HTTP date (`Retry-After: abc`) is ignored: the
+    response is still retried, with the policy's own backoff.
+    """
     if not headers:
         return None
     reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset-at")
     if reset:
-        try:
-            return max(0.0, float(reset) - now()) + 1.0
-        except ValueError:
-            pass
+        at = _seconds(reset)
+        if at is not None:
+            return max(0.0, at - now()) + 1.0
     after = headers.get("retry-after") or headers.get("Retry-After")
     if after:
+        wait = _seconds(after)
+        if wait is not None:
+            return max(0.0, wait)
         try:
-            return max(0.0, float(after))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(after)
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - now())
+            parsed = email.utils.parsedate_to_datetime(str(after))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return max(0.0, parsed.timestamp() - now())
     reddit_reset = headers.get("x-ratelimit-reset")
     if reddit_reset:
-        try:
-            return max(0.0, float(reddit_reset))
-        except ValueError:
-            return None
+        wait = _seconds(reddit_reset)
+        return None if wait is None else max(0.0, wait)
     return None
 
 
@@ -348,6 +364,8 @@ class StreamResult:
     bookmark: str | None = None
     budget_exhausted: bool = False
     error: str | None = None
+    # The error is the user's to fix (a missing or refused credential): the CLI exits 2.
+    needs_fix: bool = False
 
     @property
     def ok(self) -> bool:

@@ -130,3 +130,31 @@ def quarantine(session: Session, records: Iterable[QuarantineRecord]) -> int:
     )
     upsert(session, Quarantine.__table__, list(rows.values()), keys=["payload_hash"])
     return len(rows) - int(before or 0)
+
+
+@dataclass(frozen=True)
+class QuarantineCount:
+    platform: str
+    stream: str
+    check_name: str
+    records: int
+    last_at: Any
+
+
+def counts(session: Session) -> list[QuarantineCount]:
+    """How many records each stream and check has set aside, newest first: what data
+    staff look at in `trustwatch checks` (the counts, never the payloads)."""
+    from sqlalchemy import func, select
+
+    rows = session.execute(
+        select(
+            Quarantine.platform,
+            Quarantine.stream,
+            Quarantine.check_name,
+            func.count(),
+            func.max(Quarantine.quarantined_at),
+        )
+        .group_by(Quarantine.platform, Quarantine.stream, Quarantine.check_name)
+        .order_by(func.max(Quarantine.quarantined_at).desc())
+    ).all()
+    return [QuarantineCount(*row) for row in rows]

@@ -32,7 +32,8 @@ SCRIPT_APP_PASSWORD = {"TRUSTWATCH_REDDIT_PASSWORD": "SENTINEL-REDDIT-PASSWORD-3
 
 
 def created(n: int) -> dt.datetime:
-    return START + dt.timedelta(hours=n)
+    """Distinct for every n, and always before RUN_AT (so never "from the future")."""
+    return START + dt.timedelta(hours=n % 600, seconds=n // 600)
 
 
 @dataclass(frozen=True)

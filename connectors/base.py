@@ -175,6 +175,8 @@ def classify_http_error(exc: BaseException) -> ConnectorError | None:
         return exc
     if isinstance(exc, json.JSONDecodeError):
         return RetriableError(f"malformed JSON in the response ({exc.msg})", body=exc.doc)
+    if isinstance(exc, RecursionError):  # JSON nested deeper than the decoder can follow
+        return RetriableError("malformed JSON in the response (nested too deeply to decode)")
     if isinstance(exc, requests.exceptions.Timeout):
         return RetriableError(f"timed out ({type(exc).__name__})")
     if isinstance(
@@ -616,10 +618,14 @@ class Stream(ABC):
             )
         totals = [0, 0, 0]
         refused: list[Rejected] = []
-        for one, bad in [*((i, []) for i in items), *(([], [r]) for r in rejected)]:
+        singles: list[tuple[list[CanonicalItem], list[Rejected]]] = [
+            *(([i], []) for i in items),
+            *(([], [r]) for r in rejected),
+        ]
+        for one, bad in singles:
             try:
                 with session_scope(engine) as session:
-                    loaded = commit(session, self, list(one), bad, None)
+                    loaded = commit(session, self, one, bad, None)
             except Exception as exc:
                 if not is_record_write_error(exc):
                     raise

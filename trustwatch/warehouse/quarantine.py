@@ -93,11 +93,10 @@ def storable(payload: Any) -> Any:
     encoded = json.dumps(bounded, ensure_ascii=False, allow_nan=False, default=str)
     if len(encoded) <= MAX_PAYLOAD_CHARS:
         return bounded
-    return {
-        "truncated": True,
-        "json_characters": len(encoded),
-        "start": encoded[:MAX_PAYLOAD_CHARS],
-    }
+    start = encoded[: MAX_PAYLOAD_CHARS - 200]
+    while len(json.dumps(start, ensure_ascii=False)) > MAX_PAYLOAD_CHARS - 200:
+        start = start[: len(start) // 2]  # escaping quotes inside a string grows it
+    return {"truncated": True, "json_characters": len(encoded), "start": start}
 
 
 def quarantine(session: Session, records: Iterable[QuarantineRecord]) -> int:

@@ -18,10 +18,12 @@ the idempotent upsert on (platform, external_id) makes the re-fetch harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 from abc import ABC, abstractmethod
@@ -32,7 +34,9 @@ from typing import Any, ClassVar, TypeVar
 import requests
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 
+from connectors.record_checks import record_problem
 from connectors.secrets import redact
 from trustwatch.db.engine import session_scope
 from trustwatch.domain import CanonicalItem
@@ -55,6 +59,25 @@ BAD_RECORD_ERRORS = (
     OSError,
     ValidationError,
 )
+
+# What a database raises for one record's data (a value too long, text it cannot encode,
+# a constraint), as opposed to the database being unreachable or busy (OperationalError,
+# InterfaceError), which is no record's fault.
+RECORD_WRITE_ERRORS = (sa_exc.StatementError, UnicodeError, ValueError, TypeError, RecursionError)
+NOT_THE_RECORD = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
+
+
+def is_record_write_error(exc: BaseException) -> bool:
+    return isinstance(exc, RECORD_WRITE_ERRORS) and not isinstance(exc, NOT_THE_RECORD)
+
+
+def write_error_reason(exc: BaseException) -> str:
+    """The database's complaint without the statement or its parameters (they hold the
+    record's text): the driver's exception type and the first line of its message."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    return f"{type(original).__name__}: {first_line[:300]}"
+
 
 # HTTP statuses worth another try: timeouts, throttling, server trouble.
 RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
@@ -104,30 +127,45 @@ class RetriesExhausted(ConnectorError):
         self.tries = tries
 
 
+def _seconds(text: Any) -> float | None:
+    """A finite number of seconds from a header value, or None if it is not one."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def retry_after_from_headers(headers: Any, *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from `x-rate-limit-reset` (epoch seconds, X) or `Retry-After`."""
+    """Seconds to wait from `x-rate-limit-reset` (epoch seconds, X) or `Retry-After`.
+
+    A value that is neither seconds nor an HTTP date (`Retry-After: abc`) is ignored: the
+    response is still retried, with the policy's own backoff.
+    """
     if not headers:
         return None
     reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset-at")
     if reset:
-        try:
-            return max(0.0, float(reset) - now()) + 1.0
-        except ValueError:
-            pass
+        at = _seconds(reset)
+        if at is not None:
+            return max(0.0, at - now()) + 1.0
     after = headers.get("retry-after") or headers.get("Retry-After")
     if after:
+        wait = _seconds(after)
+        if wait is not None:
+            return max(0.0, wait)
         try:
-            return max(0.0, float(after))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(after)
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - now())
+            parsed = email.utils.parsedate_to_datetime(str(after))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return max(0.0, parsed.timestamp() - now())
     reddit_reset = headers.get("x-ratelimit-reset")
     if reddit_reset:
-        try:
-            return max(0.0, float(reddit_reset))
-        except ValueError:
-            return None
+        wait = _seconds(reddit_reset)
+        return None if wait is None else max(0.0, wait)
     return None
 
 
@@ -137,6 +175,8 @@ def classify_http_error(exc: BaseException) -> ConnectorError | None:
         return exc
     if isinstance(exc, json.JSONDecodeError):
         return RetriableError(f"malformed JSON in the response ({exc.msg})", body=exc.doc)
+    if isinstance(exc, RecursionError):  # JSON nested deeper than the decoder can follow
+        return RetriableError("malformed JSON in the response (nested too deeply to decode)")
     if isinstance(exc, requests.exceptions.Timeout):
         return RetriableError(f"timed out ({type(exc).__name__})")
     if isinstance(
@@ -326,6 +366,8 @@ class StreamResult:
     bookmark: str | None = None
     budget_exhausted: bool = False
     error: str | None = None
+    # The error is the user's to fix (a missing or refused credential): the CLI exits 2.
+    needs_fix: bool = False
 
     @property
     def ok(self) -> bool:
@@ -514,27 +556,94 @@ class Stream(ABC):
         return found[:128] if found else None
 
     def parse_page(self, page: Page) -> tuple[list[CanonicalItem], list[Rejected], int]:
+        """Parse every record on its own: one that fails is rejected with its reason (to
+        quarantine) and the rest of the page goes on, whatever the failure was."""
         items: list[CanonicalItem] = []
         rejected: list[Rejected] = []
         skipped = 0
         self.page_values: list[Any] = []
         for record in page.records:
+            problem = record_problem(record)
+            if problem is not None:
+                found = self._id_for_quarantine(record)
+                rejected.append(Rejected(record, problem, found, check_name="record_check"))
+                continue
             raw = without_nul(record)
             try:
                 item = self.parse_record(raw)
+                value = None
                 if item is not None:
                     # A bad id would fail the whole walk later: check it here.
-                    self.page_values.append(self.replication_value(item))
+                    value = self.replication_value(item)
                     item = self.post_process(item)
-            except BAD_RECORD_ERRORS as exc:
+            except Exception as exc:  # any failure is this record's alone: quarantine it
                 reason = rejection_reason(exc)
-                rejected.append(Rejected(raw, redact(reason)[:2000], self._id_for_quarantine(raw)))
+                reason = redact(reason[:4000])[:2000]
+                rejected.append(Rejected(raw, reason, self._id_for_quarantine(raw)))
                 continue
+            if value is not None:
+                self.page_values.append(value)
             if item is None:
                 skipped += 1
                 continue
             items.append(item)
         return items, rejected, skipped
+
+    def commit_page(
+        self,
+        engine: Engine,
+        commit: Committer,
+        items: list[CanonicalItem],
+        rejected: list[Rejected],
+        state: dict[str, Any] | None,
+    ) -> Any:
+        """Commit one page; if the warehouse refuses it for its data, commit record by record.
+
+        A record the warehouse refuses (a value too long for a column, text the driver
+        cannot encode) used to fail the page on every run. Now the page is retried one
+        record per transaction: the refused ones go to quarantine with the warehouse's
+        reason, the others load, and the cursor moves with the last commit. A lost
+        connection or a locked database is not a record's fault and is raised as before.
+        """
+        try:
+            with session_scope(engine) as session:
+                return commit(session, self, items, rejected, state)
+        except Exception as exc:
+            if not is_record_write_error(exc) or not (items or rejected):
+                raise
+            log.warning(
+                "%s: the warehouse refused the page (%s); loading record by record",
+                self.partition.label,
+                type(exc).__name__,
+            )
+        totals = [0, 0, 0]
+        refused: list[Rejected] = []
+        singles: list[tuple[list[CanonicalItem], list[Rejected]]] = [
+            *(([i], []) for i in items),
+            *(([], [r]) for r in rejected),
+        ]
+        for one, bad in singles:
+            try:
+                with session_scope(engine) as session:
+                    loaded = commit(session, self, one, bad, None)
+            except Exception as exc:
+                if not is_record_write_error(exc):
+                    raise
+                what = one[0].raw if one else bad[0].raw
+                key = one[0].external_id if one else bad[0].external_id
+                earlier = f" (first rejected: {bad[0].reason[:300]})" if bad else ""
+                reason = f"the warehouse refused the record: {write_error_reason(exc)}{earlier}"
+                refused.append(Rejected(what, reason, key, check_name="warehouse_write"))
+                continue
+            totals = [
+                totals[0] + loaded.inserted,
+                totals[1] + loaded.updated,
+                totals[2] + loaded.unchanged,
+            ]
+        with session_scope(engine) as session:
+            last = commit(session, self, [], refused, state)
+        self.refused = len(refused)
+        return dataclasses.replace(last, inserted=totals[0], updated=totals[1], unchanged=totals[2])
 
     def sync(
         self,
@@ -614,12 +723,12 @@ class Stream(ABC):
                         state = self._state(
                             bookmark, None, {"token": paginator.token, "high": high}
                         )
-                    with session_scope(engine) as session:
-                        loaded = commit(session, self, items, rejected, state)
+                    self.refused = 0
+                    loaded = self.commit_page(engine, commit, items, rejected, state)
                     result.pages += 1
                     result.read += len(page.records)
                     result.skipped += skipped
-                    result.quarantined += len(rejected)
+                    result.quarantined += len(rejected) + self.refused
                     result.inserted += loaded.inserted
                     result.updated += loaded.updated
                     result.unchanged += loaded.unchanged

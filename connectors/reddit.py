@@ -176,8 +176,12 @@ class RedditStream(Stream):
     @staticmethod
     def listing_page(listing: dict[str, Any]) -> Page:
         data = listing["data"]
-        records = [c for c in data.get("children", []) if c.get("kind") in ("t1", "t3")]
-        return Page(records, data.get("after"))
+        children = data.get("children") or []
+        # A child that is not an object (a `null` in the listing) is passed on as a record:
+        # its parse fails and it is quarantined while the rest of the page loads.
+        records = [c for c in children if not isinstance(c, dict) or c.get("kind") in ("t1", "t3")]
+        after = data.get("after")
+        return Page(records, after if isinstance(after, str) else None)
 
     def school_account(self, author: str | None) -> str | None:
         """The registry account id of a school's Reddit username, if it is one."""
@@ -274,18 +278,25 @@ class RedditComments(RedditStream):
         records: list[dict[str, Any]] = []
         self._authors: dict[str, str] = {}
 
-        def walk(children: list[dict[str, Any]]) -> None:
-            for child in children:
-                if child.get("kind") != "t1":
-                    continue  # "more" stubs: deeper replies arrive once they surface
-                data = dict(child["data"])
-                replies = data.pop("replies", None)
-                self._authors[data.get("name", "")] = data.get("author") or ""
-                records.append({"kind": "t1", "data": data})
-                if isinstance(replies, dict):
-                    walk(replies["data"].get("children", []))
-
-        walk(listings[1]["data"].get("children", []))
+        # Depth first without recursion: a thread nested thousands deep cannot raise
+        # RecursionError. A comment without `data` (or not an object) is passed on as it
+        # is, so it is quarantined alone instead of failing the whole thread.
+        pending = list(reversed(listings[1]["data"].get("children") or []))
+        while pending:
+            child = pending.pop()
+            if isinstance(child, dict) and child.get("kind") not in ("t1", None):
+                continue  # "more" stubs: deeper replies arrive once they surface
+            if not isinstance(child, dict) or not isinstance(child.get("data"), dict):
+                records.append(child)
+                continue
+            data = dict(child["data"])
+            replies = data.pop("replies", None)
+            name = data.get("name")
+            if isinstance(name, str):
+                self._authors[name] = str(data.get("author") or "")
+            records.append({"kind": "t1", "data": data})
+            if isinstance(replies, dict) and isinstance(replies.get("data"), dict):
+                pending.extend(reversed(replies["data"].get("children") or []))
         return Page(records, None)
 
     def addressed_to(self, data: dict[str, Any]) -> str | None:

@@ -137,15 +137,29 @@ class XStream(Stream):
     @staticmethod
     def page_from(response: dict[str, Any]) -> Page:
         """Split a v2 page into one self-contained record per tweet (tweet + its author)."""
-        users = {u["id"]: u for u in (response.get("includes") or {}).get("users", [])}
+        includes = response.get("includes")
+        listed = includes.get("users") if isinstance(includes, dict) else None
+        # An expansion without an id (or not an object) names no one: the tweets it was
+        # meant for load without an author rather than failing the page.
+        users = {
+            str(u["id"]): u
+            for u in (listed if isinstance(listed, list) else [])
+            if isinstance(u, dict) and isinstance(u.get("id"), str | int)
+        }
+        data = response.get("data")
         records = []
-        for tweet in response.get("data") or []:
-            author = users.get(str(tweet.get("author_id")))
+        for tweet in data if isinstance(data, list) else []:
+            # A tweet that is not an object still becomes a record: its parse fails and
+            # it is quarantined with the reason, rather than vanishing or failing the page.
+            author_id = tweet.get("author_id") if isinstance(tweet, dict) else None
+            author = users.get(str(author_id)) if isinstance(author_id, str | int) else None
             record: dict[str, Any] = {"data": tweet}
             if author is not None:
                 record["includes"] = {"users": [author]}
             records.append(record)
-        return Page(records, (response.get("meta") or {}).get("next_token"))
+        meta = response.get("meta")
+        token = meta.get("next_token") if isinstance(meta, dict) else None
+        return Page(records, token if isinstance(token, str) else None)
 
     def default_account(self) -> str | None:
         return self.partition.account_id
@@ -153,7 +167,8 @@ class XStream(Stream):
     def parse_record(self, raw: dict[str, Any]) -> CanonicalItem | None:
         tweet = raw["data"]
         tweet_id, author_id = ident(tweet["id"]), ident(tweet["author_id"])
-        author = first(u for u in raw.get("includes", {}).get("users", []) if u["id"] == author_id)
+        users = (raw.get("includes") or {}).get("users") or []
+        author = first(u for u in users if isinstance(u, dict) and str(u.get("id")) == author_id)
         author = author or {}
         text = (tweet.get("note_tweet") or {}).get("text") or tweet.get("text", "")
         refs = tweet.get("referenced_tweets") or []

@@ -45,7 +45,7 @@ from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Account as AccountRow
 from trustwatch.db.models import Item, School
 from trustwatch.domain import CanonicalItem
-from trustwatch.errors import CredentialsError, UserError
+from trustwatch.errors import ConfigError, CredentialsError, UserError
 from trustwatch.registry import Platform, Registry, Retention
 from trustwatch.warehouse import ingest_state
 from trustwatch.warehouse.items import LoadResult, load_items
@@ -299,8 +299,19 @@ def _record_error(session: Session, stream: Stream, message: str, body: Any) -> 
 
 def default_read_caps() -> dict[str, int | None]:
     """Records read per run and platform; X's reads are paid, so they are capped."""
-    cap = os.environ.get("TRUSTWATCH_X_MAX_READS_PER_RUN", "2000")
-    return {"x": int(cap) if cap else None, "reddit": None, "facebook": None}
+    name = "TRUSTWATCH_X_MAX_READS_PER_RUN"
+    cap = os.environ.get(name, "2000").strip()
+    try:
+        limit = int(cap) if cap else None
+    except ValueError:
+        limit = -1
+    if limit is not None and limit < 0:
+        raise ConfigError(
+            f"the environment variable {name}={cap[:40]!r} is not a number of posts. "
+            f"Fix: set {name} to a whole number of 0 or more (the default is 2000), or "
+            "unset it."
+        )
+    return {"x": limit, "reddit": None, "facebook": None}
 
 
 def run_ingest(
@@ -352,6 +363,7 @@ def run_ingest(
         result = StreamResult(stream=plan.stream_cls.name, partition=partition.label)
         if partition.platform.value in broken:
             result.error = broken[partition.platform.value]
+            result.needs_fix = True
         else:
             try:
                 result = _run_one(
@@ -360,6 +372,7 @@ def run_ingest(
             except CredentialsError as exc:
                 broken[partition.platform.value] = str(exc)
                 result.error = str(exc)
+                result.needs_fix = True
         summary.results.append(result)
         if on_partition_done:
             on_partition_done(result)

@@ -261,12 +261,42 @@ class Registry(_Strict):
 # --- loading with human errors ------------------------------------------------------------
 
 
+# A registry has no need for many anchors; a "billion laughs" file nests aliases so that
+# walking the document multiplies them without end (it hung `registry check`).
+MAX_ALIASES = 20
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that leaves dates as text, so pydantic (not PyYAML) judges them.
+    """A SafeLoader that leaves dates as text, so pydantic (not PyYAML) judges them, and
+    refuses more than MAX_ALIASES aliases.
 
     PyYAML's own timestamp constructor raises a bare ValueError on 2025-13-01, which
     would escape as a traceback instead of a sentence naming the field.
     """
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_ALIASES} aliases (*name); a registry needs few, and "
+                    "nested aliases can expand without end",
+                    mark,
+                )
+        return super().compose_node(parent, index)
+
+
+class DuplicateKeyError(ValueError):
+    """A mapping names the same key twice; YAML would silently keep the last."""
+
+    def __init__(self, path: tuple[Any, ...], key: str, first: int, second: int) -> None:
+        super().__init__(key)
+        self.path, self.key, self.first, self.second = path, key, first, second
 
 
 _LineLoader.yaml_implicit_resolvers = {
@@ -276,10 +306,16 @@ _LineLoader.yaml_implicit_resolvers = {
 
 
 def _compose_marks(node: yaml.Node, path: tuple[Any, ...], marks: dict[tuple, int]) -> None:
+    """The line of every key path; raises DuplicateKeyError on a key given twice."""
     marks[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            marks[(*path, key_node.value)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node.value, str) and key_node.value in seen:
+                raise DuplicateKeyError(path, key_node.value, seen[key_node.value], line)
+            seen[key_node.value] = line
+            marks[(*path, key_node.value)] = line
             _compose_marks(value_node, (*path, key_node.value), marks)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -355,22 +391,34 @@ def load_registry(path: Path | str) -> Registry:
         raise ConfigError(f"{path}: cannot be read ({exc.__class__.__name__}).") from None
     try:
         node = yaml.compose(text, Loader=_LineLoader)
+        marks: dict[tuple, int] = {}
+        if node is not None:
+            _compose_marks(node, (), marks)
         data = yaml.load(text, Loader=_LineLoader)
+    except DuplicateKeyError as exc:
+        inside = f" in {_format_loc(exc.path)}" if exc.path else ""
+        raise ConfigError(
+            f"{path}, line {exc.second}: the key {exc.key!r}{inside} is given twice (first on "
+            f"line {exc.first}); YAML would silently keep only the second. Fix: merge the two "
+            f"{exc.key!r} entries into one, or delete the one you did not mean."
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to read. Fix: start from config/trust.example.yaml."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"{path}{where}: not valid YAML ({problem}). Fix: check indentation and quoting."
-        ) from None
+        fix = "check indentation and quoting"
+        if "aliases" in str(problem):
+            fix = "write the repeated values out instead of using anchors and aliases"
+        raise ConfigError(f"{path}{where}: not valid YAML ({problem}). Fix: {fix}.") from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"{path}: expected a mapping with trust, schools and notifications at the top "
             "level. Fix: start from config/trust.example.yaml."
         )
-    marks: dict[tuple, int] = {}
-    if node is not None:
-        _compose_marks(node, (), marks)
     try:
         return Registry.model_validate(data)
     except ValidationError as exc:

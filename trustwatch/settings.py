@@ -10,7 +10,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         description="comma-separated addresses or networks whose X-Forwarded-For is believed",
     )
 
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return warehouse_url(value.strip())
+
     @property
     def resolved_warehouse_url(self) -> str:
         if self.warehouse_url:
@@ -111,6 +118,60 @@ class Settings(BaseSettings):
         return read_or_create_key_file(self.var_dir / "pseudonym.key")
 
 
+def warehouse_url(url: str) -> str:
+    """A SQLAlchemy URL the installed drivers can open.
+
+    A plain `postgresql://` URL makes SQLAlchemy pick its default PostgreSQL driver,
+    which (with psycopg 3 absent) fails on first connect; it is mapped to psycopg2, the
+    driver trustwatch installs. Anything that is not a URL raises ValueError with the fix.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(
+            "it is not a database URL. Fix: use a SQLAlchemy URL such as "
+            "postgresql+psycopg2://user@host:5432/trustwatch or "
+            "sqlite:////path/to/warehouse.sqlite (or unset it for the embedded SQLite)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"trustwatch supports SQLite and PostgreSQL, not {backend[:40]!r}. Fix: use a URL "
+            "starting postgresql+psycopg2:// or sqlite:///"
+        )
+    if parsed.drivername == "postgresql":
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None:
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+            return parsed.render_as_string(hide_password=False)
+    return url
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One paragraph naming each bad variable, what is wrong and the fix; never the value
+    of a secret (pydantic's own message quotes the input)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"TRUSTWATCH_{field.upper()}"
+        known = Settings.model_fields.get(field)
+        hint = f" ({known.description})" if known is not None and known.description else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if "Fix:" not in message:
+            message += f". Fix: set {name} to a valid value, or unset it for the default"
+        problems.append(f"{name}{hint}: {message}")
+    return "a setting in the environment is invalid: " + "; ".join(problems) + "."
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from trustwatch.errors import ConfigError
+
+        raise ConfigError(settings_error(exc)) from None

@@ -57,7 +57,8 @@ def test_ingest_rejects_a_bad_clock(warehouse, capsys) -> None:
 
 def test_live_ingest_without_credentials_names_the_variable(warehouse, capsys, monkeypatch) -> None:
     monkeypatch.delenv("TRUSTWATCH_X_BEARER_TOKEN")
-    assert main(["ingest", "--platform", "x", "--account", "oakfield"]) == 1
+    # A missing credential is the user's to fix: exit 2, as for any user error.
+    assert main(["ingest", "--platform", "x", "--account", "oakfield"]) == 2
     out = capsys.readouterr().out
     assert "TRUSTWATCH_X_BEARER_TOKEN" in out and "Traceback" not in out
 

@@ -56,3 +56,35 @@ def test_missing_smtp_host_is_a_user_error(
     monkeypatch.delenv("TRUSTWATCH_SMTP_HOST", raising=False)
     assert main(["notify"]) == 2
     assert "TRUSTWATCH_SMTP_HOST" in capsys.readouterr().err
+
+
+def test_notify_never_logs_the_webhook_url_at_any_level(
+    warehouse_env: None,
+    session: Session,
+    smtp_server: SmtpRecorder,
+    webhook_server,  # type: ignore[no-untyped-def]
+    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """urllib3 logs each request's path at DEBUG; a webhook's path is its secret."""
+    import logging
+
+    from trustwatch.settings import EXAMPLE_CONFIG
+
+    config = tmp_path / "trust.yaml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text().replace(
+            "notifications:\n", "notifications:\n  webhook_url_env: TW_HOOK_URL\n", 1
+        )
+    )
+    monkeypatch.setenv("TRUSTWATCH_CONFIG", str(config))
+    monkeypatch.setenv("TW_HOOK_URL", webhook_server.url)
+    make_alert(session, alert_type="bullying", severity="high", text="name calling")
+    caplog.set_level(logging.DEBUG)
+    assert main(["notify", "--now", NOW.isoformat()]) == 0
+    assert len(webhook_server.bodies) == 1
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "POST" in caplog.text  # urllib3 did log the request...
+    assert "SECRET-TOKEN-PATH" not in logged  # ...without the webhook's path

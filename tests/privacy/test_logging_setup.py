@@ -82,3 +82,42 @@ def test_cli_error_messages_are_redacted(
     assert main(["retention", "--now", TOKEN]) == 2
     err = capsys.readouterr().err
     assert TOKEN not in err and REDACTED in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://tw:s3cret-pw@db/tw", "postgresql://tw:[REDACTED]@db/tw"),
+        ("a https://u:p:w@h/x b", "a https://u:[REDACTED]@h/x b"),
+        ("two: s://a:b@h and t://c:d@h", "two: s://a:[REDACTED]@h and t://c:[REDACTED]@h"),
+        ("no password: https://user@host/path", "no password: https://user@host/path"),
+        ("not a URL: ://u:p@h", "not a URL: ://u:p@h"),
+        ("ratio 3:4 at noon", "ratio 3:4 at noon"),
+    ],
+)
+def test_url_passwords_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_redaction_work_grows_linearly() -> None:
+    """The old pattern restarted at every letter: a 40,000-letter word took 6 s. Count the
+    regex match attempts instead of timing, so the test cannot flake on a busy machine."""
+    from trustwatch import logging_setup
+
+    calls = {"n": 0}
+    real = logging_setup._USERINFO
+
+    class Counting:
+        def match(self, text: str, pos: int):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            return real.match(text, pos)
+
+    logging_setup._USERINFO = Counting()  # type: ignore[assignment]
+    try:
+        assert redact("x" * 100_000) == "x" * 100_000
+        assert calls["n"] == 0
+        text = "s://u:p@h/ " * 10_000
+        assert redact(text).count(REDACTED) == 10_000
+        assert calls["n"] == 10_000  # one anchored attempt per "://", none elsewhere
+    finally:
+        logging_setup._USERINFO = real

@@ -235,3 +235,25 @@ def test_data_checks_page_shows_results_but_never_failing_samples(client, sqlite
     assert "text_length: text longer than 70,000 characters (1)" in page.text
     assert "FAILED" in page.text and "passed" in page.text
     assert SECRET_TEXT not in page.text
+
+
+def test_data_checks_page_counts_quarantine_without_payloads(client, sqlite_engine, people):
+    from trustwatch.warehouse.quarantine import QuarantineRecord, quarantine
+
+    record = QuarantineRecord(
+        platform="x",
+        stream="x.mentions",
+        partition="x:oakfield:mentions",
+        reason="invalid text: field data.text holds a lone UTF-16 surrogate",
+        check_name="record_check",
+        payload={"data": {"id": "1", "text": SECRET_TEXT}},
+    )
+    other = QuarantineRecord(**{**record.__dict__, "payload": {"data": {"id": "2"}}})
+    with session_scope(sqlite_engine) as session:
+        quarantine(session, [record, other])
+    sign_in(client, sqlite_engine, people["data"])
+    page = client.get("/dashboards/checks")
+    assert page.status_code == 200
+    assert "2 record(s) set aside at ingest" in page.text
+    assert "record_check" in page.text and "x.mentions" in page.text
+    assert SECRET_TEXT not in page.text

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from trustwatch.cli.context import AppContext
 from trustwatch.errors import UserError
@@ -90,6 +90,18 @@ def main(args: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except OperationalError as exc:
         click.echo(f"error: {warehouse_unreachable(exc)}", err=True)
+        return 1
+    except ProgrammingError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        if "does not exist" not in detail:
+            raise
+        click.echo(
+            redact(
+                f"error: the warehouse has no trustwatch tables ({detail}). "
+                "Fix: run trustwatch init."
+            ),
+            err=True,
+        )
         return 1
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from sqlalchemy.orm import Session
 
 from trustwatch.cli.context import AppContext, pass_app
 
@@ -43,6 +44,7 @@ def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, ru
             click.echo(str(exc), err=True)
             exit_code = 1
     with session_scope(app.engine) as session:
+        _print_quarantine(session)
         rows = recent_results(session, limit=limit, failed_only=failed_only, suite=suite)
         if not rows:
             click.echo("no data-check results stored yet")
@@ -60,6 +62,24 @@ def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, ru
                     f"({failure['unexpected_count']} row(s))"
                 )
     return exit_code
+
+
+def _print_quarantine(session: Session) -> None:
+    """Records set aside at ingest (unparseable, unstorable, or failing a batch check)."""
+    from trustwatch.warehouse.quarantine import counts
+
+    found = counts(session)
+    total = sum(c.records for c in found)
+    if not found:
+        click.echo("quarantine: empty")
+        return
+    click.echo(f"quarantine: {total} record(s) set aside at ingest (see the quarantine table)")
+    for c in found:
+        click.echo(
+            f"    {c.stream:<24} {c.check_name[:48]:<48} {c.records:>6}  "
+            f"last {c.last_at:%Y-%m-%d %H:%M}"
+        )
+    click.echo("")
 
 
 COMMANDS = [checks]

@@ -106,7 +106,12 @@ def _bare_context(partition: Any) -> Any:
     default=None,
     help="Replay only: the simulated clock (ISO 8601); items created later stay invisible.",
 )
-@click.option("--max-reads", type=int, default=None, help="Cap on X posts read in this run.")
+@click.option(
+    "--max-reads",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cap on X posts read in this run (0 or more).",
+)
 @pass_app
 def ingest(
     app: AppContext,
@@ -124,6 +129,10 @@ def ingest(
     from trustwatch.db.engine import session_scope
     from trustwatch.db.migrate import first_run_lock, upgrade
     from trustwatch.ingest import default_read_caps, plan_partitions, run_ingest
+    from trustwatch.quality.batch import SUITE
+    from trustwatch.quality.gate import make_gate
+    from trustwatch.quality.runner import SuiteOutcome, merge_outcomes
+    from trustwatch.quality.store import record_outcome
     from trustwatch.settings import get_settings
     from trustwatch.warehouse.registry_sync import sync_registry
 
@@ -161,9 +170,21 @@ def ingest(
         def paged(result: Any) -> None:
             progress.update(task, read=state["read"] + result.read)
 
+        # The same pre-load data checks as the ingest DAG: a record that fails one (a post
+        # dated 2099) is quarantined with the check's reason instead of loading.
+        clock = src.as_of or dt.datetime.now(dt.UTC)
+        outcomes: list[SuiteOutcome] = []
+
         def done(result: Any) -> None:
             state["read"] += result.read
             progress.update(task, advance=1, read=state["read"])
+            if outcomes:
+                result.quarantined += sum(o.rows_failed for o in outcomes)
+                with session_scope(app.engine) as session:
+                    merged = merge_outcomes(SUITE, outcomes)
+                    interval = (clock, clock)
+                    record_outcome(session, merged, target=result.partition, interval=interval)
+                outcomes.clear()
 
         summary = run_ingest(
             app.engine,
@@ -172,6 +193,8 @@ def ingest(
             pseudonym_secret=get_settings().pseudonym_key(),
             partitions=planned,
             read_caps=caps,
+            now=clock,
+            gate=make_gate(registry, clock, outcomes, engine=app.engine),
             on_partition_start=started,
             on_page=paged,
             on_partition_done=done,
@@ -202,6 +225,8 @@ def ingest(
         f"{summary.total('updated')} updated, {summary.total('quarantined')} quarantined, "
         f"{sum(1 for r in summary.results if not r.ok)} failed partition(s)"
     )
+    if any(r.needs_fix for r in summary.results):
+        return 2  # a missing or refused credential: the message above says what to set
     return 0 if summary.ok else 1
 
 

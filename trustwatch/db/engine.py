@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustwatch.settings import get_settings
+from trustwatch.settings import get_settings, warehouse_url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,6 +27,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str | None = None) -> Engine:
     """Build an engine; SQLite files get their folder created and the pragmas above."""
     url = url or get_settings().resolved_warehouse_url
+    try:
+        url = warehouse_url(url)  # a plain postgresql:// means psycopg2, the installed driver
+    except ValueError as exc:
+        from trustwatch.errors import ConfigError
+
+        raise ConfigError(f"the warehouse URL is invalid: {exc}.") from None
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -10,8 +10,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from trustwatch.errors import ConfigError
+from trustwatch.logging_setup import install_secret_filter, register_secret
 from trustwatch.notify.channels import EmailChannel, WebhookChannel, webhook_style
 from trustwatch.notify.settings import SmtpSettings
 from trustwatch.registry import Registry
@@ -48,6 +50,10 @@ class Transport:
         if variable:
             url = os.environ.get(variable, "").strip()
             if url:
+                # A webhook URL is a credential (anyone holding it can post): keep it, and
+                # its path (which urllib3 logs at DEBUG without the host), out of logs.
+                install_secret_filter()
+                register_secret(url, urlsplit(url).path, urlsplit(url).query)
                 style = os.environ.get("TRUSTWATCH_WEBHOOK_STYLE", "").strip().lower()
                 if style not in {"", "slack", "teams"}:
                     raise ConfigError(

@@ -15,7 +15,8 @@ from typing import Any
 
 from trustwatch.errors import ConfigError
 from trustwatch.pipeline.runtime import Window, engine, registry
-from trustwatch.quality.batch import SUITE, gate_batch
+from trustwatch.quality import gate
+from trustwatch.quality.batch import SUITE
 from trustwatch.quality.runner import SuiteOutcome, merge_outcomes
 from trustwatch.quality.store import record_outcome
 from trustwatch.registry import Registry
@@ -58,53 +59,13 @@ def _source(window: Window) -> Any:
 
 
 def stored_unchanged(items: Sequence[Any]) -> set[tuple[str, str]]:
-    """Keys of items the warehouse already holds with exactly this content.
-
-    Connectors deliver at least once, so most pages repeat a record or two; such a record
-    passed the gate when it first loaded and re-loading it writes nothing, so it is not
-    validated again.
-    """
-    from sqlalchemy import select, tuple_
-
-    from trustwatch.db.engine import session_scope
-    from trustwatch.db.models import Item
-
-    if not items:
-        return set()
-    hashes = {(i.platform.value, i.external_id): i.content_hash() for i in items}
-    with session_scope(engine()) as session:
-        rows = session.execute(
-            select(Item.platform, Item.external_id, Item.content_hash).where(
-                tuple_(Item.platform, Item.external_id).in_(list(hashes))
-            )
-        ).all()
-    return {(r[0], r[1]) for r in rows if hashes.get((r[0], r[1])) == r[2]}
+    """Keys of items the warehouse already holds unchanged (`trustwatch.quality.gate`)."""
+    return gate.stored_unchanged(engine(), items)
 
 
 def make_gate(reg: Registry, platform: str, now: dt.datetime, outcomes: list[SuiteOutcome]):  # type: ignore[no-untyped-def]
     """The `trustwatch.ingest.Gate` for one run: GX suite per page; outcomes collected."""
-    from connectors.base import Rejected
-
-    def gate(stream: Any, items: list[Any]) -> tuple[list[Any], list[Rejected]]:
-        known = stored_unchanged(items)
-        repeats = [i for i in items if (i.platform.value, i.external_id) in known]
-        fresh = [i for i in items if (i.platform.value, i.external_id) not in known]
-        if not fresh:
-            return repeats, []
-        result = gate_batch(fresh, reg, platform=platform, now=now)
-        outcomes.append(result.outcome)
-        rejected = [
-            Rejected(
-                raw=r.item.model_dump(mode="json"),
-                reason=r.reason,
-                external_id=r.item.external_id,
-                check_name=f"{SUITE}:{r.check}",
-            )
-            for r in result.rejected
-        ]
-        return [*repeats, *result.accepted], rejected
-
-    return gate
+    return gate.make_gate(reg, now, outcomes, engine=engine(), platform=platform)
 
 
 def run_partition(platform: str, label: str, window: Window) -> dict[str, Any]:

@@ -96,13 +96,20 @@ def data_checks(request: Request, db: SessionDep, user: DashboardUser) -> Respon
     text, which dashboard users never see.
     """
     from trustwatch.quality.store import recent_results
+    from trustwatch.warehouse.quarantine import counts
 
     results = recent_results(db, limit=100)
     failed = [r for r in results if not r.success]
+    quarantined = counts(db)
     return render(
         request,
         "dashboards/checks.html",
-        {"results": results, "failed_count": len(failed)},
+        {
+            "results": results,
+            "failed_count": len(failed),
+            "quarantine": quarantined,
+            "quarantine_total": sum(q.records for q in quarantined),
+        },
     )
 
 

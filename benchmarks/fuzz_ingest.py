@@ -1,0 +1,104 @@
+"""Fuzz the ingest with >= 10,000 random records per platform; print what survived.
+
+Each record (a third valid, the rest broken, poisoned or arbitrary JSON, in the
+platform's wire shape) goes through the real page conversion, the stream's parser, the
+pre-load Great Expectations gate and the warehouse load (`tests/faults/ingest_fuzz.py`).
+Prints, per platform: records, valid records, loaded, skipped, quarantined, unhandled
+exceptions (must be 0), valid records lost (must be 0), the slowest record's parse, and
+the slowest page's load (gate + write, for a page of --page-size records).
+
+    .venv/bin/python benchmarks/fuzz_ingest.py [--records 10000] [--seed 1]
+        [--page-size 50] [--no-gate] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+os.environ.setdefault("TRUSTWATCH_PSEUDONYM_SECRET", "fuzz-benchmark-pseudonym-secret")
+
+
+def main() -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.faults.harness import migrated_sqlite
+    from tests.faults.ingest_fuzz import fuzz_platform
+    from trustwatch.db.engine import make_engine, session_scope
+    from trustwatch.db.migrate import upgrade
+    from trustwatch.registry import load_registry
+    from trustwatch.settings import EXAMPLE_CONFIG
+    from trustwatch.warehouse.registry_sync import sync_registry
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=10_000, help="per platform")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--no-gate", action="store_true", help="skip the data-check gate")
+    parser.add_argument("--platforms", default="x,reddit,facebook")
+    parser.add_argument("--postgres", default=None, help="a server URL: fuzz PostgreSQL too")
+    args = parser.parse_args()
+    registry = load_registry(EXAMPLE_CONFIG)
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-ingest-"))
+    print(
+        f"{'database':<10} {'platform':<9} {'records':>8} {'valid':>6} {'loaded':>7} "
+        f"{'skipped':>7} {'quarant.':>8} {'unhandled':>9} {'lost':>5} "
+        f"{'max parse s':>11} {'max page load s':>15} {'total s':>8}"
+    )
+    failures = 0
+    for platform in args.platforms.split(","):
+        targets = [("sqlite", None)]
+        if args.postgres:
+            targets.append(("postgresql", args.postgres))
+        for database, server in targets:
+            admin = None
+            if server is None:
+                engine = make_engine(migrated_sqlite(folder / f"{platform}.sqlite", registry))
+            else:
+                name = f"trustwatch_fuzz_{platform}_{os.getpid()}"
+                admin = create_engine(server, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                engine = make_engine(
+                    make_url(server).set(database=name).render_as_string(hide_password=False)
+                )
+                upgrade(engine)
+                with session_scope(engine) as session:
+                    sync_registry(session, registry)
+            try:
+                r = fuzz_platform(
+                    engine,
+                    registry,
+                    platform,
+                    records=args.records,
+                    seed=args.seed,
+                    page_size=args.page_size,
+                    gate=not args.no_gate,
+                )
+            finally:
+                engine.dispose()
+                if admin is not None:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    admin.dispose()
+            failures += len(r.unhandled) + r.valid_lost
+            print(
+                f"{database:<10} {platform:<9} {r.records:>8} {r.valid:>6} {r.loaded:>7} "
+                f"{r.skipped:>7} {r.quarantined:>8} {len(r.unhandled):>9} {r.valid_lost:>5} "
+                f"{r.max_parse_seconds:>11.4f} {r.max_load_seconds:>15.3f} {r.seconds:>8.1f}",
+                flush=True,
+            )
+            for line in r.unhandled[:5]:
+                print(f"    unhandled: {line}")
+    print(f"page load = gate + write for a page of {args.page_size} records")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

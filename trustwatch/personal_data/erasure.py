@@ -12,7 +12,9 @@ What goes, for the person resolved by `trustwatch.personal_data.identify.find_su
   quarantine reasons;
 * staff notes (`trustwatch.personal_data.staff_text`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays;
-* data-check samples that are one of their posts or quote their handle.
+* data-check samples that are one of their posts or quote their handle;
+* leads' verdicts on their items' labels (`label_verdicts`), deleted: with the text gone
+  they are only an opinion about the person and can teach no model.
 
 What stays: ids, timestamps, labels, scores, alerts, SLA figures and the pseudonymous
 `author_key`, so anonymous counts (items per school, repeat authors, breaches) do not
@@ -31,10 +33,10 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, null, select, update
+from sqlalchemy import Text, cast, delete, func, null, select, update
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, Item, Quarantine
+from trustwatch.db.models import AuditLog, Author, Item, LabelVerdict, Quarantine
 from trustwatch.personal_data.identify import (
     Subject,
     find_subject,
@@ -63,6 +65,7 @@ class ErasureSummary:
     notes_redacted: int
     check_samples_dropped: int
     audit_rows_redacted: int
+    verdicts_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +82,16 @@ def _erase_own_items(session: Session, key: str, now: dt.datetime) -> int:
             text_purged_at=func.coalesce(Item.text_purged_at, now),
             raw_purged_at=func.coalesce(Item.raw_purged_at, now),
         )
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def _delete_verdicts(session: Session, key: str) -> int:
+    own_items = select(Item.item_id).where(Item.author_key == key)
+    stmt = (
+        delete(LabelVerdict)
+        .where(LabelVerdict.item_id.in_(own_items))
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(stmt).rowcount or 0)
@@ -276,6 +289,7 @@ def erase(
         check_samples_dropped=_drop_samples(session, own_texts, pattern),
         audit_rows_redacted=_redact_audit(session, subject.handle, pattern) if pattern else 0,
         author_rows_erased=_erase_author_row(session, subject, now),
+        verdicts_deleted=_delete_verdicts(session, subject.author_key),
     )
     safe_reason = reason
     if reason:

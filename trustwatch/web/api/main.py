@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from trustwatch.web.api.routes import admin, alerts, auth, dashboards, mentions
+from trustwatch.web.api.routes import admin, alerts, auth, dashboards, mentions, verdicts
 
 api_router = APIRouter()
 api_router.include_router(auth.router)
@@ -10,3 +10,4 @@ api_router.include_router(alerts.router)
 api_router.include_router(mentions.router)
 api_router.include_router(dashboards.router)
 api_router.include_router(admin.router)
+api_router.include_router(verdicts.router)

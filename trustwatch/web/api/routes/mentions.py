@@ -15,10 +15,15 @@ from trustwatch.sla import responses
 from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep
 from trustwatch.web.services import audit
 from trustwatch.web.services import mentions as mention_service
+from trustwatch.web.services import verdicts as verdict_service
 from trustwatch.web.services.scope import visible_schools
 from trustwatch.web.templating import render
 
 router = APIRouter(prefix="/mentions", tags=["mentions"])
+NOTICES = {
+    "responded": "Marked as responded outside the platform.",
+    "missed": "Thank you: the next model will learn from what this one missed.",
+}
 
 
 @router.get("")
@@ -52,11 +57,15 @@ def item_page(
     if item is None:
         raise HTTPException(status_code=404, detail="No such item in your schools.")
     audit.record(db, actor=user.email, action="item.view", target_type="item", target_id=item_id)
-    notice = "Marked as responded outside the platform." if done == "responded" else None
+    notice = NOTICES.get(done)
     return render(
         request,
         "mentions/detail.html",
-        {"d": mention_service.item_detail(db, item=item), "notice": notice},
+        {
+            "d": mention_service.item_detail(db, item=item),
+            "notice": notice,
+            "verdicts": verdict_service.form_for(db, item_id=item_id),
+        },
     )
 
 
@@ -107,7 +116,11 @@ def responded_outside(
         return render(
             request,
             "mentions/detail.html",
-            {"d": mention_service.item_detail(db, item=item), "error": str(exc)},
+            {
+                "d": mention_service.item_detail(db, item=item),
+                "error": str(exc),
+                "verdicts": verdict_service.form_for(db, item_id=item_id),
+            },
             status_code=400,
         )
     # mark_responded_outside writes the audit row itself.

@@ -84,7 +84,7 @@ class TransformerClassifier:
         if not rules or "safeguarding" not in self.tasks:
             return
         column = self.tasks.index("safeguarding")
-        hits = rule_hits(texts, rules["patterns"])
+        hits = rule_hits(texts, rules["patterns"], rules.get("educational_context"))
         scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
     def predict_proba(self, texts: list[str]) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.training.lexicon import matches_safeguarding
-from classifiers.training.school import identity_train_tasks, load_school
+from classifiers.training.school import identity_train_tasks, load_school, world_train_tasks
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class DataSettings:
     # auxiliary `targeted` label lost 0.03, so full weight was not kept.
     identity_rows: bool = True
     identity_weight: float = 0.25  # scales those rows' loss weight (on top of the school weight)
+    # The school-world rows (school/world_train.csv, issue 20). Off by default so the
+    # committed model, trained before they existed, rebuilds exactly from this config.
+    world_rows: bool = False
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -146,6 +149,8 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     parts = [public, load_school(settings.splits.seed)]
     if settings.identity_rows:
         parts.append(identity_train_tasks().assign(identity_row=True))
+    if settings.world_rows:
+        parts.append(world_train_tasks())
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
@@ -373,6 +378,18 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
     )
 
 
+def _train_record(config: TrainConfig) -> dict[str, Any]:
+    """The run's settings as stored in the artefact (and hashed into its version).
+
+    `world_rows` is recorded only when on: left off, the record (and so the version) of a
+    rebuilt committed model stays what it was before the setting existed.
+    """
+    record = json.loads(json.dumps(asdict(config), default=str))
+    if not config.data.world_rows:
+        record["data"].pop("world_rows", None)
+    return record
+
+
 def train(
     data_dir: Path | str,
     out_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
@@ -433,7 +450,7 @@ def train(
             "version": base_model_version(),
         },
         "safeguarding_rules": artefact_rules(),
-        "train_config": json.loads(json.dumps(asdict(config), default=str)),
+        "train_config": _train_record(config),
         "training": summary,
         "data": data_summary(table, rows),
         "torch": torch.__version__,

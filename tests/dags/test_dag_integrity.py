@@ -22,6 +22,7 @@ EXPECTED_DAGS = {
     "notify_digest",
     "report_weekly",
     "retention_daily",
+    "model_retrain",
 }
 
 
@@ -116,6 +117,7 @@ def test_dag_file_imports_nothing_heavy(path) -> None:
         ("notify_digest", "0 16 * * *", "Europe/London"),
         ("report_weekly", "0 7 * * 1", "Europe/London"),
         ("retention_daily", "30 2 * * *", "UTC"),
+        ("model_retrain", "0 3 * * 0", "UTC"),
     ],
 )
 def test_calendar_dags_keep_their_documented_schedule(

@@ -6,7 +6,7 @@ a rerun finds nothing pending and writes nothing.
 
 `TRUSTWATCH_CLASSIFIER` may name another `classifiers.protocol.Classifier` factory as
 `module:callable` (an alternative model, or a small stand-in in DAG tests); unset means
-`classifiers.load_default()`, the committed model.
+`classifiers.load_default()`: the version retraining promoted, else the committed model.
 """
 
 from __future__ import annotations
@@ -23,14 +23,20 @@ from trustwatch.pipeline.runtime import Window, engine
 CLASSIFIER_ENV = "TRUSTWATCH_CLASSIFIER"
 
 
-@lru_cache(maxsize=4)
 def load_classifier(spec: str = "") -> Any:
-    from classifiers.protocol import Classifier
-
+    """The configured model; the default follows promotions (`load_default` caches per
+    artefact), so a long-lived worker picks up a newly promoted version."""
     if not spec:
         from classifiers import load_default
 
         return load_default()
+    return _load_factory(spec)
+
+
+@lru_cache(maxsize=4)
+def _load_factory(spec: str) -> Any:
+    from classifiers.protocol import Classifier
+
     module_name, _, attr = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attr)

@@ -30,6 +30,7 @@ TAGS = {
     "notify": ["trustwatch", "notify"],
     "report": ["trustwatch", "report"],
     "retention": ["trustwatch", "retention"],
+    "model": ["trustwatch", "model"],
 }
 
 

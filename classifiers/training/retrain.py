@@ -43,7 +43,7 @@ from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS, TASKS
 from classifiers.model import MultiTaskModel, TaskHeads, TopModel, scaled_lora_delta
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.text import normalise
+from classifiers.text import CHARACTERS, deobfuscate, normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.promotion import (
     VERDICT_SET,
@@ -157,6 +157,8 @@ def training_frame(
         parts.append(rows.assign(weight=1.0))
         public = {str(k): int(v) for k, v in rows["source"].value_counts().items()}
     frame = pd.concat(parts, ignore_index=True)[["text", "source", *TASKS, "weight"]]
+    # Retrained models read slang spellings through (classifiers.text.deobfuscate).
+    frame["text"] = [deobfuscate(t) for t in frame["text"]]
     frame = frame[frame["text"].str.len() > 0].reset_index(drop=True)
     counts = {str(k): int(v) for k, v in frame["source"].value_counts().items()}
     return frame, {"rows_by_source": counts, "public": public}
@@ -255,6 +257,7 @@ def build_challenger(
     new_config = {
         **config,
         "safeguarding_rules": artefact_rules(),
+        "text_normalisation": CHARACTERS,
         "thresholds": {**config["thresholds"], **recalibrated},
         "retrain": lineage,
         "training": {**config.get("training", {}), "retrain": summary},

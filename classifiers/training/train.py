@@ -37,6 +37,7 @@ from classifiers.model import (
     scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
+from classifiers.text import CHARACTERS, deobfuscate
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
@@ -69,6 +70,9 @@ class DataSettings:
     # The school-world rows (school/world_train.csv, issue 20). Off by default so the
     # committed model, trained before they existed, rebuilds exactly from this config.
     world_rows: bool = False
+    # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
+    # the artefact's "text_normalisation", in inference. Off for the same reason as above.
+    character_normalisation: bool = False
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -153,6 +157,8 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
         parts.append(world_train_tasks())
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
+    if settings.character_normalisation:
+        table["text"] = [deobfuscate(t) for t in table["text"]]
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     if settings.identity_rows:
         table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
@@ -381,12 +387,13 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
 def _train_record(config: TrainConfig) -> dict[str, Any]:
     """The run's settings as stored in the artefact (and hashed into its version).
 
-    `world_rows` is recorded only when on: left off, the record (and so the version) of a
+    `world_rows` and `character_normalisation` are recorded only when on: left off, the record (and so the version) of a
     rebuilt committed model stays what it was before the setting existed.
     """
     record = json.loads(json.dumps(asdict(config), default=str))
-    if not config.data.world_rows:
-        record["data"].pop("world_rows", None)
+    for key in ("world_rows", "character_normalisation"):
+        if not getattr(config.data, key):
+            record["data"].pop(key, None)
     return record
 
 
@@ -450,6 +457,7 @@ def train(
             "version": base_model_version(),
         },
         "safeguarding_rules": artefact_rules(),
+        **({"text_normalisation": CHARACTERS} if config.data.character_normalisation else {}),
         "train_config": _train_record(config),
         "training": summary,
         "data": data_summary(table, rows),

@@ -387,8 +387,9 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
 def _train_record(config: TrainConfig) -> dict[str, Any]:
     """The run's settings as stored in the artefact (and hashed into its version).
 
-    `world_rows` and `character_normalisation` are recorded only when on: left off, the record (and so the version) of a
-    rebuilt committed model stays what it was before the setting existed.
+    `world_rows` and `character_normalisation` are recorded only when on: left off, the
+    record (and so the version) of a rebuilt committed model stays what it was before the
+    settings existed.
     """
     record = json.loads(json.dumps(asdict(config), default=str))
     for key in ("world_rows", "character_normalisation"):

@@ -384,7 +384,7 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
     )
 
 
-def _train_record(config: TrainConfig) -> dict[str, Any]:
+def train_record(config: TrainConfig) -> dict[str, Any]:
     """The run's settings as stored in the artefact (and hashed into its version).
 
     `world_rows` and `character_normalisation` are recorded only when on: left off, the
@@ -459,7 +459,7 @@ def train(
         },
         "safeguarding_rules": artefact_rules(),
         **({"text_normalisation": CHARACTERS} if config.data.character_normalisation else {}),
-        "train_config": _train_record(config),
+        "train_config": train_record(config),
         "training": summary,
         "data": data_summary(table, rows),
         "torch": torch.__version__,

@@ -2,7 +2,7 @@
 
 Seeds a fresh SQLite warehouse under a temporary var dir with N verdict-labelled items
 (texts from the hand-written school training rows, each with one lead verdict spread over
-ten weeks), then runs `trustwatch.model_versions.retrain` with its default settings (300
+ten weeks), then runs `trustwatch.model_versions.retrain` with its default settings (150
 steps, the hand-written school rows, no public datasets unless --data is given) and prints
 wall and CPU time for the whole run: building the challenger, judging champion and
 challenger on the frozen check sets and held-out verdicts, and, if promoted, rescoring.

@@ -115,6 +115,10 @@ def test_a_season_of_verdicts_promotes_refuses_and_rolls_back(sqlite_engine):
         assert row.lineage["started_from"] == shipped
         assert row.lineage["data"]["public"] == "absent"  # no datasets folder was given
         assert row.verdict_count == 45 and row.lineage["verdict_items_held_out"] == 15
+        # A seeded quarter of the training-period verdicts only ever sets thresholds.
+        assert row.lineage["verdict_items_trained"] == 34
+        assert row.lineage["verdict_items_for_thresholds"] == 11
+        assert row.lineage["fit"]["steps"] == TINY.steps
         held = row.figures["figures"][VERDICT_SET]["complaint"]
         assert held["challenger_f1"] > held["champion_f1"]
         assert row.rule["name"] == RULE.name and "Challenger F1" in row.model_card

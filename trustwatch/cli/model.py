@@ -283,7 +283,7 @@ def check_school_command(artefact_dir: Path | None) -> None:
     help="The public datasets folder, if this trust has it (optional: without it retraining "
     "uses the verdicts and the hand-written school rows).",
 )
-@click.option("--steps", type=click.IntRange(min=1), help="Optimisation steps (default 300).")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimisation steps (default 150).")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
 @pass_app

@@ -245,11 +245,14 @@ def build_challenger(
     summary = fit(TopModel(bert, frozen, heads), frame, states, train_config, budget)
     del states
     model = MultiTaskModel(encoder, heads).eval()
-    verdict_rows = _verdict_frame(calibration, 1.0)
-    verdict_rows["text"] = [deobfuscate(t) for t in verdict_rows["text"]]
-    with scaled_lora_delta(encoder, delta_scale(config)):
-        scores = _scores(model, tokenizer, verdict_rows["text"].tolist(), settings.max_length)
-    recalibrated = verdict_thresholds(scores, verdict_rows, settings)
+    recalibrated: dict[str, float] = {}
+    if calibration:
+        verdict_rows = _verdict_frame(calibration, 1.0)
+        verdict_rows["text"] = [deobfuscate(t) for t in verdict_rows["text"]]
+        with scaled_lora_delta(encoder, delta_scale(config)):
+            texts = verdict_rows["text"].tolist()
+            scores = _scores(model, tokenizer, texts, settings.max_length)
+        recalibrated = verdict_thresholds(scores, verdict_rows, settings)
     base_version = artefact_version(Path(base_dir))
     lineage = {
         "started_from": base_version,

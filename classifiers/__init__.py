@@ -27,28 +27,32 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_defaults: dict[str, Classifier] = {}
+_defaults: dict[tuple[str, str], Classifier] = {}
 
 
 def load_default(threads: int | None = None, precision: str | None = None) -> Classifier:
-    """The committed default model, loaded once per process and precision (later calls reuse it).
+    """The serving model, loaded once per process, artefact and precision (later calls reuse it).
 
-    `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count; `precision`
-    (or env TRUSTWATCH_CLASSIFIER_PRECISION) is fp32 (default), bf16 or auto.
+    That is the version retraining last promoted (`classifiers.active`), else the committed
+    one. `threads` (or env TRUSTWATCH_TORCH_THREADS) sets torch's CPU thread count;
+    `precision` (or env TRUSTWATCH_CLASSIFIER_PRECISION) is fp32 (default), bf16 or auto.
     """
+    from classifiers.active import active_artefact
     from classifiers.precision import resolve_precision
 
     resolved = resolve_precision(precision)
+    artefact = active_artefact()
+    key = (resolved, str(artefact))
     with _lock:
-        if resolved not in _defaults:
+        if key not in _defaults:
             from classifiers.inference import TransformerClassifier
 
-            _defaults[resolved] = TransformerClassifier(threads=threads, precision=resolved)
+            _defaults[key] = TransformerClassifier(artefact, threads=threads, precision=resolved)
         elif threads is not None:
             from classifiers.inference import configure_threads
 
             configure_threads(threads)
-        return _defaults[resolved]
+        return _defaults[key]
 
 
 def __getattr__(name: str) -> object:

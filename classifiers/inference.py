@@ -13,7 +13,7 @@ from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_versi
 from classifiers.encoder import load_tokenizer
 from classifiers.precision import prepare_network, resolve_precision
 from classifiers.safeguarding_rules import rule_hits
-from classifiers.text import normalise
+from classifiers.text import normalise_for
 from classifiers.windows import build_windows, score_windows
 
 THREADS_ENV = "TRUSTWATCH_TORCH_THREADS"
@@ -59,7 +59,8 @@ class TransformerClassifier:
 
     def predict_tasks(self, texts: list[str]) -> pd.DataFrame:
         """Scores for every trained task, auxiliary ones included (used by evaluation)."""
-        clean = [normalise(t) for t in texts]
+        mode = self.config.get("text_normalisation")
+        clean = [normalise_for(t, mode) for t in texts]
         windows = build_windows(self.tokenizer, clean, self.max_length)
         scores = score_windows(
             self.network,
@@ -84,7 +85,7 @@ class TransformerClassifier:
         if not rules or "safeguarding" not in self.tasks:
             return
         column = self.tasks.index("safeguarding")
-        hits = rule_hits(texts, rules["patterns"])
+        hits = rule_hits(texts, rules["patterns"], rules.get("educational_context"))
         scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
     def predict_proba(self, texts: list[str]) -> pd.DataFrame:

@@ -115,6 +115,30 @@ def _texts(session: Session, item_ids: list[int]) -> tuple[list[int], list[str]]
     return [item_id for item_id, _ in items], [text or "" for _, text in items]
 
 
+def classify_item_ids(
+    session: Session, classifier: Classifier, item_ids: list[int], batch_size: int = 256
+) -> ClassifySummary:
+    """Score the given items (those not yet scored by this version), e.g. open casework
+    after a promotion: a bounded set, never the whole table."""
+    summary = ClassifySummary(model_version=classifier.version)
+    summary.above_threshold = {label: 0 for label in classifier.labels}
+    scored = set(
+        session.scalars(
+            select(Classification.item_id).where(
+                Classification.item_id.in_(item_ids),
+                Classification.model_version == classifier.version,
+            )
+        )
+    )
+    pending = sorted(set(item_ids) - scored)
+    for start in range(0, len(pending), batch_size):
+        ids, texts = _texts(session, pending[start : start + batch_size])
+        scores = classifier.predict_proba(texts)
+        _store(session, summary, ids, scores, classifier.thresholds, classifier.version)
+        summary.items_scored += len(ids)
+    return summary
+
+
 def classify_items(
     session: Session,
     classifier: Classifier,

@@ -80,6 +80,26 @@ PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# An educational mention of a topic is not a disclosure (issue 20): a PSHE lesson on suicide
+# prevention, an assembly on county lines, a play about self-harm. A rule match inside such
+# a frame is set aside unless the text also carries a cue that someone is at risk (first
+# person, or someone said/told/wants/keeps ...), so "my son came home from the suicide
+# prevention assembly and said he wants to die" is still raised.
+EDUCATIONAL_FRAME: tuple[str, ...] = (
+    r"\b(?:pshe|rse|pshce|assembl(?:y|ies)|lessons?|workshops?|sessions?|curriculum|"
+    r"awareness|prevention|documentar(?:y|ies)|debate|revision|syllabus|module|"
+    r"(?:a|the|our|this) (?:play|film|novel|book|talk|unit|topic|course|training))\b",
+    r"\b(?:anti-bullying|mental health|safeguarding|e-?safety|online safety|wellbeing) "
+    r"(?:week|day|month|team|lead|policy|training)\b",
+    r"\bworld \w+ (?:prevention )?day\b",
+)
+DISCLOSURE_CUES: tuple[str, ...] = (
+    r"\b(?:i|i'm|im|i've|ive|i'll|me|my|myself)\b",
+    r"\b(?:he|she|they|son|daughter|child|kid|friend|pupil|boy|girl|brother|sister)\s+"
+    r"(?:said|says|told|tells|keeps|kept|wants?|wanted|tried|is going|was going|has been)\b",
+)
+
+
 @lru_cache(maxsize=8)
 def _compiled(items: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pattern[str]]:
     return {
@@ -97,12 +117,48 @@ def categories_matched(text: str, patterns: Mapping[str, Sequence[str]] = PATTER
     return [c for c, rx in _compiled(_freeze(patterns)).items() if rx.search(text or "")]
 
 
-def rule_hits(texts: Sequence[str], patterns: Mapping[str, Sequence[str]] = PATTERNS) -> np.ndarray:
-    """A boolean per text: does any safeguarding rule match it?"""
+@lru_cache(maxsize=8)
+def _one(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def educational_only(text: str, context: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """Is the text a lesson, assembly or campaign about a topic, with no one at risk in it?"""
+    context = context or educational_context()
+    text = text or ""
+    frame = _one(tuple(context["frame"])).search(text)
+    return bool(frame) and not _one(tuple(context["disclosure"])).search(text)
+
+
+def rule_hits(
+    texts: Sequence[str],
+    patterns: Mapping[str, Sequence[str]] = PATTERNS,
+    context: Mapping[str, Sequence[str]] | None = None,
+) -> np.ndarray:
+    """A boolean per text: does any safeguarding rule match it?
+
+    With `context` (an artefact's `educational_context`), a match in a text that is only an
+    educational mention of the topic does not count. Artefacts written before that existed
+    carry no context and keep their rules exactly as they were.
+    """
     compiled = list(_compiled(_freeze(patterns)).values())
-    return np.array([any(rx.search(text or "") for rx in compiled) for text in texts], dtype=bool)
+    hits = [any(rx.search(text or "") for rx in compiled) for text in texts]
+    if context:
+        hits = [
+            hit and not educational_only(text, context)
+            for hit, text in zip(hits, texts, strict=True)
+        ]
+    return np.array(hits, dtype=bool)
+
+
+def educational_context() -> dict[str, list[str]]:
+    return {"frame": list(EDUCATIONAL_FRAME), "disclosure": list(DISCLOSURE_CUES)}
 
 
 def artefact_rules() -> dict[str, object]:
-    """The rules as stored in an artefact's config (training writes this)."""
-    return {"score": RULE_SCORE, "patterns": {k: list(v) for k, v in PATTERNS.items()}}
+    """The rules as stored in an artefact's config (training and retraining write this)."""
+    return {
+        "score": RULE_SCORE,
+        "patterns": {k: list(v) for k, v in PATTERNS.items()},
+        "educational_context": educational_context(),
+    }

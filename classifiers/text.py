@@ -42,3 +42,85 @@ def normalise(text: object) -> str:
     text = _LINK.sub(LINK_TOKEN, text)
     text = _MENTION.sub(MENTION_TOKEN, text)
     return _SPACE.sub(" ", text).strip()
+
+
+# --- character-aware normalisation (issue 20): slang spellings a reader sees through -------
+# Abuse is often spelled to dodge filters: digits or symbols for letters (b1tch, p@ki), an
+# asterisk for a vowel (f*g), letters held down (sooooo). The tokenizer splits such words into
+# meaningless pieces, so the model never sees the word. `deobfuscate` undoes the common
+# tricks. It is applied only for artefacts whose config asks for it ("text_normalisation":
+# "characters"), in training and inference alike; older artefacts see text as before.
+
+CHARACTERS = "characters"
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+# A digit or symbol standing for a letter sits between letters: "wh0re", not "Y7" or "3pm".
+_LEET_CHAR = re.compile(r"(?<=[a-z])[013457@$!](?=[a-z])", re.IGNORECASE)
+_MASKED = re.compile(r"\b[a-z]+(?:\*+[a-z]*)+\b", re.IGNORECASE)
+_REPEAT = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
+# Words people mask with an asterisk; a masked word is restored only to one of these (or
+# their plurals), never guessed. Offensive on purpose: it is what the filter-dodgers hide.
+MASKED_WORDS: tuple[str, ...] = (
+    "bitch",
+    "cunt",
+    "dyke",
+    "fag",
+    "faggot",
+    "fuck",
+    "gyppo",
+    "nigga",
+    "nigger",
+    "paki",
+    "pikey",
+    "retard",
+    "shit",
+    "slag",
+    "slut",
+    "spastic",
+    "tranny",
+    "twat",
+    "whore",
+    "wog",
+)
+
+
+_TOKEN = re.compile(r"\S+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def _unleet(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if _EMAIL.search(token):
+        return token
+    for _ in range(2):  # twice: in "n1gg3r" each substitution makes the next one's neighbour
+        token = _LEET_CHAR.sub(lambda m: _LEET[m.group(0)], token)
+    return token
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return (word, plural, word + "ing", word + "ed")
+
+
+_KNOWN = {form for word in MASKED_WORDS for form in _forms(word)}
+
+
+def _unmask(match: re.Match[str]) -> str:
+    token = match.group(0)
+    pattern = re.compile("^" + re.escape(token.lower()).replace(r"\*", "[a-z]") + "$")
+    found = sorted(w for w in _KNOWN if len(w) == len(token) and pattern.match(w))
+    return found[0] if len(found) == 1 else token
+
+
+def deobfuscate(text: str) -> str:
+    """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
+    letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
+    class names ("Year 7", "3pm", "10R") are left alone."""
+    text = _TOKEN.sub(_unleet, text)
+    text = _MASKED.sub(_unmask, text)
+    return _REPEAT.sub(r"\1\1", text)
+
+
+def normalise_for(text: object, mode: str | None) -> str:
+    """`normalise`, plus `deobfuscate` when an artefact's `text_normalisation` asks for it."""
+    clean = normalise(text)
+    return deobfuscate(clean) if mode == CHARACTERS else clean

@@ -33,6 +33,8 @@ from classifiers.training.school import (
     load_school,
     multilingual_check,
     multilingual_check_tasks,
+    world_check,
+    world_check_tasks,
 )
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,16 @@ _SCHOOL_TESTS: tuple[TestSet, ...] = tuple(
     )
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
 )
+_WORLD_TESTS: tuple[TestSet, ...] = tuple(
+    TestSet(
+        f"world_{label}",
+        "world_check",
+        label,
+        f"School-world check set (hand-written, issue 20), {label}",
+        "school",
+    )
+    for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
+)
 _IDENTITY_TEST = TestSet(
     "identity_hate",
     "identity_check",
@@ -95,7 +107,7 @@ _IDENTITY_TEST = TestSet(
     "Identity-term check set (hand-written), hate",
     "school",
 )
-TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS, _IDENTITY_TEST)
+TEST_SETS: tuple[TestSet, ...] = (*_PUBLIC_TESTS, *_SCHOOL_TESTS, *_WORLD_TESTS, _IDENTITY_TEST)
 
 # Macro-F1 on the same official test split, quoted from the papers / TweetEval leaderboard.
 PUBLISHED: dict[str, dict[str, float]] = {
@@ -155,7 +167,7 @@ def evaluation_table(data_dir: Path, config: SplitConfig) -> pd.DataFrame:
     """Validation and test rows from the public data and the school data."""
     public = load_public(Path(data_dir), config)
     school = load_school(config.seed)
-    checks = [identity_check_tasks(), multilingual_check_tasks()]
+    checks = [identity_check_tasks(), multilingual_check_tasks(), world_check_tasks()]
     table = pd.concat([public, school, *checks], ignore_index=True)
     return table[table["split"].isin(["val", "test"])].reset_index(drop=True)
 
@@ -319,6 +331,22 @@ def multilingual_summary(
     }
 
 
+def world_categories(
+    table: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """The school-world check set per category (classifiers.training.school_report)."""
+    from classifiers.training.school_report import category_table
+
+    rows = (table["source"] == "world_check").to_numpy()
+    if not rows.any():
+        return {}
+    check = world_check()
+    category_of = dict(zip(check["text"].map(normalise), check["category"], strict=True))
+    frame = table.loc[rows, ["text", *LABELS]].reset_index(drop=True)
+    frame["category"] = frame["text"].map(category_of)
+    return category_table(frame, scores.loc[rows].reset_index(drop=True), thresholds)
+
+
 def bf16_agreement(
     artefact_dir: Path, texts: list[str], reference: pd.DataFrame, thresholds: dict[str, float]
 ) -> dict[str, Any]:
@@ -408,6 +436,7 @@ def evaluate(
         "validation": validation_summary(table, scores, thresholds),
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "multilingual": multilingual_summary(table, scores, thresholds),
+        "world_categories": world_categories(table, scores, thresholds),
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

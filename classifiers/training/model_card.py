@@ -63,6 +63,26 @@ _IDENTITY_KINDS = {
 }
 
 
+def _category_lines(metrics: dict[str, Any]) -> list[str]:
+    """The school-world check set per category: rows all right, misses and false flags."""
+    categories = metrics.get("world_categories") or {}
+    if not categories:
+        return []
+    lines = [
+        "",
+        "School-world check set by category (issue 20): rows whose five decisions are all "
+        "right, and the labels missed or wrongly flagged.",
+        "",
+        "| Category | Rows | All right | Missed | False flags |",
+        "|---|---|---|---|---|",
+    ]
+    for category, c in categories.items():
+        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v) or "-"
+        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v) or "-"
+        lines.append(f"| {category} | {c['n']} | {c['all_right']} | {missed} | {false} |")
+    return lines
+
+
 def _identity_lines(metrics: dict[str, Any]) -> list[str]:
     summary = metrics.get("identity_terms") or {}
     if not summary:
@@ -288,6 +308,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "OLID C is scored here as a binary IND-vs-rest task, so it is not comparable to the "
         "3-class OffensEval level C results (winner about 0.660).",
         *_identity_lines(metrics),
+        *_category_lines(metrics),
         *_multilingual_lines(metrics),
         *_validation_lines(metrics),
         *_agreement_lines(metrics),

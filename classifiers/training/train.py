@@ -37,11 +37,12 @@ from classifiers.model import (
     scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
+from classifiers.text import CHARACTERS, deobfuscate
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.training.lexicon import matches_safeguarding
-from classifiers.training.school import identity_train_tasks, load_school
+from classifiers.training.school import identity_train_tasks, load_school, world_train_tasks
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,12 @@ class DataSettings:
     # auxiliary `targeted` label lost 0.03, so full weight was not kept.
     identity_rows: bool = True
     identity_weight: float = 0.25  # scales those rows' loss weight (on top of the school weight)
+    # The school-world rows (school/world_train.csv, issue 20). Off by default so the
+    # committed model, trained before they existed, rebuilds exactly from this config.
+    world_rows: bool = False
+    # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
+    # the artefact's "text_normalisation", in inference. Off for the same reason as above.
+    character_normalisation: bool = False
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -146,8 +153,12 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     parts = [public, load_school(settings.splits.seed)]
     if settings.identity_rows:
         parts.append(identity_train_tasks().assign(identity_row=True))
+    if settings.world_rows:
+        parts.append(world_train_tasks())
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
+    if settings.character_normalisation:
+        table["text"] = [deobfuscate(t) for t in table["text"]]
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     if settings.identity_rows:
         table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
@@ -373,6 +384,20 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
     )
 
 
+def train_record(config: TrainConfig) -> dict[str, Any]:
+    """The run's settings as stored in the artefact (and hashed into its version).
+
+    `world_rows` and `character_normalisation` are recorded only when on: left off, the
+    record (and so the version) of a rebuilt committed model stays what it was before the
+    settings existed.
+    """
+    record = json.loads(json.dumps(asdict(config), default=str))
+    for key in ("world_rows", "character_normalisation"):
+        if not getattr(config.data, key):
+            record["data"].pop(key, None)
+    return record
+
+
 def train(
     data_dir: Path | str,
     out_dir: Path | str = ARTEFACTS_DIR / DEFAULT_ARTEFACT,
@@ -433,7 +458,8 @@ def train(
             "version": base_model_version(),
         },
         "safeguarding_rules": artefact_rules(),
-        "train_config": json.loads(json.dumps(asdict(config), default=str)),
+        **({"text_normalisation": CHARACTERS} if config.data.character_normalisation else {}),
+        "train_config": train_record(config),
         "training": summary,
         "data": data_summary(table, rows),
         "torch": torch.__version__,

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, read_config
-from classifiers.safeguarding_rules import PATTERNS, RULE_SCORE, categories_matched, rule_hits
+from classifiers.safeguarding_rules import (
+    PATTERNS,
+    RULE_SCORE,
+    artefact_rules,
+    categories_matched,
+    educational_context,
+    rule_hits,
+)
 
 DISCLOSURES = [
     ("A girl in Year 9 says she wants to end it all and has been cutting herself", "self_harm"),
@@ -76,3 +83,36 @@ def test_rules_are_part_of_the_committed_artefact_and_its_version(tmp_path: Path
     config["safeguarding_rules"]["patterns"]["self_harm"].append(r"\bsad\b")
     (copy / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     assert artefact_version(copy) != before
+
+
+# Issue 20: a lesson, assembly or campaign about a topic is not a disclosure of it.
+EDUCATIONAL = [
+    "Thoughtful PSHE lesson this morning on suicide prevention and who to talk to",
+    "Year 10 drama are staging a play about self-harm and recovery next week",
+    "Assembly on county lines and spotting exploitation, thanks to the police schools team",
+    "Mental health week: our wellbeing team will talk about overdose risks and where to get help",
+]
+DISCLOSED_IN_EDUCATIONAL_FRAME = [
+    "After the suicide prevention assembly my son told me he wants to die",
+    "I've been self harming since the anti-bullying week session and nobody knows",
+    "During the PSHE lesson a girl said her stepdad hits her",
+]
+
+
+@pytest.mark.parametrize("text", EDUCATIONAL)
+def test_an_educational_mention_is_not_a_disclosure(text: str) -> None:
+    assert categories_matched(text), "the topic words alone do match a rule"
+    assert rule_hits([text], PATTERNS, educational_context()).tolist() == [False]
+
+
+@pytest.mark.parametrize("text", DISCLOSED_IN_EDUCATIONAL_FRAME + [t for t, _ in DISCLOSURES])
+def test_a_disclosure_is_raised_even_inside_an_educational_frame(text: str) -> None:
+    assert rule_hits([text], PATTERNS, educational_context()).tolist() == [True]
+
+
+def test_artefacts_without_the_context_keep_their_rules() -> None:
+    """The committed artefact predates the context: its stored rules behave as before."""
+    rules = read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)["safeguarding_rules"]
+    assert "educational_context" not in rules
+    assert rule_hits([EDUCATIONAL[0]], rules["patterns"], rules.get("educational_context"))[0]
+    assert "educational_context" in artefact_rules()

@@ -151,3 +151,70 @@ def test_identity_weight_scales_only_the_identity_rows(datasets_dir: Path) -> No
     assert (table.loc[written, "weight"] == 0.5).all()  # school weight 2.0 times 0.25
     assert (table.loc[school & ~written, "weight"] == 2.0).all()
     assert (table.loc[table["source"] == "cyberbullying", "weight"] == 0.5).all()
+
+
+# Issue 20's categories: every one has check rows and training rows.
+WORLD_CATEGORIES = {
+    "complaint_sarcasm",
+    "complaint_insult",
+    "complaint_communication",
+    "complaint_food",
+    "complaint_buildings",
+    "complaint_inset",
+    "complaint_timetable",
+    "complaint_group",
+    "safeguarding_staff_contact",
+    "safeguarding_peer_drugs",
+    "negative_educational",
+    "negative_office",
+    "bullying_rate_looks",
+    "bullying_exclude",
+    "bullying_nickname",
+    "bullying_slang",
+    "bullying_emoji",
+    "hate_emoji",
+    "hate_dogwhistle",
+    "hate_spelling",
+    "hate_group_grievance",
+}
+
+
+@pytest.mark.parametrize("name", ["world_check.csv", "world_train.csv"])
+def test_school_world_files_are_labelled_and_cover_every_category(name: str) -> None:
+    frame = pd.read_csv(SCHOOL_DIR / name)
+    assert list(frame.columns[:6]) == ["text", *LABELS] and "category" in frame
+    assert frame[list(LABELS)].isin([0, 1]).all().all()
+    assert frame["text"].is_unique
+    assert set(frame["category"]) == WORLD_CATEGORIES
+    negatives = frame["category"].str.startswith("negative_")
+    assert (frame.loc[negatives, list(LABELS)] == 0).all().all()
+    positive_label = frame["category"].str.split("_").str[0]
+    for label in ("complaint", "safeguarding", "bullying", "hate"):
+        assert (frame.loc[positive_label == label, label] == 1).all(), label
+
+
+def test_school_world_training_rows_are_not_near_copies_of_any_check_row() -> None:
+    """Written after the check rows, apart and without reusing their phrasing (same cut as
+    the identity rows: character 3-5-gram TF-IDF cosine below 0.45)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    trained = pd.read_csv(SCHOOL_DIR / "world_train.csv")["text"]
+    checks = pd.concat(
+        [pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("check.csv", "world_check.csv")]
+        + [identity_check()["text"]],
+        ignore_index=True,
+    )
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    vectoriser.fit(pd.concat([trained, checks], ignore_index=True))
+    similarity = (vectoriser.transform(trained) @ vectoriser.transform(checks).T).toarray()
+    assert similarity.max() < 0.45
+    assert not set(trained) & set(checks)
+
+
+def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:
+    from classifiers.training.school import check_sets, world_train_tasks
+
+    rows = world_train_tasks()
+    assert set(rows["split"]) == {"train"} and set(rows["source"]) == {"school"}
+    assert "world_check" in check_sets()
+    assert not set(rows["text"]) & set(check_sets()["world_check"]["text"])

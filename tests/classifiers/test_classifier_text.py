@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from classifiers.text import LINK_TOKEN, MENTION_TOKEN, normalise
+import pytest
+
+from classifiers.text import (
+    CHARACTERS,
+    LINK_TOKEN,
+    MENTION_TOKEN,
+    deobfuscate,
+    normalise,
+    normalise_for,
+)
 
 
 def test_handles_and_links_become_placeholders() -> None:
@@ -25,3 +34,46 @@ def test_html_entities_and_spacing_are_tidied() -> None:
 def test_non_strings_do_not_crash() -> None:
     assert normalise(None) == ""
     assert normalise(42) == "42"
+
+
+# Character-aware normalisation (issue 20): what a reader sees through, the model should too.
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        ("stop being a b1tch", "stop being a bitch"),
+        ("she's a wh0re", "she's a whore"),
+        ("n1gg3rs out", "niggers out"),
+        ("too many p4k1s", "too many pakis"),
+        ("the f@gs in year 10", "the fags in year 10"),
+        ("no more tr*nnies", "no more trannies"),
+        ("what a sl*g", "what a slag"),
+        ("f*ck off", "fuck off"),
+        ("soooooo annoying", "soo annoying"),
+        ("you're a looooser", "you're a looser"),
+    ],
+)
+def test_slang_spellings_are_read_through(raw: str, read: str) -> None:
+    assert deobfuscate(raw) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Year 7 trip leaves at 3pm from 10R",
+        "Dinner money is £2.60 a day",
+        "email office@oakfield.sch.uk by 5th May",
+        "a b*d day",  # a mask that fits no known word is left as it is
+        "14/88",
+        "Good luck to the U13s",
+    ],
+)
+def test_ordinary_numbers_emails_and_unknown_masks_are_left_alone(text: str) -> None:
+    assert deobfuscate(text) == text
+
+
+def test_only_artefacts_that_ask_get_character_normalisation() -> None:
+    raw = "@Someone stop being a b1tch"
+    assert normalise_for(raw, None) == normalise(raw)
+    assert normalise_for(raw, CHARACTERS) == deobfuscate(normalise(raw))

@@ -24,6 +24,7 @@ EXPECTED_DAGS = {
     "retention_daily",
     "ingest_events",
     "ingest_reddit_inbox",
+    "model_retrain",
 }
 
 
@@ -118,6 +119,7 @@ def test_dag_file_imports_nothing_heavy(path) -> None:
         ("notify_digest", "0 16 * * *", "Europe/London"),
         ("report_weekly", "0 7 * * 1", "Europe/London"),
         ("retention_daily", "30 2 * * *", "UTC"),
+        ("model_retrain", "0 3 * * 0", "UTC"),
     ],
 )
 def test_calendar_dags_keep_their_documented_schedule(

@@ -92,6 +92,13 @@ def matrix(case: Casework, people: dict[str, Person]) -> list[Row]:
         Row("POST", f"/admin/users/{u}/unlock", frozenset({ADMIN})),
         Row("GET", "/admin/schools", frozenset({ADMIN})),
         Row("GET", "/admin/audit", frozenset({ADMIN})),
+        Row(
+            "POST",
+            f"/verdicts/alerts/{a}",
+            frozenset({LEAD}),
+            (("answer_safeguarding", "confirmed"),),
+        ),
+        Row("POST", f"/verdicts/items/{i}/missed", frozenset({LEAD}), (("label", "complaint"),)),
         # Last: signing out ends the session the rows above used.
         Row("POST", "/logout", EVERYONE),
     ]
@@ -105,6 +112,7 @@ def _template(path: str, case: Casework, people: dict[str, Person]) -> str:
         path.replace(str(case.oak_alert_id), "{alert_id}")
         .replace(f"/mentions/{case.flagged_item_id}", "/mentions/{item_id}")
         .replace(f"/inbox/{case.flagged_item_id}", "/inbox/{item_id}")
+        .replace(f"/items/{case.flagged_item_id}/", "/items/{item_id}/")
         .replace(f"/users/{people['subject'].user_id}", "/users/{user_id}")
         .replace("charts/volume.svg", "charts/{name}.svg")
         .replace("export/sla.csv", "export/{dataset}.csv")

@@ -1,4 +1,5 @@
-"""`trustwatch model` (train, soup, interpolate, evaluate) and `trustwatch classify`."""
+"""`trustwatch model` (train, soup, interpolate, evaluate, retrain, rollback, versions) and
+`trustwatch classify`."""
 
 from __future__ import annotations
 
@@ -261,6 +262,95 @@ def compare_command(artefact_dir: Path | None, compare: tuple[str, ...]) -> None
 
     add_comparisons(artefact_dir or _default_artefact(), _comparisons(compare))
     click.echo(f"added {', '.join(_comparisons(compare))} to the model card")
+
+
+@model.command("check-school")
+@_artefact_option("Artefact folder (default: the serving model).")
+def check_school_command(artefact_dir: Path | None) -> None:
+    """Per-label figures on the school check sets and the per-category table (no datasets)."""
+    from classifiers.active import active_artefact
+    from classifiers.training.school_report import format_report, school_report
+
+    click.echo(format_report(school_report(artefact_dir or active_artefact())))
+
+
+@model.command("retrain")
+@click.option(
+    "--data",
+    "data_dir",
+    envvar="TRUSTWATCH_DATASETS",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The public datasets folder, if this trust has it (optional: without it retraining "
+    "uses the verdicts and the hand-written school rows).",
+)
+@click.option("--steps", type=click.IntRange(min=1), help="Optimisation steps (default 150).")
+@click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
+@click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
+@pass_app
+def retrain_command(
+    app: AppContext, data_dir: Path | None, steps: int | None, threads: int | None, no_rescore: bool
+) -> None:
+    """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
+    if the declared rule says so (see docs/retraining.md)."""
+    _pin_cpu_code_paths()
+    from dataclasses import replace
+
+    from classifiers.training.retrain import RetrainSettings
+    from trustwatch.db.engine import session_scope
+    from trustwatch.db.models import utcnow
+    from trustwatch.model_versions import retrain
+
+    if data_dir is not None:
+        _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = RetrainSettings()
+    if steps is not None:
+        settings = replace(settings, steps=steps)
+    if threads is not None:
+        settings = replace(settings, threads=threads)
+    with session_scope(app.engine) as session:
+        outcome = retrain(
+            session, now=utcnow(), settings=settings, data_dir=data_dir, rescore=not no_rescore
+        )
+    click.echo(
+        f"retrain {outcome.status}: {outcome.verdicts} verdict-labelled items, "
+        f"version {outcome.version or '-'}, {outcome.rescored} open items rescored, "
+        f"{outcome.seconds:.0f}s"
+    )
+    for reason in outcome.reasons:
+        click.echo(f"  {reason}")
+
+
+@model.command("rollback")
+@click.argument("version")
+@click.option("--actor", default="cli", show_default=True, help="Who rolls back (audited).")
+@pass_app
+def rollback_command(app: AppContext, version: str, actor: str) -> None:
+    """Serve VERSION again: a version retraining promoted before, or `shipped`."""
+    from trustwatch.db.engine import session_scope
+    from trustwatch.db.models import utcnow
+    from trustwatch.model_versions import rollback
+
+    with session_scope(app.engine) as session:
+        rescored = rollback(session, version=version, actor=actor, now=utcnow())
+    click.echo(f"serving {version}; {rescored} open items rescored")
+
+
+@model.command("versions")
+@pass_app
+def versions_command(app: AppContext) -> None:
+    """List retrained versions: active, retired or refused, with the verdicts behind each."""
+    from classifiers.active import active_artefact
+    from trustwatch.db.engine import session_scope
+    from trustwatch.model_versions import versions
+
+    click.echo(f"serving: {active_artefact()}")
+    with session_scope(app.engine) as session:
+        for row in versions(session):
+            click.echo(
+                f"{row.version} {row.status:8} {row.created_at:%Y-%m-%d %H:%M} "
+                f"verdicts={row.verdict_count} from={row.base_version}"
+            )
 
 
 def _comparisons(specs: tuple[str, ...]) -> dict[str, Path]:

@@ -82,6 +82,7 @@ def retention(app: AppContext, now_text: str | None, dry_run: bool) -> None:
         f"{summary.raw_payloads_purged} raw payloads (before {summary.raw_cutoff.date()}), "
         f"{summary.authors_purged} author identities, "
         f"{summary.notes_purged} staff notes, "
+        f"{summary.verdicts_purged} label verdicts, "
         f"{summary.quarantine_payloads_purged} quarantined payloads"
     )
 
@@ -119,7 +120,8 @@ def erase(
         f"{summary.other_items_text_redacted} mentions in other items' text, "
         f"{summary.other_items_raw_purged} other raw payloads, "
         f"{summary.quarantine_rows_erased} quarantine rows, "
-        f"{summary.notes_redacted} notes, {summary.audit_rows_redacted} audit details; "
+        f"{summary.notes_redacted} notes, {summary.audit_rows_redacted} audit details, "
+        f"{summary.verdicts_deleted} label verdicts; "
         "recorded in audit_log"
     )
 

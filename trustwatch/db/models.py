@@ -512,3 +512,60 @@ class InboundRejection(Base):
     body_sha256: Mapped[str | None] = mapped_column(String(64))
     body_bytes: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- leads' verdicts and retrained model versions (issue 20, revision 0008) ------------------
+
+
+class LabelVerdict(Base):
+    """A safeguarding lead's word on one label of one item: the labels no dataset has.
+
+    `verdict` is `confirmed` (the flagged label was right), `dismissed` (it was wrong),
+    `should_be` (wrong, and `should_be` names the right label) or `missed` (the model did
+    not flag `label` but should have). One row per item and label: a later verdict
+    replaces the earlier one. Personal data: retention, erasure and subject access cover it.
+    """
+
+    __tablename__ = "label_verdicts"
+    __table_args__ = (
+        UniqueConstraint("item_id", "label"),
+        Index("ix_label_verdicts_decided_at", "decided_at"),
+    )
+
+    verdict_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(12))
+    should_be: Mapped[str | None] = mapped_column(String(20))
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("web_users.user_id", ondelete="SET NULL")
+    )
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.alert_id", ondelete="SET NULL"))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ModelVersion(Base):
+    """A challenger model built by `trustwatch model retrain`, and what became of it.
+
+    `status` is `active` (serving), `retired` (served before, replaced or rolled back),
+    or `refused` (the promotion rule said no). `lineage` records the base model, the data
+    and the verdict window; `rule` the declared promotion rule; `figures` both models'
+    scores on the frozen check sets and held-out verdicts.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (Index("ix_model_versions_status", "status"),)
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    artefact_path: Mapped[str] = mapped_column(String(1000))
+    base_version: Mapped[str] = mapped_column(String(64))
+    verdict_count: Mapped[int] = mapped_column(Integer, default=0)
+    lineage: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    rule: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    model_card: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    promoted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

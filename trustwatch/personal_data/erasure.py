@@ -13,6 +13,8 @@ What goes, for the person resolved by `trustwatch.personal_data.identify.find_su
 * staff notes (`trustwatch.personal_data.staff_text`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays;
 * data-check samples that are one of their posts or quote their handle;
+* leads' verdicts on their items' labels (`label_verdicts`), deleted: with the text gone
+  they are only an opinion about the person and can teach no model;
 * error texts that quote them (`ingest_state.last_error`, `notifications.last_error`);
 * reports on disk (`var/reports`) that quote them or one of their posts: deleted, HTML
   and PDF together (`trustwatch.personal_data.report_files`); the next run rebuilds them.
@@ -42,10 +44,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, func, null, or_, select, update
+from sqlalchemy import Text, cast, delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, IdentityTombstone, Item, Quarantine
+from trustwatch.db.models import (
+    AuditLog,
+    Author,
+    IdentityTombstone,
+    Item,
+    LabelVerdict,
+    Quarantine,
+)
 from trustwatch.personal_data.identify import (
     Subject,
     find_subject,
@@ -84,6 +93,7 @@ class ErasureSummary:
     audit_rows_redacted: int
     error_texts_redacted: int = 0
     report_files_deleted: int = 0
+    verdicts_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +110,16 @@ def _erase_own_items(session: Session, key: str, now: dt.datetime) -> int:
             text_purged_at=func.coalesce(Item.text_purged_at, now),
             raw_purged_at=func.coalesce(Item.raw_purged_at, now),
         )
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def _delete_verdicts(session: Session, key: str) -> int:
+    own_items = select(Item.item_id).where(Item.author_key == key)
+    stmt = (
+        delete(LabelVerdict)
+        .where(LabelVerdict.item_id.in_(own_items))
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(stmt).rowcount or 0)
@@ -314,6 +334,7 @@ def erase(
         ),
         report_files_deleted=erase_from_reports(report_dir, pattern, own_texts),
         author_rows_erased=_erase_author_row(session, subject, now),
+        verdicts_deleted=_delete_verdicts(session, subject.author_key),
     )
     upsert(
         session,

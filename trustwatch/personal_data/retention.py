@@ -13,7 +13,9 @@ fetched late is not kept longer than one fetched on time:
   samples are dropped;
 * text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
   display name, profile URL and platform id of authors with no newer item; staff notes
-  listed in `trustwatch.personal_data.staff_text` (alert events, manual responses).
+  listed in `trustwatch.personal_data.staff_text` (alert events, manual responses);
+  leads' verdicts on the item's labels (`label_verdicts`), deleted: a verdict is an
+  opinion about what a person wrote, and without the text it can teach no model.
 
 `enforce` is idempotent: a second run with the same `now` changes nothing and counts 0.
 It runs in the caller's transaction and adds one `audit_log` row with the counts.
@@ -25,10 +27,21 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, null, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, Item, Quarantine
+from trustwatch.db.models import AuditLog, Author, Item, LabelVerdict, Quarantine
 from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
 from trustwatch.registry import Registry
 
@@ -51,6 +64,7 @@ class RetentionSummary:
     notes_purged: int
     check_samples_purged: int
     quarantine_payloads_purged: int
+    verdicts_purged: int = 0
 
     @property
     def total(self) -> int:
@@ -61,6 +75,7 @@ class RetentionSummary:
             + self.notes_purged
             + self.check_samples_purged
             + self.quarantine_payloads_purged
+            + self.verdicts_purged
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +130,18 @@ def _notes(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> int:
         else:
             total += _apply(session, table, due, **{text.key: None})
     return total
+
+
+def _verdicts(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> int:
+    """Verdicts on items past the text clock go with the text (run after the text purge)."""
+    old_items = select(Item.item_id).where(Item.created_at < cutoff)
+    due = LabelVerdict.item_id.in_(old_items)
+    if dry_run:
+        return _count(session, LabelVerdict, due)
+    result = session.execute(
+        delete(LabelVerdict).where(due).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 def _quarantine_due(session: Session, cutoff: dt.datetime) -> list[int]:
@@ -225,6 +252,7 @@ def enforce(
         quarantine_payloads_purged=len(quarantine_ids),
         notes_purged=_notes(session, text_cutoff, dry_run=dry_run),
         check_samples_purged=_samples(session, raw_cutoff, dry_run=dry_run),
+        verdicts_purged=_verdicts(session, text_cutoff, dry_run=dry_run),
         **counts,
     )
     if not dry_run:

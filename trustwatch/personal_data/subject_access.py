@@ -3,7 +3,8 @@
 The format (`"format": "trustwatch.personal_data.subject_access/1"`) is documented in
 docs/data-protection.md. It holds the author record, each of their items with text,
 timestamps and raw payload, the classifier's labels and scores for each item, alerts
-raised on those items with their history, SLA rows and manual-response marks; plus the
+raised on those items with their history, SLA rows, manual-response marks and the leads'
+verdicts on the labels (what was decided and when, not which member of staff); plus the
 ids (never the text) of other people's items that mention the handle, since those hold
 third-party data a person must review before disclosure; quarantined records that name
 them (raw bodies that failed to load); staff notes elsewhere that name them; and the
@@ -25,6 +26,7 @@ from trustwatch.db.models import (
     Author,
     Classification,
     Item,
+    LabelVerdict,
     ManualResponse,
     Notification,
     Quarantine,
@@ -159,6 +161,24 @@ def _manual_responses(session: Session, item_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _verdicts(session: Session, item_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(LabelVerdict)
+        .where(LabelVerdict.item_id == item_id)
+        .order_by(LabelVerdict.decided_at, LabelVerdict.verdict_id)
+    )
+    return [
+        {
+            "label": v.label,
+            "verdict": v.verdict,
+            "should_be": v.should_be,
+            "model_version": v.model_version,
+            "decided_at": _iso(v.decided_at),
+        }
+        for v in rows
+    ]
+
+
 def _items(session: Session, key: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Item, School.school_key, Account.handle)
@@ -192,6 +212,7 @@ def _items(session: Session, key: str) -> list[dict[str, Any]]:
                 "alerts": _alerts(session, item.item_id),
                 "response_sla": _sla(session, item.item_id),
                 "manual_responses": _manual_responses(session, item.item_id),
+                "label_verdicts": _verdicts(session, item.item_id),
             }
         )
     return out

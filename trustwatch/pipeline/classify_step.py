@@ -6,7 +6,7 @@ a rerun finds nothing pending and writes nothing.
 
 `TRUSTWATCH_CLASSIFIER` may name another `classifiers.protocol.Classifier` factory as
 `module:callable` (an alternative model, or a small stand-in in DAG tests); unset means
-`classifiers.load_default()`, the committed model.
+`classifiers.load_default()`: the version retraining promoted, else the committed model.
 """
 
 from __future__ import annotations
@@ -31,22 +31,32 @@ log = logging.getLogger(__name__)
 LOADS: list[tuple[int, float]] = []
 
 
-@lru_cache(maxsize=4)
+# The model object each spec last returned, inherited across fork like LOADS.
+_LAST: dict[str, int] = {}
+
+
 def load_classifier(spec: str = "") -> Any:
+    """The configured model; the default follows promotions (`load_default` caches per
+    artefact), so a long-lived worker picks up a newly promoted version. Each real load
+    (a new model object) is recorded in LOADS with the pid that made it."""
     started = time.perf_counter()
-    model = _load(spec)
-    LOADS.append((os.getpid(), round(time.perf_counter() - started, 2)))
-    log.info("classifier loaded by pid %d in %.1fs", os.getpid(), LOADS[-1][1])
+    if spec:
+        model = _load_factory(spec)
+    else:
+        from classifiers import load_default
+
+        model = load_default()
+    if _LAST.get(spec) != id(model):
+        _LAST[spec] = id(model)
+        LOADS.append((os.getpid(), round(time.perf_counter() - started, 2)))
+        log.info("classifier loaded by pid %d in %.1fs", os.getpid(), LOADS[-1][1])
     return model
 
 
-def _load(spec: str) -> Any:
+@lru_cache(maxsize=4)
+def _load_factory(spec: str) -> Any:
     from classifiers.protocol import Classifier
 
-    if not spec:
-        from classifiers import load_default
-
-        return load_default()
     module_name, _, attr = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attr)

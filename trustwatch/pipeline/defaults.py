@@ -35,6 +35,7 @@ TAGS = {
     "notify": ["trustwatch", "notify"],
     "report": ["trustwatch", "report"],
     "retention": ["trustwatch", "retention"],
+    "model": ["trustwatch", "model"],
 }
 
 

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from trustwatch.web.api.routes import admin, alerts, auth, dashboards, inbox, mentions
+from trustwatch.web.api.routes import (
+    admin,
+    alerts,
+    auth,
+    dashboards,
+    inbox,
+    mentions,
+    verdicts,
+)
 
 api_router = APIRouter()
 api_router.include_router(auth.router)
@@ -11,3 +19,4 @@ api_router.include_router(mentions.router)
 api_router.include_router(inbox.router)
 api_router.include_router(dashboards.router)
 api_router.include_router(admin.router)
+api_router.include_router(verdicts.router)

@@ -20,6 +20,7 @@ from trustwatch.db.models import (
     Alert,
     Classification,
     Item,
+    LabelVerdict,
     School,
     UtcDateTime,
     WebUser,
@@ -166,6 +167,21 @@ class RepeatAuthor:
     last_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class PrecisionRow:
+    """Per label and week: flagged labels the leads judged right or wrong (counts only)."""
+
+    week: dt.date
+    label: str
+    confirmed: int
+    dismissed: int
+
+    @property
+    def precision(self) -> float | None:
+        judged = self.confirmed + self.dismissed
+        return self.confirmed / judged if judged else None
+
+
 @dataclass
 class Dashboard:
     filters: DashboardFilters
@@ -175,6 +191,7 @@ class Dashboard:
     open_alerts: dict[str, dict[str, int]]
     repeat_authors: list[RepeatAuthor] = field(default_factory=list)
     repeat_authors_truncated: bool = False
+    live_precision: list[PrecisionRow] = field(default_factory=list)
 
     @property
     def total_items(self) -> int:
@@ -386,6 +403,39 @@ def repeat_authors(
     ]
 
 
+def live_precision(
+    session: Session, *, user: WebUser, filters: DashboardFilters, win: Window
+) -> list[PrecisionRow]:
+    """How many flagged labels leads confirmed vs dismissed, per label and week of decision.
+
+    The model's live precision on this trust's own posts. "Missed" verdicts are not
+    flagged labels and are not counted here; "should be" counts as dismissed.
+    """
+    stmt = (
+        select(LabelVerdict.decided_at, LabelVerdict.label, LabelVerdict.verdict)
+        .join(Item, Item.item_id == LabelVerdict.item_id)
+        .outerjoin(School, School.school_id == Item.school_id)
+        .where(
+            school_clause(user, Item.school_id),
+            LabelVerdict.decided_at >= win.start,
+            LabelVerdict.decided_at < win.end,
+            LabelVerdict.verdict != "missed",
+        )
+    )
+    if filters.school:
+        stmt = stmt.where(School.school_key == filters.school)
+    if filters.platform:
+        stmt = stmt.where(Item.platform == filters.platform)
+    counts: Counter[tuple[dt.date, str, bool]] = Counter()
+    for decided_at, label, verdict in session.execute(stmt).all():
+        counts[(win.week_of(decided_at), label, verdict == "confirmed")] += 1
+    keys = sorted({(week, label) for week, label, _ in counts})
+    return [
+        PrecisionRow(week, label, counts[(week, label, True)], counts[(week, label, False)])
+        for week, label in keys
+    ]
+
+
 def _as_utc(value: dt.datetime | str) -> dt.datetime:
     """max() over a UtcDateTime column loses the type on SQLite: restore an aware value."""
     if isinstance(value, str):
@@ -407,6 +457,7 @@ def build(
         open_alerts=open_alerts(session, user=user, filters=filters, now=now),
         repeat_authors=repeat[:REPEAT_AUTHOR_LIMIT],
         repeat_authors_truncated=len(repeat) > REPEAT_AUTHOR_LIMIT,
+        live_precision=live_precision(session, user=user, filters=filters, win=win),
     )
 
 

@@ -20,6 +20,7 @@ from trustwatch.errors import UserError
 from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.services import alerts as alert_service
 from trustwatch.web.services import audit
+from trustwatch.web.services import verdicts as verdict_service
 from trustwatch.web.services.scope import visible_schools
 from trustwatch.web.services.users import lead_emails
 from trustwatch.web.templating import render
@@ -35,6 +36,7 @@ NOTICES = {
     "open": "Alert reopened.",
     "assigned": "Alert assigned.",
     "responded": "Marked as responded outside the platform.",
+    "verdicts": "Thank you: your verdicts will teach the next model.",
 }
 
 
@@ -150,6 +152,7 @@ def _detail_page(
             "history": alert_service.history(d.events),
             "assignees": lead_emails(db, alert.school_id),
             "next_statuses": _next_statuses(alert),
+            "verdicts": verdict_service.form_for(db, item_id=alert.item_id, alert=alert),
             "error": error,
             "notice": notice,
         },

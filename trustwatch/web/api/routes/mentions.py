@@ -15,10 +15,15 @@ from trustwatch.sla import responses
 from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.services import audit
 from trustwatch.web.services import mentions as mention_service
+from trustwatch.web.services import verdicts as verdict_service
 from trustwatch.web.services.scope import visible_schools
 from trustwatch.web.templating import render
 
 router = APIRouter(prefix="/mentions", tags=["mentions"])
+NOTICES = {
+    "responded": "Marked as responded outside the platform.",
+    "missed": "Thank you: the next model will learn from what this one missed.",
+}
 
 
 @router.get("")
@@ -65,8 +70,15 @@ def item_page(
         target_id=item_id,
         detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
     )
-    notice = "Marked as responded outside the platform." if done == "responded" else None
-    return render(request, "mentions/detail.html", {"d": d, "notice": notice})
+    return render(
+        request,
+        "mentions/detail.html",
+        {
+            "d": d,
+            "notice": NOTICES.get(done),
+            "verdicts": verdict_service.form_for(db, item_id=item_id),
+        },
+    )
 
 
 def _responded_at(value: str, zone: ZoneInfo) -> dt.datetime:
@@ -120,7 +132,16 @@ def responded_outside(
             target_id=item_id,
             detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
         )
-        return render(request, "mentions/detail.html", {"d": d, "error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "mentions/detail.html",
+            {
+                "d": d,
+                "error": str(exc),
+                "verdicts": verdict_service.form_for(db, item_id=item_id),
+            },
+            status_code=400,
+        )
     # mark_responded_outside writes the audit row itself.
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done=responded", status_code=303)

@@ -1,0 +1,143 @@
+"""The declared rule that decides whether a retrained challenger replaces the champion.
+
+Written down before any retraining runs, and stored with every decision (the
+`model_versions.rule` column), so a promotion can always be checked against what was
+promised. In words:
+
+1. On every evaluation set (the frozen school check sets and the verdicts held out by
+   time) and every label that set has both classes of, the challenger's F1 minus the
+   champion's is bootstrapped (paired, seeded). A label is *worse beyond its noise band*
+   when the whole confidence interval of that difference is below zero and the difference
+   is at least `min_drop`. Any such label refuses the challenger.
+2. The *target labels* (those named, or else every label the held-out verdicts have both
+   classes of) must be better on the held-out verdicts: their mean F1 difference must
+   exceed `min_target_gain`. With no held-out verdicts to judge by, the challenger is
+   refused: a trust with no evidence keeps the model it has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+VERDICT_SET = "verdicts_held_out"
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """The promotion rule's parameters (see the module docstring for the rule itself)."""
+
+    name: str = "no-label-worse-beyond-noise, targets-better (v1)"
+    confidence: float = 0.90
+    resamples: int = 400
+    min_drop: float = 0.02
+    min_target_gain: float = 0.0
+    target_labels: tuple[str, ...] = ()
+    seed: int = 13
+
+    def as_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["target_labels"] = list(self.target_labels)
+        return record
+
+
+@dataclass(frozen=True)
+class LabelComparison:
+    """One label on one evaluation set: both models' F1 and the bootstrapped difference."""
+
+    n: int
+    positives: int
+    champion_f1: float
+    challenger_f1: float
+    diff: float
+    low: float
+    high: float
+
+    @property
+    def worse_beyond_noise(self) -> bool:
+        return self.high < 0.0
+
+    def as_record(self) -> dict[str, float | int]:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def _f1(y: np.ndarray, predicted: np.ndarray) -> float:
+    return float(f1_score(y, predicted, average="binary", zero_division=0))
+
+
+def compare_label(
+    y: np.ndarray,
+    champion: np.ndarray,
+    challenger: np.ndarray,
+    rule: PromotionRule,
+) -> LabelComparison:
+    """Both models' decisions (booleans) against the truth, with a paired bootstrap CI."""
+    y = np.asarray(y).astype(int)
+    champion = np.asarray(champion).astype(int)
+    challenger = np.asarray(challenger).astype(int)
+    base, new = _f1(y, champion), _f1(y, challenger)
+    rng = np.random.default_rng(rule.seed)
+    diffs = []
+    for _ in range(rule.resamples):
+        pick = rng.integers(0, y.size, y.size)
+        if y[pick].min() == y[pick].max():
+            continue
+        diffs.append(_f1(y[pick], challenger[pick]) - _f1(y[pick], champion[pick]))
+    tail = (1.0 - rule.confidence) / 2.0
+    low, high = (
+        (float(np.quantile(diffs, tail)), float(np.quantile(diffs, 1.0 - tail)))
+        if diffs
+        else (new - base, new - base)
+    )
+    return LabelComparison(int(y.size), int(y.sum()), base, new, new - base, low, high)
+
+
+@dataclass
+class Decision:
+    """The rule's verdict, with every figure it looked at."""
+
+    promote: bool
+    reasons: list[str]
+    figures: dict[str, dict[str, dict[str, float | int]]]
+    target_labels: list[str]
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "promote": self.promote,
+            "reasons": self.reasons,
+            "target_labels": self.target_labels,
+            "figures": self.figures,
+        }
+
+
+def decide(comparisons: dict[str, dict[str, LabelComparison]], rule: PromotionRule) -> Decision:
+    """Apply the rule to per-set, per-label comparisons."""
+    reasons: list[str] = []
+    for set_name, labels in comparisons.items():
+        for label, c in labels.items():
+            if c.worse_beyond_noise and c.diff <= -rule.min_drop:
+                reasons.append(
+                    f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
+                    f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"
+                )
+    held_out = comparisons.get(VERDICT_SET, {})
+    targets = [t for t in (rule.target_labels or tuple(held_out)) if t in held_out]
+    if not targets:
+        reasons.append(
+            "no held-out verdicts of both kinds for any target label: nothing to judge by"
+        )
+    else:
+        gain = float(np.mean([held_out[t].diff for t in targets]))
+        if gain <= rule.min_target_gain:
+            reasons.append(
+                f"target labels ({', '.join(targets)}) not better on held-out verdicts: "
+                f"mean F1 change {gain:+.3f}"
+            )
+    figures = {
+        set_name: {label: c.as_record() for label, c in labels.items()}
+        for set_name, labels in comparisons.items()
+    }
+    return Decision(not reasons, reasons, figures, targets)

@@ -1,0 +1,85 @@
+"""The school check sets alone: per-label figures and a per-category table, in a minute.
+
+`trustwatch model check-school` prints this; `trustwatch model evaluate` adds the same
+figures to metrics.json and the model card. Needs no public datasets: the check sets are
+the project's own files. Thresholds are the artefact's (never tuned on these rows).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from classifiers.inference import TransformerClassifier
+from classifiers.labels import LABELS
+from classifiers.training.evaluate import binary_metrics
+from classifiers.training.school import check_sets, world_check
+
+
+def category_table(
+    frame: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Per category: rows, rows whose five decisions are all right, misses and false flags."""
+    truth = frame[list(LABELS)].to_numpy() == 1
+    flagged = np.column_stack([scores[label].to_numpy() >= thresholds[label] for label in LABELS])
+    out: dict[str, dict[str, Any]] = {}
+    for category in sorted(frame["category"].unique()):
+        rows = (frame["category"] == category).to_numpy()
+        t, f = truth[rows], flagged[rows]
+        out[str(category)] = {
+            "n": int(rows.sum()),
+            "all_right": int((t == f).all(axis=1).sum()),
+            "missed": {lab: int((t[:, i] & ~f[:, i]).sum()) for i, lab in enumerate(LABELS)},
+            "false_flags": {lab: int((~t[:, i] & f[:, i]).sum()) for i, lab in enumerate(LABELS)},
+        }
+    return out
+
+
+def school_report(artefact_dir: Path | str) -> dict[str, Any]:
+    """Per-label metrics on each school check set, and the school-world category table."""
+    classifier = TransformerClassifier(artefact_dir, precision="fp32")
+    thresholds = classifier.thresholds
+    report: dict[str, Any] = {"version": classifier.version, "sets": {}}
+    for name, frame in check_sets().items():
+        scores = classifier.predict_proba(frame["text"].tolist())
+        per_label = {}
+        for label in LABELS:
+            if label in frame and frame[label].nunique() == 2:
+                per_label[label] = binary_metrics(
+                    frame[label].to_numpy(), scores[label].to_numpy(), thresholds[label]
+                )
+        report["sets"][name] = per_label
+    world = world_check()
+    scores = classifier.predict_proba(world["text"].tolist())
+    report["categories"] = category_table(world, scores, thresholds)
+    both = pd.concat([check_sets()["school_check"], world[["text", *LABELS]]], ignore_index=True)
+    both_scores = classifier.predict_proba(both["text"].tolist())
+    report["sets"]["school_check+world_check"] = {
+        label: binary_metrics(
+            both[label].to_numpy(), both_scores[label].to_numpy(), thresholds[label]
+        )
+        for label in LABELS
+    }
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"model version {report['version']}"]
+    for name, labels in report["sets"].items():
+        for label, m in labels.items():
+            lines.append(
+                f"{name:26} {label:12} n={m['n']:4d} pos={m['positives']:3d} "
+                f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
+            )
+    lines.append("")
+    lines.append(f"{'category':28} {'n':>3} {'right':>5}  missed / false flags")
+    for category, c in report["categories"].items():
+        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
+        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)
+        lines.append(
+            f"{category:28} {c['n']:3d} {c['all_right']:5d}  {missed or '-'} / {false or '-'}"
+        )
+    return "\n".join(lines)

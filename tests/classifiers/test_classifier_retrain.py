@@ -1,0 +1,192 @@
+"""Retraining from verdicts: a simulated season with a tiny run (few steps) shows promotion,
+refusal and rollback end to end, on a real warehouse with the real model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from classifiers.active import active_artefact, models_dir, shipped_artefact
+from classifiers.artefact import artefact_version, read_config
+from classifiers.training.promotion import (
+    VERDICT_SET,
+    LabelComparison,
+    PromotionRule,
+    compare_label,
+    decide,
+)
+from classifiers.training.retrain import RetrainSettings, VerdictItem, split_by_time
+from tests.web.factories import Post, add_alert, add_thread, make_user
+from trustwatch.db.engine import session_scope
+from trustwatch.db.models import Classification, LabelVerdict, ModelVersion
+from trustwatch.errors import UserError
+from trustwatch.model_versions import retrain, rollback
+from trustwatch.web.roles import Role
+
+START = dt.datetime(2026, 9, 7, 9, 0, tzinfo=dt.UTC)
+
+# What the shipped model misses (issue 20): complaints written as sarcasm. And what it flags
+# wrongly: plain announcements read as complaints.
+_OPENERS = ("Oh brilliant,", "Great,", "Fantastic,", "Wonderful,", "Cheers for")
+_GRIPES = (
+    "another INSET day with two days notice",
+    "finding out about the strike day from my kid",
+    "a cold jacket potato for £2.60",
+    "the timetable changed again without a word",
+    "the trip cancelled the night before",
+    "homework set at 9pm for the next morning",
+    "the car park gates locked at 3:15 again",
+    "parents evening slots gone in five minutes",
+)
+_CLOSERS = ("Thanks so much", "love that for us", "🙄", "really appreciated")
+_NOTICES = (
+    "Reminder: INSET day on {d}, school closed to pupils",
+    "Reminder: non-uniform day on {d}, £1 for the PTA",
+    "Please note the school photographer visits on {d}",
+    "Year 4 swimming starts again on {d}, bring a towel",
+)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+TINY = RetrainSettings(
+    steps=25,
+    lr_lora=1e-3,
+    lr_heads=3e-3,
+    warmup_steps=3,
+    holdout_fraction=0.25,
+    calibration_fraction=0.0,  # too few verdicts to set a threshold anyway: train on all
+    check_sets=("school_check",),
+)
+RULE = PromotionRule(target_labels=("complaint",), resamples=200)
+
+
+def _season() -> list[tuple[str, str, str]]:
+    rng = random.Random(7)
+    rows = [
+        (f"{o} {g}. {c}", "complaint", "missed")
+        for o, g in zip(_OPENERS * 8, _GRIPES * 5, strict=False)
+        for c in (rng.choice(_CLOSERS),)
+    ]
+    rows += [(n.format(d=d), "complaint", "dismissed") for n in _NOTICES for d in _DAYS]
+    rng.shuffle(rows)
+    return rows
+
+
+def _seed_verdicts(engine) -> int:
+    """The autumn's verdicts, one a few hours apart; returns an item with an open alert."""
+    rows = _season()
+    with session_scope(engine) as session:
+        lead = make_user(session, email="dsl@oakfield.example.org", role=Role.LEAD)
+        items = add_thread(
+            session,
+            school_key="oakfield",
+            start=START - dt.timedelta(days=1),
+            posts=[Post("Autumn term news", author_id="school", from_school=True)]
+            + [Post(text, author_id=f"p{i}", minutes=i) for i, (text, _, _) in enumerate(rows)],
+        )
+        for k, (item, (_, label, verdict)) in enumerate(zip(items[1:], rows, strict=True)):
+            session.add(
+                LabelVerdict(
+                    item_id=item.item_id,
+                    label=label,
+                    verdict=verdict,
+                    reviewer_id=lead.user_id,
+                    decided_at=START + dt.timedelta(hours=5 * k),
+                )
+            )
+        alert = add_alert(session, items[1], alert_type="complaint", severity="low")
+        return alert.item_id
+
+
+def test_a_season_of_verdicts_promotes_refuses_and_rolls_back(sqlite_engine):
+    open_item = _seed_verdicts(sqlite_engine)
+    shipped = artefact_version(shipped_artefact())
+
+    # 1. The autumn's verdicts teach what the shipped model missed: promoted.
+    with session_scope(sqlite_engine) as session:
+        first = retrain(session, now=START + dt.timedelta(days=30), settings=TINY, rule=RULE)
+    assert first.status == "promoted", first.reasons
+    assert active_artefact() == models_dir() / first.version
+    with session_scope(sqlite_engine) as session:
+        row = session.get_one(ModelVersion, first.version)
+        assert row.status == "active" and row.base_version == shipped
+        assert row.lineage["started_from"] == shipped
+        assert row.lineage["data"]["public"] == "absent"  # no datasets folder was given
+        assert row.verdict_count == 45 and row.lineage["verdict_items_held_out"] == 15
+        assert row.lineage["verdict_items_trained"] == 45
+        assert row.lineage["thresholds_from_verdicts"] == []  # under 50 set-aside verdicts
+        assert row.lineage["fit"]["steps"] == TINY.steps
+        held = row.figures["figures"][VERDICT_SET]["complaint"]
+        assert held["challenger_f1"] > held["champion_f1"]
+        assert row.rule["name"] == RULE.name and "Challenger F1" in row.model_card
+        # The open casework is rescored by the version now serving.
+        rescored = session.scalars(
+            select(Classification.label).where(
+                Classification.item_id == open_item,
+                Classification.model_version == first.version,
+            )
+        ).all()
+        assert sorted(rescored) == sorted(read_config(active_artefact())["labels"])
+    assert first.rescored == 1
+    assert (models_dir() / first.version / "MODEL_CARD.md").is_file()
+
+    # 2. Nothing new since: the rebuilt challenger cannot beat the champion, so it is refused
+    #    and the champion keeps serving.
+    with session_scope(sqlite_engine) as session:
+        second = retrain(session, now=START + dt.timedelta(days=37), settings=TINY, rule=RULE)
+    assert second.status == "refused" and second.reasons
+    assert active_artefact() == models_dir() / first.version
+
+    # 3. Roll back to the shipped model, then forward again; a version never promoted is refused.
+    with session_scope(sqlite_engine) as session:
+        rollback(session, version="shipped", actor="dsl", now=START + dt.timedelta(days=38))
+        assert session.get_one(ModelVersion, first.version).status == "retired"
+    assert active_artefact() == shipped_artefact()
+    with session_scope(sqlite_engine) as session:
+        rollback(session, version=first.version, actor="dsl", now=START + dt.timedelta(days=39))
+        assert session.get_one(ModelVersion, first.version).status == "active"
+        with pytest.raises(UserError, match="never promoted"):
+            rollback(session, version="0123456789abcdef", actor="dsl", now=START)
+    assert active_artefact() == models_dir() / first.version
+
+
+def test_too_few_verdicts_keep_the_shipped_model(sqlite_engine):
+    with session_scope(sqlite_engine) as session:
+        outcome = retrain(session, now=START, settings=TINY, rule=RULE)
+    assert outcome.status == "skipped" and outcome.verdicts == 0
+    assert active_artefact() == shipped_artefact()
+
+
+def test_split_by_time_holds_out_the_newest():
+    items = [VerdictItem(str(i), START + dt.timedelta(days=i), {"abuse": 1.0}) for i in range(10)]
+    train, held, start = split_by_time(list(reversed(items)), 0.2)
+    assert [v.text for v in held] == ["8", "9"] and start == items[8].decided_at
+    assert max(v.decided_at for v in train) < start
+
+
+def _comparison(diff: float, low: float, high: float) -> LabelComparison:
+    return LabelComparison(100, 20, 0.8, 0.8 + diff, diff, low, high)
+
+
+def test_rule_refuses_a_label_worse_beyond_its_noise_band():
+    rule = PromotionRule()
+    better = {VERDICT_SET: {"complaint": _comparison(0.2, 0.1, 0.3)}}
+    assert decide(better, rule).promote
+    worse = {**better, "school_check": {"safeguarding": _comparison(-0.05, -0.09, -0.01)}}
+    decision = decide(worse, rule)
+    assert not decision.promote and "safeguarding is worse on school_check" in decision.reasons[0]
+    noisy = {**better, "school_check": {"safeguarding": _comparison(-0.05, -0.12, 0.02)}}
+    assert decide(noisy, rule).promote  # inside its noise band
+    assert not decide({"school_check": {}}, rule).promote  # no held-out verdicts: no evidence
+
+
+def test_paired_bootstrap_brackets_the_difference():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    champion = np.where(rng.random(300) < 0.7, y, 1 - y)
+    challenger = np.where(rng.random(300) < 0.9, y, 1 - y)
+    c = compare_label(y, champion, challenger, PromotionRule())
+    assert c.low < c.diff < c.high and c.low > 0  # clearly better: the CI excludes zero

@@ -1,0 +1,39 @@
+"""`trustwatch model versions / rollback / retrain` on a warehouse with no verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers.active import active_artefact, shipped_artefact
+from trustwatch.cli import main
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    assert main(["init"]) == 0
+
+
+def test_versions_says_what_is_serving(warehouse, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "versions"]) == 0
+    assert f"serving: {shipped_artefact()}" in capsys.readouterr().out
+
+
+def test_rollback_to_a_version_never_promoted_is_a_user_error(
+    warehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["model", "rollback", "0123456789abcdef"]) == 2
+    err = capsys.readouterr().err
+    assert "never promoted" in err and "Traceback" not in err
+    assert active_artefact() == shipped_artefact()
+
+
+def test_retrain_without_verdicts_keeps_the_shipped_model(
+    warehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["model", "retrain"]) == 0
+    out = capsys.readouterr().out
+    assert "retrain skipped: 0 verdict-labelled items" in out
+    assert active_artefact() == shipped_artefact()

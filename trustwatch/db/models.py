@@ -243,6 +243,7 @@ class JobCursor(Base):
     which the next run reads new and changed rows (kept a little behind, so a transaction
     that committed late is still seen); `fingerprint` hashes the inputs that are not rows
     (calendars, school accounts, thresholds): when it differs, the job rebuilds in full.
+    `last_id` is the highest id of an append-only table (scores) the job has read.
     """
 
     __tablename__ = "job_cursors"
@@ -250,6 +251,7 @@ class JobCursor(Base):
     job: Mapped[str] = mapped_column(String(40), primary_key=True)
     as_of: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     changed_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_id: Mapped[int | None] = mapped_column(BigInteger)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -33,6 +33,7 @@ class Cursor:
     as_of: dt.datetime | None
     changed_since: dt.datetime | None
     fingerprint: str | None
+    last_id: int | None = None
 
 
 def fingerprint(value: Any) -> str:
@@ -44,7 +45,7 @@ def load_cursor(session: Session, job: str) -> Cursor | None:
     row = session.get(JobCursor, job)
     if row is None:
         return None
-    return Cursor(job, row.as_of, row.changed_since, row.fingerprint)
+    return Cursor(job, row.as_of, row.changed_since, row.fingerprint, row.last_id)
 
 
 def save_cursor(
@@ -54,6 +55,7 @@ def save_cursor(
     as_of: dt.datetime,
     changed_since: dt.datetime,
     fingerprint: str,
+    last_id: int | None = None,
 ) -> None:
     """Move the job's marks; in the caller's transaction, so a failed run moves nothing."""
     row = session.get(JobCursor, job)
@@ -61,5 +63,6 @@ def save_cursor(
         row = JobCursor(job=job)
         session.add(row)
     row.as_of, row.changed_since, row.fingerprint = as_of, changed_since, fingerprint
+    row.last_id = last_id
     row.updated_at = utcnow()
     session.flush()

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("job", sa.String(length=40), nullable=False),
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=True),
         sa.Column("changed_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_id", sa.BigInteger(), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("job", name=op.f("pk_job_cursors")),

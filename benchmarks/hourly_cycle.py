@@ -303,7 +303,7 @@ def build(url: str, n: int, classifier_version: str) -> dict[str, float]:
 
     started = time.perf_counter()
     previous = NOW - dt.timedelta(hours=1)
-    rebuild_derived(engine, reg, previous)
+    rebuild_derived(engine, reg, previous, classifier_version)
     figures["derived_s"] = time.perf_counter() - started
     if not sqlite:
         with engine.connect() as conn:
@@ -313,7 +313,7 @@ def build(url: str, n: int, classifier_version: str) -> dict[str, float]:
     return figures
 
 
-def rebuild_derived(engine, reg, now: dt.datetime) -> None:  # type: ignore[no-untyped-def]
+def rebuild_derived(engine, reg, now: dt.datetime, version: str) -> None:  # type: ignore[no-untyped-def]
     """The previous hour's clocks and alerts, by the project's own full rebuild."""
     from trustwatch.alerts.engine import refresh_alerts
     from trustwatch.db.engine import session_scope
@@ -329,6 +329,19 @@ def rebuild_derived(engine, reg, now: dt.datetime) -> None:  # type: ignore[no-u
             refresh_alerts(session, reg, now=now, full=True)  # type: ignore[call-arg]
         except TypeError:
             refresh_alerts(session, reg, now=now)
+    try:
+        from trustwatch.db.models import utcnow
+        from trustwatch.pipeline.checks_step import JOB
+        from trustwatch.warehouse.cursors import save_cursor
+    except ImportError:  # before the hourly checks kept a mark, every run read everything
+        return
+    from classifiers.language import FLAG_VERSION
+
+    with session_scope(engine) as session:  # as if the previous hour had been checked
+        save_cursor(session, JOB, as_of=now, changed_since=utcnow(), fingerprint="")
+        # and scored: the build wrote every item's scores
+        stamp = f"{version}|{FLAG_VERSION}"[:64]
+        save_cursor(session, "classify", as_of=now, changed_since=utcnow(), fingerprint=stamp)
 
 
 # --- the timed cycle ---------------------------------------------------------------------
@@ -446,8 +459,16 @@ def cycle(url: str, classifier_kind: str) -> dict[str, float]:
     def classify() -> None:
         from classifiers.job import classify_items
 
+        try:
+            from trustwatch.warehouse.cursors import load_cursor
+        except ImportError:  # before the classify step kept a mark: every pending item
+            load_cursor = None
         with session_scope(engine()) as session:
-            classify_items(session, classifier, as_of=None)
+            cursor = load_cursor(session, "classify") if load_cursor else None
+            if cursor is None:
+                classify_items(session, classifier, as_of=None)
+            else:  # the DAG step's own call, with the mark the build left
+                classify_items(session, classifier, changed_since=cursor.changed_since)
 
     def checks() -> None:
         try:

@@ -192,7 +192,11 @@ def _clock_states(
         rows = session.execute(query).all()
     else:
         lead = dt.timedelta(hours=registry.alerting.at_risk_lead_hours)
-        changed = session.execute(query.where(ResponseSla.computed_at >= since)).all()
+        # Rows the SLA job wrote after the last run: stamped with a later `now`, or with
+        # this very `now` when this is a rerun of the same instant.
+        stamp = ResponseSla.computed_at
+        newer = stamp >= since if since >= now else stamp > since
+        changed = session.execute(query.where(newer)).all()
         coming_due = session.execute(
             query.where(
                 ResponseSla.due_at > since,
@@ -395,7 +399,7 @@ def refresh_alerts(
         or now < cursor.as_of
     )
     writer = _Writer(session, registry, now)
-    last_id = session.scalar(select(func.max(Classification.classification_id)))
+    last_id = session.scalar(select(func.max(Classification.classification_id))) or 0
     if incremental:
         assert cursor is not None and cursor.as_of and cursor.changed_since
         writer.summary.mode = "incremental"

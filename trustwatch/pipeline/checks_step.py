@@ -63,9 +63,10 @@ def run_warehouse_checks(window: Window) -> dict[str, Any]:
         if cursor is None or cursor.changed_since is None or cursor.as_of is None:
             scope = Scope.full()
         elif window.end < cursor.as_of:  # a replayed, earlier interval: recheck from it
-            scope = Scope.changed(cursor.changed_since, window.end)
+            scope = Scope.changed(cursor.changed_since, window.end, rerun=True)
         else:
-            scope = Scope.changed(cursor.changed_since, cursor.as_of)
+            rerun = window.end == cursor.as_of
+            scope = Scope.changed(cursor.changed_since, cursor.as_of, rerun=rerun)
         outcomes = check_warehouse(session, registry(), scope)
         for outcome in outcomes:
             record_outcome(session, outcome, target=TARGET, interval=(window.start, window.end))

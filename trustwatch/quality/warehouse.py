@@ -43,10 +43,11 @@ class Scope:
 
     changed_since: dt.datetime | None = None
     as_of: dt.datetime | None = None
+    inclusive: bool = False
 
     @classmethod
-    def changed(cls, changed_since: dt.datetime, as_of: dt.datetime) -> Scope:
-        return cls(changed_since=changed_since, as_of=as_of)
+    def changed(cls, changed_since: dt.datetime, as_of: dt.datetime, *, rerun: bool) -> Scope:
+        return cls(changed_since=changed_since, as_of=as_of, inclusive=rerun)
 
     @classmethod
     def full(cls) -> Scope:
@@ -362,7 +363,9 @@ def check_suite(
         return merge_outcomes(suite.name, pages) if len(pages) != 1 else pages[0]
     mark = scope.as_of if suite.data_time else scope.changed_since
     assert mark is not None
-    op = ">=" if suite.data_time else ">"  # a rerun as of the same now re-reads its rows
+    # Data-time stamps equal to the last run's `now` were checked by it, unless this run is
+    # a rerun of that same instant (`inclusive`).
+    op = ">=" if suite.data_time and scope.inclusive else ">"
     where = f"{suite.stamp} {op} :mark"
     frame = suite.frame(session, where, {"mark": _bind_time(session, mark)})
     return run_suite(suite.name, frame, checks)

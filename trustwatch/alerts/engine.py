@@ -19,7 +19,8 @@ the same `now` changes nothing the second time.
 **What an hourly run reads.** Only what can change an alert: items given new scores since
 the last run (`classifications.classified_at`, then every score of just those items, to
 find each label's newest), clocks the SLA job changed since the last run's `now`
-(`response_sla.computed_at`), and unanswered clocks whose at-risk or due time fell since
+(`response_sla.computed_at`), clocks given a manual mark since then
+(`manual_responses.marked_at`), and unanswered clocks whose at-risk or due time fell since
 then (`response_sla.due_at`, indexed). Existing alerts are fetched by dedupe key for those
 candidates only. A first run, `full=True` (`trustwatch alerts refresh --full`), a `now`
 before the last run's, or a change to the label rules or the lead time reads everything.
@@ -37,7 +38,15 @@ from sqlalchemy.orm import Session
 
 from trustwatch.alerts.lifecycle import AlertStatus, record_event
 from trustwatch.alerts.routing import route
-from trustwatch.db.models import Alert, Classification, Item, ResponseSla, School, utcnow
+from trustwatch.db.models import (
+    Alert,
+    Classification,
+    Item,
+    ManualResponse,
+    ResponseSla,
+    School,
+    utcnow,
+)
 from trustwatch.registry import Registry, Severity
 from trustwatch.sla.rule import SlaStatus, statuses_many
 from trustwatch.warehouse.cursors import OVERLAP, fingerprint, load_cursor, save_cursor
@@ -177,7 +186,11 @@ def _label_alerts_where(
 
 
 def _clock_states(
-    session: Session, registry: Registry, now: dt.datetime, since: dt.datetime | None = None
+    session: Session,
+    registry: Registry,
+    now: dt.datetime,
+    since: dt.datetime | None = None,
+    marked_since: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Each clock's status at `now`: every clock, or (with `since`) only those that can
     have moved since then: rows the SLA job changed, and unanswered clocks whose at-risk or
@@ -204,7 +217,15 @@ def _clock_states(
                 ResponseSla.responded_at.is_(None),
             )
         ).all()
-        rows = list({r.clock_item_id: r for r in [*changed, *coming_due]}.values())
+        # A manual mark updates its clock's rows in place (the review app shows it at
+        # once), so the SLA job may find nothing to write: the mark itself is the change.
+        marked_clocks = select(ResponseSla.clock_item_id).where(
+            ResponseSla.item_id.in_(
+                select(ManualResponse.item_id).where(ManualResponse.marked_at > marked_since)
+            )
+        )
+        marked = session.execute(query.where(ResponseSla.clock_item_id.in_(marked_clocks))).all()
+        rows = list({r.clock_item_id: r for r in [*changed, *coming_due, *marked]}.values())
         rows.sort(key=lambda r: r.clock_item_id)
     frame = pd.DataFrame(rows, columns=["clock_item_id", "school_id", "due_at", "responded_at"])
     if frame.empty:
@@ -408,7 +429,9 @@ def refresh_alerts(
             registry,
             _rescored_items(session, registry, cursor.changed_since, cursor.last_id),
         )
-        clocks = _clock_states(session, registry, now, since=cursor.as_of)
+        clocks = _clock_states(
+            session, registry, now, since=cursor.as_of, marked_since=cursor.changed_since
+        )
         writer.load([w.dedupe_key for w in labels] + [f"sla:{c}" for c in clocks["clock_item_id"]])
     else:
         labels = _label_alerts(session, registry)

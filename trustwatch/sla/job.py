@@ -509,7 +509,7 @@ def _incremental(
         more = {
             (p, a)
             for p, a in zip(items["platform"], items["author_key"], strict=True)
-            if a is not None
+            if isinstance(a, str)  # anonymous items (None, or NaN in a float column)
         } - changes.authors
         links = pd.concat([links, _link_posts(session, more, now)], ignore_index=True)
         clocks = find_clocks(

@@ -419,13 +419,24 @@ def warm_up() -> None:
     An Airflow worker pays these once per task process whatever the warehouse holds; the
     benchmark reports them apart (`imports_s`) so the steps show what the data costs.
     """
-    import great_expectations  # noqa: F401
+    import great_expectations
+    import pandas as pd
 
     import trustwatch.alerts.engine
     import trustwatch.sla.job  # noqa: F401
-    from trustwatch.quality.runner import _context
+    from trustwatch.quality.runner import ROW, Check, _context, run_suite
 
     _context()
+    # GX imports its metric providers on the first validation: pay that here, once.
+    run_suite(
+        "warm_up",
+        pd.DataFrame({ROW: [1], "x": [1]}),
+        [
+            Check(
+                "x", "x", great_expectations.expectations.ExpectColumnValuesToNotBeNull(column="x")
+            )
+        ],
+    )
 
 
 def cycle(url: str, classifier_kind: str) -> dict[str, float]:

@@ -103,12 +103,12 @@ def hourly_statements(pg_engine: Engine, registry: Registry) -> list[tuple[str, 
     finally:
         raw.close()
     previous = NOW - dt.timedelta(hours=1)
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_engine) as session:  # the hours before were scored (flags too),
+        classify_items(session, KeywordClassifier())
+    with session_scope(pg_engine) as session:  # clocked, alerted and checked
         compute_sla(session, registry, now=previous, full=True)
     with session_scope(pg_engine) as session:
         refresh_alerts(session, registry, now=previous, full=True)
-    with session_scope(pg_engine) as session:  # the hour before was scored and checked
-        classify_items(session, KeywordClassifier())
     from trustwatch.db.models import utcnow
     from trustwatch.warehouse.cursors import save_cursor
 

@@ -143,7 +143,7 @@ class Item(Base):
         # Revision 0010: the hourly jobs find what changed since their last run.
         Index("ix_items_updated_at", "updated_at"),
         Index("ix_items_text_purged_at", "text_purged_at"),
-        Index("ix_items_author_key", "author_key"),
+        Index("ix_items_author_key_platform", "author_key", "platform"),
     )
 
     item_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)

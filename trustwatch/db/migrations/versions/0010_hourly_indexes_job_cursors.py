@@ -24,7 +24,9 @@ depends_on = None
 INDEXES: tuple[tuple[str, str, list[str]], ...] = (
     ("ix_items_updated_at", "items", ["updated_at"]),
     ("ix_items_text_purged_at", "items", ["text_purged_at"]),
-    ("ix_items_author_key", "items", ["author_key"]),
+    # author first (erasure looks up one author), platform second (the spam rule's lookup
+    # is platform = ? and author_key in (...); without it SQLite picks ix_items_thread)
+    ("ix_items_author_key_platform", "items", ["author_key", "platform"]),
     ("ix_classifications_classified_at", "classifications", ["classified_at"]),
     ("ix_response_sla_clock_item_id", "response_sla", ["clock_item_id"]),
     ("ix_response_sla_status_due_at", "response_sla", ["status", "due_at"]),

@@ -424,8 +424,13 @@ def warm_up() -> None:
 
     import trustwatch.alerts.engine
     import trustwatch.sla.job  # noqa: F401
+    from classifiers.language import other_language_scores
     from trustwatch.quality.runner import ROW, Check, _context, run_suite
 
+    other_language_scores(["warm up"])  # the language identifier loads once per process
+    from trustwatch.sla.rule import WorkingCalendar
+
+    WorkingCalendar().bank_holidays(NOW.year)  # `holidays` imports its country on first use
     _context()
     # GX imports its metric providers on the first validation: pay that here, once.
     run_suite(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import UtcDateTime
@@ -58,16 +58,22 @@ class Scope:
         return self.changed_since is None
 
 
-_STAMP = UtcDateTime()
-
-
-def _bind_time(session: Session, value: dt.datetime) -> Any:
-    """The stamp as the column stores it (SQLite keeps naive UTC text, compared as text)."""
-    return _STAMP.process_bind_param(value, session.get_bind().dialect)
-
-
 def _frame(session: Session, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    result = session.execute(text(sql), params or {})
+    """Run one frame query; time parameters bind as the columns store them.
+
+    Typed binds matter on SQLite, which keeps times as text: the driver's own adapter drops
+    zero microseconds ("11:00:00" < "11:00:00.000000"), so a raw datetime would select
+    every row stamped at exactly the mark.
+    """
+    params = params or {}
+    statement = text(sql).bindparams(
+        *(
+            bindparam(k, type_=UtcDateTime())
+            for k, v in params.items()
+            if isinstance(v, dt.datetime)
+        )
+    )
+    result = session.execute(statement, params)
     frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     return frame.rename(columns={"row_key": ROW})
 
@@ -367,7 +373,7 @@ def check_suite(
     # a rerun of that same instant (`inclusive`).
     op = ">=" if suite.data_time and scope.inclusive else ">"
     where = f"{suite.stamp} {op} :mark"
-    frame = suite.frame(session, where, {"mark": _bind_time(session, mark)})
+    frame = suite.frame(session, where, {"mark": mark})
     return run_suite(suite.name, frame, checks)
 
 

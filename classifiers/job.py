@@ -6,12 +6,22 @@ version rescoring everything adds a fresh set beside the old one. Beside the mod
 each item gets an `other_language` row (classifiers.language, versioned by its own content
 hash): a post the model cannot read is flagged for a person who can, rather than passed as
 harmless on a low score.
+
+**Backlogs stream.** Pending items are found a page of ids at a time (keyset on item_id),
+scored a batch at a time and flushed, with an INFO progress line every few thousand
+items, so a backlog of a million items holds one page in memory, not the warehouse.
+**Hourly runs look only at new work.** With `changed_since`, only items loaded or changed
+after that mark are candidates (`items.updated_at`, indexed); the classify step keeps the
+mark in `job_cursors` and drops it (a full backlog pass) when the model or flag version
+changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import logging
+import time
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,6 +31,10 @@ from sqlalchemy.orm import Session
 from classifiers.language import FLAG_VERSION, OTHER_LANGUAGE, THRESHOLD, other_language_scores
 from classifiers.protocol import Classifier
 from trustwatch.db.models import Classification, Item, utcnow
+
+log = logging.getLogger(__name__)
+PAGE = 5_000  # pending ids fetched per query
+PROGRESS_EVERY = 5_000  # items between progress lines
 
 
 @dataclass
@@ -38,6 +52,7 @@ def _unscored(
     model_version: str,
     label: str | None,
     as_of: dt.datetime | None,
+    changed_since: dt.datetime | None = None,
     only: Collection[int] | None = None,
 ) -> Select[tuple[int]]:
     """Items not deleted, text not purged, and no row for this version (and label, if given)."""
@@ -51,9 +66,22 @@ def _unscored(
     )
     if as_of is not None:
         query = query.where(Item.ingested_at <= as_of)
+    if changed_since is not None:
+        query = query.where(Item.updated_at > changed_since)
     if only is not None:
         query = query.where(Item.item_id.in_(list(only)))
     return query.order_by(Item.item_id)
+
+
+def _pages(session: Session, query: Select[tuple[int]]) -> Iterator[list[int]]:
+    """The query's ids a page at a time (keyset on item_id): bounded memory on a backlog."""
+    after = 0
+    while True:
+        page = list(session.scalars(query.where(Item.item_id > after).limit(PAGE)))
+        if not page:
+            return
+        yield page
+        after = page[-1]
 
 
 def pending_item_ids(
@@ -67,7 +95,7 @@ def pending_item_ids(
     An item that never had text (an image post) is scored as empty text, i.e. zero on every
     label, so it is not picked up again on every run.
     """
-    return list(session.scalars(_unscored(model_version, None, as_of, only)))
+    return list(session.scalars(_unscored(model_version, None, as_of, only=only)))
 
 
 def unflagged_item_ids(
@@ -78,7 +106,7 @@ def unflagged_item_ids(
     Kept apart from the model's rows: the flag is recomputed when its code changes (a new
     FLAG_VERSION) without rescoring the model, and the model can change without it.
     """
-    return list(session.scalars(_unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of, only)))
+    return list(session.scalars(_unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of, only=only)))
 
 
 def _store(
@@ -139,30 +167,64 @@ def classify_item_ids(
     return summary
 
 
+class _Progress:
+    """INFO lines while a backlog is scored: how many, how fast (never error-level)."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.done, self.next_line, self.started = (
+            what,
+            0,
+            PROGRESS_EVERY,
+            time.monotonic(),
+        )
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.done >= self.next_line:
+            rate = self.done / max(time.monotonic() - self.started, 1e-9)
+            log.info("%s: %d items so far (%.0f items/s)", self.what, self.done, rate)
+            self.next_line += PROGRESS_EVERY
+
+
 def classify_items(
     session: Session,
     classifier: Classifier,
     batch_size: int = 256,
     as_of: dt.datetime | None = None,
+    changed_since: dt.datetime | None = None,
     only: Collection[int] | None = None,
 ) -> ClassifySummary:
     """Score pending items in batches and store label, score, threshold flag and version.
 
-    Then give every item without one an other-language row (version FLAG_VERSION).
-    `only` limits the run to those item ids (the event path scores just what it loaded).
+    Then give every item without one an other-language row (version FLAG_VERSION). With
+    `changed_since`, only items loaded or changed after it are considered; `only` limits
+    the run to those item ids (the event path scores just what it loaded).
     """
     summary = ClassifySummary(model_version=classifier.version)
     summary.above_threshold = {label: 0 for label in (*classifier.labels, OTHER_LANGUAGE)}
-    ids = pending_item_ids(session, classifier.version, as_of, only)
-    for start in range(0, len(ids), batch_size):
-        item_ids, texts = _texts(session, ids[start : start + batch_size])
-        scores = classifier.predict_proba(texts)
-        _store(session, summary, item_ids, scores, classifier.thresholds, classifier.version)
-        summary.items_scored += len(item_ids)
-    flag_ids = unflagged_item_ids(session, as_of, only)
-    for start in range(0, len(flag_ids), batch_size):
-        item_ids, texts = _texts(session, flag_ids[start : start + batch_size])
-        scores = pd.DataFrame({OTHER_LANGUAGE: other_language_scores(texts)})
-        _store(session, summary, item_ids, scores, {OTHER_LANGUAGE: THRESHOLD}, FLAG_VERSION)
-        summary.items_flagged += len(item_ids)
+    progress = _Progress(f"scoring with {classifier.version}")
+    for page in _pages(session, _unscored(classifier.version, None, as_of, changed_since, only)):
+        for start in range(0, len(page), batch_size):
+            item_ids, texts = _texts(session, page[start : start + batch_size])
+            scores = classifier.predict_proba(texts)
+            _store(session, summary, item_ids, scores, classifier.thresholds, classifier.version)
+            summary.items_scored += len(item_ids)
+            progress.add(len(item_ids))
+    flags = _Progress(f"other-language flags {FLAG_VERSION}")
+    for page in _pages(
+        session, _unscored(FLAG_VERSION, OTHER_LANGUAGE, as_of, changed_since, only)
+    ):
+        for start in range(0, len(page), batch_size):
+            item_ids, texts = _texts(session, page[start : start + batch_size])
+            scores = pd.DataFrame({OTHER_LANGUAGE: other_language_scores(texts)})
+            _store(session, summary, item_ids, scores, {OTHER_LANGUAGE: THRESHOLD}, FLAG_VERSION)
+            summary.items_flagged += len(item_ids)
+            flags.add(len(item_ids))
+    if progress.done >= PROGRESS_EVERY or flags.done >= PROGRESS_EVERY:
+        log.info(
+            "%s: done, %d items scored, %d flagged",
+            progress.what,
+            summary.items_scored,
+            summary.items_flagged,
+        )
     return summary

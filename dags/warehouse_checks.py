@@ -1,11 +1,13 @@
 """
-### warehouse_checks: Great Expectations suites over the loaded warehouse
+### warehouse_checks: Great Expectations suites over what the hour loaded
 
 Scheduled on `trustwatch_alerts`, i.e. after every load has flowed through scores,
-clocks and alerts. Checks referential integrity (items to accounts and schools, scores,
-clocks and alerts to items), one SLA row per item needing a response, scores within
-[0, 1] and known labels and severities. Every outcome is stored in `validation_results`
-(see `trustwatch checks`) before the task fails on any breach. Emits `trustwatch_checks`.
+clocks and alerts. Checks the rows loaded or changed since its last run (the first run,
+and `warehouse_checks_daily` every night, check every row). Checks referential
+integrity (items to accounts and schools, scores, clocks and alerts to items), one SLA
+row per item needing a response, scores within [0, 1] and known labels and severities.
+Every outcome is stored in `validation_results` (see `trustwatch checks`) before the
+task fails on any breach. Emits `trustwatch_checks`.
 """
 
 from __future__ import annotations

@@ -18,11 +18,16 @@ from trustwatch.registry import Platform, Registry
 Refresh = Callable[[dt.datetime], RefreshSummary]
 
 
-def refresh(engine: Engine, registry: Registry, now: dt.datetime) -> RefreshSummary:
-    """The SLA job then the alert engine, as `trustwatch alerts refresh` runs them."""
+def refresh(
+    engine: Engine, registry: Registry, now: dt.datetime, *, full: bool = False
+) -> RefreshSummary:
+    """The SLA job then the alert engine, as `trustwatch alerts refresh` runs them.
+
+    Incremental after the first run unless `full`: then every score and clock is re-judged.
+    """
     run_sla(engine, registry, now)
     with session_scope(engine) as session:
-        return refresh_alerts(session, registry, now=now)
+        return refresh_alerts(session, registry, now=now, full=full)
 
 
 def alerts_by_key(engine: Engine) -> dict[str, Alert]:

@@ -48,6 +48,22 @@ def test_sla_prints_a_per_school_summary(warehouse: dict, capsys: pytest.Capture
     assert line.split() == ["oakfield", "2", "1", "0", "1", "0", "0", "50%", "6.0", "6.0"]
 
 
+def test_sla_runs_incrementally_and_rebuilds_on_request(
+    warehouse: dict, capsys: pytest.CaptureFixture
+) -> None:
+    now = "2026-11-26T12:00:00+00:00"
+    assert main(["sla", "--now", now]) == 0
+    assert "(full)" in capsys.readouterr().out, "the first run has nothing to build on"
+    assert main(["sla", "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert "(incremental)" in out and "0 rows written" in out
+    assert main(["sla", "rebuild", "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert "(full): 2 clocks over 2 items recomputed, 0 rows written" in out
+    line = next(li for li in out.splitlines() if li.strip().startswith("oakfield"))
+    assert line.split()[:2] == ["oakfield", "2"], "the summary still covers every clock"
+
+
 def test_alerts_refresh_then_list_with_filters(
     warehouse: dict, capsys: pytest.CaptureFixture
 ) -> None:

@@ -18,6 +18,7 @@ EXPECTED_DAGS = {
     "classify",
     "sla_and_alerts",
     "warehouse_checks",
+    "warehouse_checks_daily",
     "notify",
     "notify_digest",
     "report_weekly",
@@ -120,6 +121,7 @@ def test_dag_file_imports_nothing_heavy(path) -> None:
         ("report_weekly", "0 7 * * 1", "Europe/London"),
         ("retention_daily", "30 2 * * *", "UTC"),
         ("model_retrain", "0 3 * * 0", "UTC"),
+        ("warehouse_checks_daily", "15 3 * * *", "UTC"),
     ],
 )
 def test_calendar_dags_keep_their_documented_schedule(

@@ -177,8 +177,8 @@ def test_digest_step_sends_the_rest_once(seeded_warehouse, inbox, registry) -> N
         session.query(Classification).filter_by(item_id=item_id, label="complaint").update(
             {"score": 0.95, "is_above_threshold": True}
         )
-    with session_scope(seeded_warehouse) as session:
-        refresh_alerts(session, registry, now=NOW)
+    with session_scope(seeded_warehouse) as session:  # a score edited in place: a repair
+        refresh_alerts(session, registry, now=NOW, full=True)
     window = Window(start=NOW, end=NOW)
     first = notify_digest(window)
     assert first["failed"] == 0 and first["sent"] >= 1

@@ -15,6 +15,16 @@ Alert kinds and their dedupe keys (one alert per item and kind, forever):
 
 Every change writes an `alert_events` row with actor `trustwatch`. Running it twice with
 the same `now` changes nothing the second time.
+
+**What an hourly run reads.** Only what can change an alert: items given new scores since
+the last run (`classifications.classified_at`, then every score of just those items, to
+find each label's newest), clocks the SLA job changed since the last run's `now`
+(`response_sla.computed_at`), clocks given a manual mark since then
+(`manual_responses.marked_at`), and unanswered clocks whose at-risk or due time fell since
+then (`response_sla.due_at`, indexed). Existing alerts are fetched by dedupe key for those
+candidates only. A first run, `full=True` (`trustwatch alerts refresh --full`), a `now`
+before the last run's, or a change to the label rules or the lead time reads everything.
+Incremental and full runs leave identical tables (tests/alerts/test_incremental_properties.py).
 """
 
 from __future__ import annotations
@@ -24,16 +34,29 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from trustwatch.alerts.lifecycle import AlertStatus, record_event
 from trustwatch.alerts.routing import route
-from trustwatch.db.models import Alert, Classification, Item, ResponseSla, School
+from trustwatch.db.models import (
+    Alert,
+    Classification,
+    Item,
+    ManualResponse,
+    ResponseSla,
+    School,
+    utcnow,
+)
 from trustwatch.registry import Registry, Severity
 from trustwatch.sla.rule import SlaStatus, statuses_many
+from trustwatch.warehouse.cursors import OVERLAP, fingerprint, load_cursor, save_cursor
 
-__all__ = ["SYSTEM_ACTOR", "RefreshSummary", "refresh_alerts"]
+__all__ = ["JOB", "SYSTEM_ACTOR", "RefreshSummary", "refresh_alerts"]
+
+JOB = "alerts"
+_IN_CHUNK = 500
+_FULL_SLICE = 50_000  # item ids per slice of a full pass
 
 SYSTEM_ACTOR = "trustwatch"
 SLA_AT_RISK = "sla_at_risk"
@@ -51,6 +74,7 @@ class RefreshSummary:
     reopened: int = 0
     auto_resolved: int = 0
     unchanged: int = 0
+    mode: str = "full"
 
     def __str__(self) -> str:
         return (
@@ -70,8 +94,46 @@ class _Wanted:
     model_version: str | None = None
 
 
+def _chunks(values: list, size: int = _IN_CHUNK) -> list[list]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _rescored_items(
+    session: Session, registry: Registry, since: dt.datetime, last_id: int | None
+) -> list[int]:
+    """Items with a score for an alert label added since the last run: a higher id than it
+    read, or stamped after its mark (a row committed late); both are indexed."""
+    newer = Classification.classified_at > since
+    if last_id is not None:
+        newer = or_(newer, Classification.classification_id > last_id)
+    return sorted(
+        set(
+            session.scalars(
+                select(Classification.item_id).where(
+                    newer, Classification.label.in_(list(registry.alerting.labels))
+                )
+            )
+        )
+    )
+
+
 def _label_alerts(
-    session: Session, registry: Registry, only: Collection[int] | None = None
+    session: Session, registry: Registry, item_ids: list[int] | None = None
+) -> list[_Wanted]:
+    """Label alerts wanted for these items (every item when None), from each newest score."""
+    out: list[_Wanted] = []
+    if item_ids is None:  # everything, a slice of item ids at a time to bound memory
+        top = session.scalar(select(func.max(Item.item_id))) or 0
+        for low in range(0, top + 1, _FULL_SLICE):
+            out += _label_alerts_where(session, registry, (low, low + _FULL_SLICE))
+        return out
+    for chunk in _chunks(item_ids):
+        out += _label_alerts_where(session, registry, chunk)
+    return out
+
+
+def _label_alerts_where(
+    session: Session, registry: Registry, item_ids: list[int] | tuple[int, int]
 ) -> list[_Wanted]:
     labels = registry.alerting.labels
     query = (
@@ -88,8 +150,12 @@ def _label_alerts(
         .join(Item, Item.item_id == Classification.item_id)
         .where(Classification.label.in_(list(labels)), Item.is_from_school.is_(False))
     )
-    if only is not None:
-        query = query.where(Classification.item_id.in_(list(only)))
+    if isinstance(item_ids, tuple):
+        query = query.where(
+            Classification.item_id >= item_ids[0], Classification.item_id < item_ids[1]
+        )
+    else:
+        query = query.where(Classification.item_id.in_(item_ids))
     rows = session.execute(query).all()
     if not rows:
         return []
@@ -120,15 +186,48 @@ def _label_alerts(
     return wanted
 
 
-def _clock_states(session: Session, registry: Registry, now: dt.datetime) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            ResponseSla.clock_item_id,
-            ResponseSla.school_id,
-            ResponseSla.due_at,
-            ResponseSla.responded_at,
-        ).where(ResponseSla.item_id == ResponseSla.clock_item_id)
-    ).all()
+def _clock_states(
+    session: Session,
+    registry: Registry,
+    now: dt.datetime,
+    since: dt.datetime | None = None,
+    marked_since: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Each clock's status at `now`: every clock, or (with `since`) only those that can
+    have moved since then: rows the SLA job changed, and unanswered clocks whose at-risk or
+    due time fell in (since, now]."""
+    query = select(
+        ResponseSla.clock_item_id,
+        ResponseSla.school_id,
+        ResponseSla.due_at,
+        ResponseSla.responded_at,
+    ).where(ResponseSla.item_id == ResponseSla.clock_item_id)
+    if since is None:
+        rows = session.execute(query).all()
+    else:
+        lead = dt.timedelta(hours=registry.alerting.at_risk_lead_hours)
+        # Rows the SLA job wrote after the last run: stamped with a later `now`, or with
+        # this very `now` when this is a rerun of the same instant.
+        stamp = ResponseSla.computed_at
+        newer = stamp >= since if since >= now else stamp > since
+        changed = session.execute(query.where(newer)).all()
+        coming_due = session.execute(
+            query.where(
+                ResponseSla.due_at > since,
+                ResponseSla.due_at <= now + lead,
+                ResponseSla.responded_at.is_(None),
+            )
+        ).all()
+        # A manual mark updates its clock's rows in place (the review app shows it at
+        # once), so the SLA job may find nothing to write: the mark itself is the change.
+        marked_clocks = select(ResponseSla.clock_item_id).where(
+            ResponseSla.item_id.in_(
+                select(ManualResponse.item_id).where(ManualResponse.marked_at > marked_since)
+            )
+        )
+        marked = session.execute(query.where(ResponseSla.clock_item_id.in_(marked_clocks))).all()
+        rows = list({r.clock_item_id: r for r in [*changed, *coming_due, *marked]}.values())
+        rows.sort(key=lambda r: r.clock_item_id)
     frame = pd.DataFrame(rows, columns=["clock_item_id", "school_id", "due_at", "responded_at"])
     if frame.empty:
         return frame.assign(status=[])
@@ -154,22 +253,23 @@ def _sla_wanted(clock_item_id: int, school_id: int, alert_type: str) -> _Wanted:
 class _Writer:
     """Applies wanted alerts to the table, counting what it did."""
 
-    def __init__(
-        self,
-        session: Session,
-        registry: Registry,
-        now: dt.datetime,
-        only: Collection[int] | None = None,
-    ) -> None:
+    def __init__(self, session: Session, registry: Registry, now: dt.datetime) -> None:
         self.session = session
         self.registry = registry
         self.now = now
         self.summary = RefreshSummary()
         self.schools = {s.school_id: s for s in session.scalars(select(School))}
-        alerts = select(Alert)
-        if only is not None:  # the event path touches only its items' alerts
-            alerts = alerts.where(Alert.item_id.in_(list(only)))
-        self.existing = {a.dedupe_key: a for a in session.scalars(alerts)}
+        self.existing: dict[str, Alert] = {}
+
+    def load(self, keys: list[str] | None) -> None:
+        """Fetch existing alerts by dedupe key (all of them when None), for the lookups."""
+        if keys is None:
+            self.existing.update({a.dedupe_key: a for a in self.session.scalars(select(Alert))})
+            return
+        wanted = sorted(set(keys) - set(self.existing))
+        for chunk in _chunks(wanted):
+            for alert in self.session.scalars(select(Alert).where(Alert.dedupe_key.in_(chunk))):
+                self.existing[alert.dedupe_key] = alert
 
     def _routes(self, school_id: int | None, severity: str) -> list[str]:
         return route(self.registry, self.schools.get(school_id) if school_id else None, severity)
@@ -285,27 +385,94 @@ def _apply_clocks(writer: _Writer, clocks: pd.DataFrame) -> None:
             writer.summary.unchanged += 1
 
 
+def _refresh_items(
+    session: Session, registry: Registry, now: dt.datetime, item_ids: list[int]
+) -> RefreshSummary:
+    """Label alerts for just these items, against their existing alerts (the event path)."""
+    writer = _Writer(session, registry, now)
+    labels = _label_alerts(session, registry, item_ids)
+    writer.load([w.dedupe_key for w in labels])
+    for chunk in _chunks(item_ids):
+        for alert in session.scalars(select(Alert).where(Alert.item_id.in_(chunk))):
+            writer.existing.setdefault(alert.dedupe_key, alert)
+    _apply_labels(writer, labels)
+    session.flush()
+    return writer.summary
+
+
+def rules_fingerprint(registry: Registry) -> str:
+    """The label rules and the lead time: when they change, every alert is re-judged."""
+    return fingerprint(
+        {
+            "labels": {
+                k: [v.threshold, v.severity.value] for k, v in registry.alerting.labels.items()
+            },
+            "lead_hours": registry.alerting.at_risk_lead_hours,
+        }
+    )
+
+
 def refresh_alerts(
     session: Session,
     registry: Registry,
     *,
     now: dt.datetime,
+    full: bool = False,
     only: Collection[int] | None = None,
 ) -> RefreshSummary:
     """Bring `alerts` up to date with classifications and `response_sla` as of `now`.
 
     Reads clock statuses afresh at `now` from due and response times, so it is right even
-    if the SLA job last ran a while ago; run the SLA job first to pick up new items.
+    if the SLA job last ran a while ago; run the SLA job first to pick up new items. Reads
+    only what changed since the last run unless a full pass is needed (module docstring).
 
     `only` limits the run to label alerts of those item ids (the event path, minutes
-    after a post); response clocks are left to the hourly run, which owns them.
+    after a post); response clocks and the hourly mark are left to the hourly run, which
+    owns them.
     """
     if now.tzinfo is None:
         raise ValueError("now has no time zone; pass an aware datetime")
     now = now.astimezone(dt.UTC)
-    writer = _Writer(session, registry, now, only)
-    _apply_labels(writer, _label_alerts(session, registry, only))
-    if only is None:
-        _apply_clocks(writer, _clock_states(session, registry, now))
+    if only is not None:
+        return _refresh_items(session, registry, now, sorted(set(only)))
+    started = utcnow()
+    stamp = rules_fingerprint(registry)
+    cursor = load_cursor(session, JOB)
+    incremental = not (
+        full
+        or cursor is None
+        or cursor.fingerprint != stamp
+        or cursor.as_of is None
+        or cursor.changed_since is None
+        or now < cursor.as_of
+    )
+    writer = _Writer(session, registry, now)
+    last_id = session.scalar(select(func.max(Classification.classification_id))) or 0
+    if incremental:
+        assert cursor is not None and cursor.as_of and cursor.changed_since
+        writer.summary.mode = "incremental"
+        labels = _label_alerts(
+            session,
+            registry,
+            _rescored_items(session, registry, cursor.changed_since, cursor.last_id),
+        )
+        clocks = _clock_states(
+            session, registry, now, since=cursor.as_of, marked_since=cursor.changed_since
+        )
+        writer.load([w.dedupe_key for w in labels] + [f"sla:{c}" for c in clocks["clock_item_id"]])
+    else:
+        labels = _label_alerts(session, registry)
+        clocks = _clock_states(session, registry, now)
+        writer.load(None)
+    _apply_labels(writer, labels)
+    _apply_clocks(writer, clocks)
+    save_cursor(
+        session,
+        JOB,
+        as_of=now,
+        changed_since=started - OVERLAP,
+        fingerprint=stamp,
+        last_id=last_id,
+    )
     session.flush()
     return writer.summary

@@ -21,8 +21,11 @@ from trustwatch.cli.context import AppContext, pass_app
 @click.option("--failed", "failed_only", is_flag=True, help="Only failed suite runs.")
 @click.option("--suite", default=None, help="Only this suite (e.g. items_batch).")
 @click.option("--run", "run_now", is_flag=True, help="Run the warehouse suites now first.")
+@click.option("--full", is_flag=True, help="With --run: check every row, as the daily run does.")
 @pass_app
-def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, run_now: bool) -> int:
+def checks(
+    app: AppContext, limit: int, failed_only: bool, suite: str | None, run_now: bool, full: bool
+) -> int:
     """List data-check results (Great Expectations suites) stored in the warehouse."""
     from trustwatch.db.engine import session_scope
     from trustwatch.notify.transport import describe_email
@@ -32,13 +35,18 @@ def checks(app: AppContext, limit: int, failed_only: bool, suite: str | None, ru
     click.echo(f"notification channel: {channel}")
     exit_code = 1 if channel.startswith("MISSING") else 0
     if run_now:
-        from trustwatch.pipeline.checks_step import DataCheckBreach, run_warehouse_checks
+        from trustwatch.pipeline.checks_step import (
+            DataCheckBreach,
+            run_full_warehouse_checks,
+            run_warehouse_checks,
+        )
         from trustwatch.pipeline.runtime import Window
 
         now = dt.datetime.now(dt.UTC)
         app.registry  # noqa: B018 - validate the registry before touching the warehouse
         try:
-            summary = run_warehouse_checks(Window(start=now, end=now))
+            run = run_full_warehouse_checks if full else run_warehouse_checks
+            summary = run(Window(start=now, end=now))
             click.echo(f"warehouse checks passed: {summary['suites']} suites")
         except DataCheckBreach as exc:
             click.echo(str(exc), err=True)

@@ -76,29 +76,48 @@ def _print_table(frame: pd.DataFrame) -> None:
     click.echo(frame.to_string(index=False))
 
 
-@click.command("sla")
-@click.option("--now", "now_text", help="Compute as of this ISO time with zone (default: now).")
-@pass_app
-def sla(app: AppContext, now_text: str | None) -> None:
-    """Recompute the 24-hour rule for every item and print a per-school summary."""
+def _run_sla(app: AppContext, now_text: str | None, *, full: bool) -> None:
     from trustwatch.sla.job import compute_sla
 
     registry = app.registry
     now = parse_now(now_text)
     with session_scope(app.engine) as session:
-        result = compute_sla(session, registry, now=now)
+        result = compute_sla(session, registry, now=now, full=full)
         rows = session.execute(
             select(School.school_key, ResponseSla.status, ResponseSla.response_seconds)
             .join(School, School.school_id == ResponseSla.school_id)
             .where(ResponseSla.item_id == ResponseSla.clock_item_id)
         ).all()
     click.echo(
-        f"24-hour rule as of {now.isoformat()}: {result.clocks} clocks over {result.items} "
-        f"items ({result.deleted} stale rows removed)"
+        f"24-hour rule as of {now.isoformat()} ({result.mode}): {result.clocks} clocks over "
+        f"{result.items} items recomputed, {result.written} rows written, "
+        f"{result.status_updates} came due ({result.deleted} stale rows removed)"
     )
     _print_table(
         school_summary(pd.DataFrame(rows, columns=["school_key", "status", "response_seconds"]))
     )
+
+
+@click.group("sla", invoke_without_command=True)
+@click.option("--now", "now_text", help="Compute as of this ISO time with zone (default: now).")
+@pass_app
+@click.pass_context
+def sla(ctx: click.Context, app: AppContext, now_text: str | None) -> None:
+    """Bring the 24-hour rule up to date (only what changed) and print a per-school summary."""
+    if ctx.invoked_subcommand is None:
+        _run_sla(app, now_text, full=False)
+
+
+@sla.command("rebuild")
+@click.option("--now", "now_text", help="Compute as of this ISO time with zone (default: now).")
+@pass_app
+def sla_rebuild(app: AppContext, now_text: str | None) -> None:
+    """Recompute every clock from scratch: a repair, e.g. after restoring a backup.
+
+    The hourly run already rebuilds by itself when calendars, closures, school accounts or
+    the lead time change; this reads the whole warehouse and may take minutes.
+    """
+    _run_sla(app, now_text, full=True)
 
 
 @click.group("alerts", invoke_without_command=True)
@@ -169,17 +188,18 @@ def alerts(
 
 @alerts.command("refresh")
 @click.option("--now", "now_text", help="Refresh as of this ISO time with zone (default: now).")
+@click.option("--full", is_flag=True, help="Re-judge every score and clock (a repair).")
 @pass_app
-def alerts_refresh(app: AppContext, now_text: str | None) -> None:
-    """Recompute the 24-hour rule, then raise, escalate and settle alerts."""
+def alerts_refresh(app: AppContext, now_text: str | None, full: bool) -> None:
+    """Bring the 24-hour rule up to date, then raise, escalate and settle alerts."""
     from trustwatch.alerts.engine import refresh_alerts
     from trustwatch.sla.job import compute_sla
 
     registry = app.registry
     now = parse_now(now_text)
     with session_scope(app.engine) as session:
-        compute_sla(session, registry, now=now)
-        summary = refresh_alerts(session, registry, now=now)
+        compute_sla(session, registry, now=now, full=full)
+        summary = refresh_alerts(session, registry, now=now, full=full)
     click.echo(f"alerts as of {now.isoformat()}: {summary}")
 
 

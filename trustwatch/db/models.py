@@ -140,6 +140,10 @@ class Item(Base):
         UniqueConstraint("platform", "external_id"),
         Index("ix_items_thread", "platform", "thread_root_external_id"),
         Index("ix_items_created_at", "created_at"),
+        # Revision 0010: the hourly jobs find what changed since their last run.
+        Index("ix_items_updated_at", "updated_at"),
+        Index("ix_items_text_purged_at", "text_purged_at"),
+        Index("ix_items_author_key_platform", "author_key", "platform"),
     )
 
     item_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
@@ -186,7 +190,10 @@ class Classification(Base):
     """One score per item, label and model version: rescoring with a new model adds rows."""
 
     __tablename__ = "classifications"
-    __table_args__ = (UniqueConstraint("item_id", "label", "model_version"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "label", "model_version"),
+        Index("ix_classifications_classified_at", "classified_at"),
+    )
 
     classification_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id", ondelete="CASCADE"))
@@ -201,6 +208,13 @@ class ResponseSla(Base):
     """One row per item that needs a response under the 24-hour rule."""
 
     __tablename__ = "response_sla"
+    __table_args__ = (
+        # Revision 0010: clocks by clock, by due time (escalations) and by last change.
+        Index("ix_response_sla_clock_item_id", "clock_item_id"),
+        Index("ix_response_sla_status_due_at", "status", "due_at"),
+        Index("ix_response_sla_due_at", "due_at"),
+        Index("ix_response_sla_computed_at", "computed_at"),
+    )
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("items.item_id", ondelete="CASCADE"), primary_key=True
@@ -222,6 +236,26 @@ class ResponseSla(Base):
     week_start: Mapped[dt.date | None] = mapped_column(Date, index=True)
 
 
+class JobCursor(Base):
+    """Where an incremental job left off (revision 0010): one row per job.
+
+    `as_of` is the "now" of the job's last run; `changed_since` the wall-clock mark from
+    which the next run reads new and changed rows (kept a little behind, so a transaction
+    that committed late is still seen); `fingerprint` hashes the inputs that are not rows
+    (calendars, school accounts, thresholds): when it differs, the job rebuilds in full.
+    `last_id` is the highest id of an append-only table (scores) the job has read.
+    """
+
+    __tablename__ = "job_cursors"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    as_of: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    changed_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_id: Mapped[int | None] = mapped_column(BigInteger)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class ManualResponse(Base):
     """A manual mark from the review app (revision 0002): `kind` "responded" outside the
     platform, or "not_needed" with the reason in `note` (revision 0007).
@@ -230,6 +264,7 @@ class ManualResponse(Base):
     """
 
     __tablename__ = "manual_responses"
+    __table_args__ = (Index("ix_manual_responses_marked_at", "marked_at"),)
 
     manual_response_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(
@@ -246,7 +281,11 @@ class Alert(Base):
     """One alert per item and type (the dedupe key), escalated in place."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_status_severity", "status", "severity"),)
+    __table_args__ = (
+        Index("ix_alerts_status_severity", "status", "severity"),
+        Index("ix_alerts_item_id", "item_id"),
+        Index("ix_alerts_updated_at", "updated_at"),
+    )
 
     alert_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

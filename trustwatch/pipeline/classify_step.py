@@ -23,6 +23,7 @@ from trustwatch.errors import ConfigError
 from trustwatch.pipeline.runtime import Window, engine
 
 CLASSIFIER_ENV = "TRUSTWATCH_CLASSIFIER"
+JOB = "classify"
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,16 @@ def _load_factory(spec: str) -> Any:
 
 
 def classify_pending(window: Window) -> dict[str, Any]:
-    """Score every pending item with the configured model; counts for XCom."""
+    """Score every pending item with the configured model; counts for XCom.
+
+    Looks only at items loaded or changed since the last run (mark in `job_cursors`);
+    the first run, and the first after the model or flag version changes, walk the whole
+    backlog, streamed in pages (see `classifiers.job`).
+    """
     from classifiers.job import classify_items
+    from classifiers.language import FLAG_VERSION
+    from trustwatch.db.models import utcnow
+    from trustwatch.warehouse.cursors import OVERLAP, load_cursor, save_cursor
 
     model = load_classifier(os.environ.get(CLASSIFIER_ENV, "").strip())
     load = model_load()
@@ -82,8 +91,15 @@ def classify_pending(window: Window) -> dict[str, Any]:
         load["task_pid"], load["loaded_by_pid"],
         "this task" if load["loaded_here"] else "inherited", load["loads"],
     )  # fmt: skip
+    stamp = f"{model.version}|{FLAG_VERSION}"[:64]
+    started = utcnow()
     with session_scope(engine()) as session:
-        summary = classify_items(session, model)
+        cursor = load_cursor(session, JOB)
+        since = cursor.changed_since if cursor and cursor.fingerprint == stamp else None
+        summary = classify_items(session, model, changed_since=since)
+        save_cursor(
+            session, JOB, as_of=window.end, changed_since=started - OVERLAP, fingerprint=stamp
+        )
     return {
         "as_of": window.end.isoformat(),
         "model_version": summary.model_version,

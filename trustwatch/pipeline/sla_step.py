@@ -1,7 +1,9 @@
-"""The sla_and_alerts DAG's steps: recompute response clocks, then refresh alerts.
+"""The sla_and_alerts DAG's steps: bring response clocks, then alerts, up to date.
 
 Both run "as of" the end of the run's window, so a replayed or rerun interval sees the
-same clock and writes the same rows.
+same clock and writes the same rows. Both are incremental (they read what changed since
+their last run, see `trustwatch.sla.job` and `trustwatch.alerts.engine`) and rebuild in
+full by themselves when the registry's calendars, accounts or alert rules change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ def compute_response_sla(window: Window) -> dict[str, Any]:
         "items": summary.items,
         "clocks": summary.clocks,
         "deleted": summary.deleted,
+        "written": summary.written,
+        "came_due": summary.status_updates,
+        "mode": summary.mode,
         "by_status": dict(summary.by_status),
     }
 

@@ -74,7 +74,7 @@ def test_x_mention_event_is_a_mention_of_the_school(sqlite_engine, registry) -> 
     _process(sqlite_engine, registry)
     item = _items(sqlite_engine)["1860000000000000001"]
     assert item.kind == "mention" and item.text.endswith("scared to go in")
-    assert item.url == "https://x.com/worried/status/1860000000000000001"
+    assert item.url == "https://x.com/i/web/status/1860000000000000001"
     assert item.created_at == NOW
 
 

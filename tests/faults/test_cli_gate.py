@@ -21,6 +21,8 @@ def test_cli_ingest_quarantines_a_post_dated_2099(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", url)
+    # An email channel, so `trustwatch checks` judges the data (it exits 1 without one).
+    monkeypatch.setenv("TRUSTWATCH_SMTP_HOST", "127.0.0.1")
     get_settings.cache_clear()
     future = fb_post(3)
     future["created_time"] = "2099-01-01T09:00:00+0000"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -61,24 +61,37 @@ def item_page(
     item = mention_service.get_visible_item(db, user=user, item_id=item_id)
     if item is None:
         raise HTTPException(status_code=404, detail="No such item in your schools.")
+    return _item_page(request, db, user, item, notice=NOTICES.get(done))
+
+
+def _item_page(
+    request: Request,
+    db: SessionDep,
+    user: CaseworkUser,
+    item: Any,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The item page; every showing is audited with the thread items it showed."""
     d = mention_service.item_detail(db, item=item, user=user)
     audit.record(
         db,
         actor=user.email,
         action="item.view",
         target_type="item",
-        target_id=item_id,
+        target_id=item.item_id,
         detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
     )
-    return render(
-        request,
-        "mentions/detail.html",
-        {
-            "d": d,
-            "notice": NOTICES.get(done),
-            "verdicts": verdict_service.form_for(db, item_id=item_id),
-        },
-    )
+    context = {
+        "d": d,
+        "notice": notice,
+        "verdicts": verdict_service.form_for(db, item_id=item.item_id),
+    }
+    if error is not None:
+        context["error"] = error
+    return render(request, "mentions/detail.html", context, status_code=status_code)
 
 
 def _responded_at(value: str, zone: ZoneInfo) -> dt.datetime:
@@ -123,25 +136,7 @@ def responded_outside(
         )
     except (UserError, ValueError) as exc:
         db.rollback()
-        d = mention_service.item_detail(db, item=item, user=user)
-        audit.record(
-            db,
-            actor=user.email,
-            action="item.view",
-            target_type="item",
-            target_id=item_id,
-            detail={"thread_item_ids": [e.item.item_id for e in d.thread]},
-        )
-        return render(
-            request,
-            "mentions/detail.html",
-            {
-                "d": d,
-                "error": str(exc),
-                "verdicts": verdict_service.form_for(db, item_id=item_id),
-            },
-            status_code=400,
-        )
+        return _item_page(request, db, user, item, error=str(exc), status_code=400)
     # mark_responded_outside writes the audit row itself.
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done=responded", status_code=303)

@@ -162,6 +162,9 @@ def load_items(
     if not batch:
         return LoadResult(0, 0, 0)
     now = now or utcnow()
+    # Rows are stamped with the wall clock, whatever the run's clock: the hourly jobs find
+    # new work by these stamps (job_cursors), and a replay or backfill runs on a past clock.
+    stamp = utcnow()
     accounts = _account_ids(session)
     school_hints = school_ids_by_item or {}
     raw_cutoff, text_cutoff = _cutoffs(retention, now)
@@ -219,8 +222,8 @@ def load_items(
             "is_deleted": item.is_deleted,
             "raw": strip_raw(item.raw),
             "content_hash": item.content_hash(),
-            "ingested_at": now,
-            "updated_at": now,
+            "ingested_at": stamp,
+            "updated_at": stamp,
             "text_purged_at": None,
             "raw_purged_at": None,
         }

@@ -122,3 +122,16 @@ def test_registry_sync_is_idempotent_and_deactivates(any_engine: Engine, registr
         active = session.scalars(select(School.school_key).where(School.is_active)).all()
     assert result.deactivated == 3  # harbourside and its two accounts
     assert sorted(active) == ["millbrook", "oakfield"]
+
+
+def test_rows_are_stamped_with_the_wall_clock_on_a_past_run_clock(sqlite_engine: Engine) -> None:
+    """The hourly jobs find new work by these stamps against wall-clock marks: a replay or
+    backfill running on a past clock must still stamp its rows now, or they are skipped."""
+    past = dt.datetime(2026, 11, 4, 12, tzinfo=dt.UTC)
+    before = dt.datetime.now(dt.UTC)
+    with session_scope(sqlite_engine) as session:
+        load_items(session, [_item(5)], pseudonym_secret=SECRET, now=past)
+    with session_scope(sqlite_engine) as session:
+        item = session.scalars(select(Item)).one()
+        assert item.ingested_at >= before - dt.timedelta(seconds=1)
+        assert item.updated_at >= before - dt.timedelta(seconds=1)

@@ -1,23 +1,21 @@
 """The account administrators' response inbox and its two marks.
 
 Both marks go through `trustwatch.sla.responses` (the owner of manual marks), which also
-writes their audit rows; this module only checks that the item is on one of the user's
-accounts and still owed a response.
+writes their audit rows, by way of the form handling the item page shares
+(`trustwatch.web.api.manual_marks`); this module only checks that the item is on one of
+the user's accounts and still owed a response.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from trustwatch.db.models import ResponseSla, WebUser, utcnow
-from trustwatch.errors import UserError
-from trustwatch.sla import responses
+from trustwatch.web.api import manual_marks
 from trustwatch.web.api.deps import CsrfChecked, InboxUser, SessionDep, existing_id
 from trustwatch.web.services import audit
 from trustwatch.web.services import inbox as inbox_service
@@ -96,16 +94,6 @@ def _owed_or_404(request: Request, db: Session, user: WebUser, item_id: int) -> 
     return row
 
 
-def _when(value: str, zone: ZoneInfo) -> dt.datetime:
-    if not value:
-        return utcnow()
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError("Give the response time as a date and time.") from None
-    return (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(dt.UTC)
-
-
 @router.post("/{item_id}/responded", dependencies=[CsrfChecked])
 def responded(
     request: Request,
@@ -116,18 +104,17 @@ def responded(
     responded_at: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
     _owed_or_404(request, db, user, item_id)
-    try:
-        if not note.strip():
-            raise UserError("Write a note saying how and where you responded.")
-        at = _when(responded_at, ZoneInfo(request.app.state.registry.trust.timezone))
-        responses.mark_responded_outside(
-            db, item_id=item_id, actor=user.email, note=note.strip(), at=at
-        )
-    except (UserError, ValueError) as exc:
-        db.rollback()
-        return _page(
-            request, db, user, inbox_service.InboxFilters(), error=str(exc), status_code=400
-        )
+    error = manual_marks.mark_responded_outside(
+        request,
+        db,
+        item_id=item_id,
+        actor=user.email,
+        note=note,
+        responded_at=responded_at,
+        missing_note="Write a note saying how and where you responded.",
+    )
+    if error is not None:
+        return _refused(request, db, user, error)
     return RedirectResponse("/inbox?done=responded", status_code=303)
 
 
@@ -140,11 +127,14 @@ def not_needed(
     reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     _owed_or_404(request, db, user, item_id)
-    try:
-        responses.mark_no_response_needed(db, item_id=item_id, actor=user.email, reason=reason)
-    except UserError as exc:
-        db.rollback()
-        return _page(
-            request, db, user, inbox_service.InboxFilters(), error=str(exc), status_code=400
-        )
+    error = manual_marks.mark_no_response_needed(
+        db, item_id=item_id, actor=user.email, reason=reason
+    )
+    if error is not None:
+        return _refused(request, db, user, error)
     return RedirectResponse("/inbox?done=not_needed", status_code=303)
+
+
+def _refused(request: Request, db: Session, user: WebUser, error: str) -> Response:
+    """The inbox's first page again, saying why the mark was refused."""
+    return _page(request, db, user, inbox_service.InboxFilters(), error=error, status_code=400)

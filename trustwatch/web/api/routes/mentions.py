@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from trustwatch.db.models import utcnow
-from trustwatch.errors import UserError
-from trustwatch.sla import responses
+from trustwatch.web.api import manual_marks
 from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, existing_id
 from trustwatch.web.services import audit
 from trustwatch.web.services import mentions as mention_service
@@ -57,11 +54,16 @@ def clock_list(
 def item_page(
     request: Request, db: SessionDep, user: CaseworkUser, item_id: int, done: str = ""
 ) -> Response:
-    item_id = existing_id(item_id, "item")
-    item = mention_service.get_visible_item(db, user=user, item_id=item_id)
+    item = _visible_item_or_404(db, user, item_id)
+    return _item_page(request, db, user, item, notice=NOTICES.get(done))
+
+
+def _visible_item_or_404(db: SessionDep, user: CaseworkUser, item_id: int) -> Any:
+    """The item, when it is in one of the user's schools; else a 404."""
+    item = mention_service.get_visible_item(db, user=user, item_id=existing_id(item_id, "item"))
     if item is None:
         raise HTTPException(status_code=404, detail="No such item in your schools.")
-    return _item_page(request, db, user, item, notice=NOTICES.get(done))
+    return item
 
 
 def _item_page(
@@ -94,17 +96,6 @@ def _item_page(
     return render(request, "mentions/detail.html", context, status_code=status_code)
 
 
-def _responded_at(value: str, zone: ZoneInfo) -> dt.datetime:
-    """The form's local date and time (the trust's zone), or now when left empty."""
-    if not value:
-        return utcnow()
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError("Give the response time as a date and time.") from None
-    return (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(dt.UTC)
-
-
 def _return_path(value: str, item_id: int) -> str:
     """Back to the alert or item page the form was on; nowhere else."""
     if value.startswith("/alerts/") and value.removeprefix("/alerts/").isdigit():
@@ -122,21 +113,19 @@ def responded_outside(
     responded_at: Annotated[str, Form(max_length=30)] = "",
     return_to: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    item_id = existing_id(item_id, "item")
-    item = mention_service.get_visible_item(db, user=user, item_id=item_id)
-    if item is None:
-        raise HTTPException(status_code=404, detail="No such item in your schools.")
+    item = _visible_item_or_404(db, user, item_id)
     back = _return_path(return_to, item_id)
-    try:
-        if not note.strip():
-            raise UserError("Write a note saying how and where the school responded.")
-        at = _responded_at(responded_at, ZoneInfo(request.app.state.registry.trust.timezone))
-        responses.mark_responded_outside(
-            db, item_id=item_id, actor=user.email, note=note.strip(), at=at
-        )
-    except (UserError, ValueError) as exc:
-        db.rollback()
-        return _item_page(request, db, user, item, error=str(exc), status_code=400)
+    error = manual_marks.mark_responded_outside(
+        request,
+        db,
+        item_id=item_id,
+        actor=user.email,
+        note=note,
+        responded_at=responded_at,
+        missing_note="Write a note saying how and where the school responded.",
+    )
+    if error is not None:
+        return _item_page(request, db, user, item, error=error, status_code=400)
     # mark_responded_outside writes the audit row itself.
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done=responded", status_code=303)

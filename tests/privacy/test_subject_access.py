@@ -49,6 +49,41 @@ def test_document_holds_author_items_scores_alerts_and_sla(populated: Populated)
     json.dumps(doc)  # JSON-safe as it stands
 
 
+def test_each_section_keeps_its_documented_keys_and_order(populated: Populated) -> None:
+    """The file is read by people and other tools: keys and their order are the format."""
+    doc = export(populated)
+    first = doc["items"][0]
+    assert list(first) == [
+        "item_id", "platform", "external_id", "kind", "school", "school_account",
+        "parent_external_id", "thread_root_external_id", "created_at", "ingested_at", "text",
+        "language", "url", "is_deleted", "raw", "text_purged_at", "raw_purged_at",
+        "classifications", "alerts", "response_sla", "manual_responses", "label_verdicts",
+    ]  # fmt: skip
+    assert list(first["classifications"][0]) == [
+        "label", "score", "is_above_threshold", "model_version", "classified_at",
+    ]  # fmt: skip
+    # Ordered by time, then label.
+    assert [c["label"] for c in first["classifications"]] == ["bullying", "complaint"]
+    alert = first["alerts"][0]
+    assert list(alert) == [
+        "alert_id", "alert_type", "severity", "status", "score", "created_at", "updated_at",
+        "notifications", "events",
+    ]  # fmt: skip
+    assert list(alert["events"][0]) == [
+        "event", "from_status", "to_status", "from_severity", "to_severity", "actor", "note",
+        "at",
+    ]  # fmt: skip
+    assert alert["created_at"] == "2025-10-25T12:00:00+00:00"  # ISO 8601, UTC
+    assert list(first["response_sla"]) == [
+        "received_at", "due_at", "responded_at", "response_seconds", "status",
+        "responded_manually_note",
+    ]  # fmt: skip
+    assert doc["items"][1]["response_sla"] is None  # no clock: null, not an empty object
+    assert list(doc["quarantined_records"][0]) == [
+        "external_id", "stream", "reason", "payload", "quarantined_at",
+    ]  # fmt: skip
+
+
 def test_export_is_audited(populated: Populated) -> None:
     export(populated)
     with session_scope(populated.engine) as s:

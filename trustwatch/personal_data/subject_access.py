@@ -14,16 +14,20 @@ report files on disk that quote them. Every export is itself recorded in `audit_
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import (
     Account,
     Alert,
+    AlertEvent,
     AuditLog,
     Author,
+    Base,
     Classification,
     Item,
     LabelVerdict,
@@ -51,132 +55,175 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _fields(row: Any, names: tuple[str, ...], **given: Any) -> dict[str, Any]:
+    """`row`'s attributes `names`, in that order (the document's key order), datetimes as
+    ISO 8601 text; `given` supplies the values a row does not carry itself (joined columns)."""
+    out = {}
+    for name in names:
+        value = given[name] if name in given else getattr(row, name)
+        out[name] = _iso(value) if isinstance(value, dt.datetime) else value
+    return out
+
+
+@dataclass(frozen=True)
+class _Table:
+    """How one table's rows appear under their parent row (an item or an alert).
+
+    One spec per table, so every section is read and shaped the same way: the rows whose
+    `parent` column names the parent, in `order_by` order, each showing `fields` and then,
+    by key, the rows of `children` tables that hang under it. A `single` table holds at
+    most one row per parent and shows as that row or None.
+    """
+
+    model: type[Base]
+    parent: str
+    order_by: tuple[str, ...]
+    fields: tuple[str, ...]
+    children: tuple[tuple[str, _Table], ...] = ()
+    single: bool = False
+
+    def under(self, session: Session, parent_id: int) -> Any:
+        """The rows under `parent_id`, as the document shows them."""
+        column = partial(getattr, self.model)
+        rows = session.scalars(
+            select(self.model)
+            .where(column(self.parent) == parent_id)
+            .order_by(*map(column, self.order_by))
+        ).all()
+        shown = [self._show(session, row) for row in rows]
+        if self.single:
+            return shown[0] if shown else None
+        return shown
+
+    def _show(self, session: Session, row: Base) -> dict[str, Any]:
+        out = _fields(row, self.fields)
+        if self.children:
+            (row_id,) = inspect(row).identity
+            out.update((key, table.under(session, row_id)) for key, table in self.children)
+        return out
+
+
+_AUTHOR_FIELDS = (
+    "author_key",
+    "platform",
+    "platform_author_id",
+    "handle",
+    "display_name",
+    "profile_url",
+    "first_seen_at",
+    "last_seen_at",
+    "erased_at",
+)
+_ITEM_FIELDS = (
+    "item_id",
+    "platform",
+    "external_id",
+    "kind",
+    "school",
+    "school_account",
+    "parent_external_id",
+    "thread_root_external_id",
+    "created_at",
+    "ingested_at",
+    "text",
+    "language",
+    "url",
+    "is_deleted",
+    "raw",
+    "text_purged_at",
+    "raw_purged_at",
+)
+# Who was told about an alert, how and when (messages carry no post text).
+_NOTIFICATIONS = _Table(
+    Notification,
+    parent="alert_id",
+    order_by=("notification_id",),
+    fields=("channel", "state", "status", "sent_at"),
+)
+_ALERT_EVENTS = _Table(
+    AlertEvent,
+    parent="alert_id",
+    order_by=("alert_event_id",),
+    fields=(
+        "event",
+        "from_status",
+        "to_status",
+        "from_severity",
+        "to_severity",
+        "actor",
+        "note",
+        "at",
+    ),
+)
+# What the document holds under each of their items, by key, in this order.
+_UNDER_ITEM: tuple[tuple[str, _Table], ...] = (
+    (
+        "classifications",
+        _Table(
+            Classification,
+            parent="item_id",
+            order_by=("classified_at", "label"),
+            fields=("label", "score", "is_above_threshold", "model_version", "classified_at"),
+        ),
+    ),
+    (
+        "alerts",
+        _Table(
+            Alert,
+            parent="item_id",
+            order_by=("alert_id",),
+            fields=(
+                "alert_id",
+                "alert_type",
+                "severity",
+                "status",
+                "score",
+                "created_at",
+                "updated_at",
+            ),
+            children=(("notifications", _NOTIFICATIONS), ("events", _ALERT_EVENTS)),
+        ),
+    ),
+    (
+        "response_sla",
+        _Table(
+            ResponseSla,
+            parent="item_id",
+            order_by=(),
+            fields=(
+                "received_at",
+                "due_at",
+                "responded_at",
+                "response_seconds",
+                "status",
+                "responded_manually_note",
+            ),
+            single=True,
+        ),
+    ),
+    (
+        "manual_responses",
+        _Table(
+            ManualResponse,
+            parent="item_id",
+            order_by=("marked_at", "manual_response_id"),
+            fields=("responded_at", "marked_by", "note", "marked_at"),
+        ),
+    ),
+    (
+        "label_verdicts",
+        _Table(
+            LabelVerdict,
+            parent="item_id",
+            order_by=("decided_at", "verdict_id"),
+            fields=("label", "verdict", "should_be", "model_version", "decided_at"),
+        ),
+    ),
+)
+
+
 def _author(author: Author | None) -> dict[str, Any] | None:
-    if author is None:
-        return None
-    return {
-        "author_key": author.author_key,
-        "platform": author.platform,
-        "platform_author_id": author.platform_author_id,
-        "handle": author.handle,
-        "display_name": author.display_name,
-        "profile_url": author.profile_url,
-        "first_seen_at": _iso(author.first_seen_at),
-        "last_seen_at": _iso(author.last_seen_at),
-        "erased_at": _iso(author.erased_at),
-    }
-
-
-def _classifications(session: Session, item_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Classification)
-        .where(Classification.item_id == item_id)
-        .order_by(Classification.classified_at, Classification.label)
-    )
-    return [
-        {
-            "label": c.label,
-            "score": c.score,
-            "is_above_threshold": c.is_above_threshold,
-            "model_version": c.model_version,
-            "classified_at": _iso(c.classified_at),
-        }
-        for c in rows
-    ]
-
-
-def _notifications(session: Session, alert_id: int) -> list[dict[str, Any]]:
-    """Who was told about the alert, how and when (messages carry no post text)."""
-    rows = session.scalars(
-        select(Notification)
-        .where(Notification.alert_id == alert_id)
-        .order_by(Notification.notification_id)
-    )
-    return [
-        {"channel": n.channel, "state": n.state, "status": n.status, "sent_at": _iso(n.sent_at)}
-        for n in rows
-    ]
-
-
-def _alerts(session: Session, item_id: int) -> list[dict[str, Any]]:
-    alerts = session.scalars(
-        select(Alert).where(Alert.item_id == item_id).order_by(Alert.alert_id)
-    ).all()
-    return [
-        {
-            "alert_id": a.alert_id,
-            "alert_type": a.alert_type,
-            "severity": a.severity,
-            "status": a.status,
-            "score": a.score,
-            "created_at": _iso(a.created_at),
-            "updated_at": _iso(a.updated_at),
-            "notifications": _notifications(session, a.alert_id),
-            "events": [
-                {
-                    "event": e.event,
-                    "from_status": e.from_status,
-                    "to_status": e.to_status,
-                    "from_severity": e.from_severity,
-                    "to_severity": e.to_severity,
-                    "actor": e.actor,
-                    "note": e.note,
-                    "at": _iso(e.at),
-                }
-                for e in a.events
-            ],
-        }
-        for a in alerts
-    ]
-
-
-def _sla(session: Session, item_id: int) -> dict[str, Any] | None:
-    row = session.get(ResponseSla, item_id)
-    if row is None:
-        return None
-    return {
-        "received_at": _iso(row.received_at),
-        "due_at": _iso(row.due_at),
-        "responded_at": _iso(row.responded_at),
-        "response_seconds": row.response_seconds,
-        "status": row.status,
-        "responded_manually_note": row.responded_manually_note,
-    }
-
-
-def _manual_responses(session: Session, item_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(ManualResponse)
-        .where(ManualResponse.item_id == item_id)
-        .order_by(ManualResponse.marked_at, ManualResponse.manual_response_id)
-    )
-    return [
-        {
-            "responded_at": _iso(r.responded_at),
-            "marked_by": r.marked_by,
-            "note": r.note,
-            "marked_at": _iso(r.marked_at),
-        }
-        for r in rows
-    ]
-
-
-def _verdicts(session: Session, item_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(LabelVerdict)
-        .where(LabelVerdict.item_id == item_id)
-        .order_by(LabelVerdict.decided_at, LabelVerdict.verdict_id)
-    )
-    return [
-        {
-            "label": v.label,
-            "verdict": v.verdict,
-            "should_be": v.should_be,
-            "model_version": v.model_version,
-            "decided_at": _iso(v.decided_at),
-        }
-        for v in rows
-    ]
+    return None if author is None else _fields(author, _AUTHOR_FIELDS)
 
 
 def _items(session: Session, key: str) -> list[dict[str, Any]]:
@@ -189,32 +236,9 @@ def _items(session: Session, key: str) -> list[dict[str, Any]]:
     ).all()
     out = []
     for item, school_key, account_handle in rows:
-        out.append(
-            {
-                "item_id": item.item_id,
-                "platform": item.platform,
-                "external_id": item.external_id,
-                "kind": item.kind,
-                "school": school_key,
-                "school_account": account_handle,
-                "parent_external_id": item.parent_external_id,
-                "thread_root_external_id": item.thread_root_external_id,
-                "created_at": _iso(item.created_at),
-                "ingested_at": _iso(item.ingested_at),
-                "text": item.text,
-                "language": item.language,
-                "url": item.url,
-                "is_deleted": item.is_deleted,
-                "raw": item.raw,
-                "text_purged_at": _iso(item.text_purged_at),
-                "raw_purged_at": _iso(item.raw_purged_at),
-                "classifications": _classifications(session, item.item_id),
-                "alerts": _alerts(session, item.item_id),
-                "response_sla": _sla(session, item.item_id),
-                "manual_responses": _manual_responses(session, item.item_id),
-                "label_verdicts": _verdicts(session, item.item_id),
-            }
-        )
+        shown = _fields(item, _ITEM_FIELDS, school=school_key, school_account=account_handle)
+        shown.update((k, table.under(session, item.item_id)) for k, table in _UNDER_ITEM)
+        out.append(shown)
     return out
 
 
@@ -251,13 +275,7 @@ def _quarantined(
         .order_by(Quarantine.quarantine_id)
     )
     return [
-        {
-            "external_id": q.external_id,
-            "stream": q.stream,
-            "reason": q.reason,
-            "payload": q.payload,
-            "quarantined_at": _iso(q.quarantined_at),
-        }
+        _fields(q, ("external_id", "stream", "reason", "payload", "quarantined_at"))
         for q in rows
         if json_mentions(q.payload, pattern, ids) or (pattern and pattern.search(q.reason))
     ]
@@ -284,7 +302,7 @@ def _history(session: Session, key: str) -> list[dict[str, Any]]:
         .where(AuditLog.target_type == "author", AuditLog.target_id == key)
         .order_by(AuditLog.at, AuditLog.audit_id)
     )
-    return [{"action": r.action, "actor": r.actor, "at": _iso(r.at)} for r in rows]
+    return [_fields(r, ("action", "actor", "at")) for r in rows]
 
 
 def export_subject(

@@ -1,18 +1,26 @@
-"""Fixtures for the review app: an app over a fresh warehouse, staff users, seeded casework."""
+"""Fixtures for the review app: an app over a fresh warehouse, staff users, seeded casework,
+and the live server and headless Chromium the browser tests drive."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from trustwatch.db.engine import session_scope
+from trustwatch.receiver.launch import free_port
 from trustwatch.settings import get_settings
 from trustwatch.warehouse.views import create_views
 from trustwatch.web.main import create_app
@@ -20,7 +28,7 @@ from trustwatch.web.roles import Role
 from trustwatch.web.security import SESSION_COOKIE
 from trustwatch.web.services.auth import open_session
 
-from .factories import Post, add_alert, add_clock, add_score, add_thread, make_user
+from .factories import PASSWORD, Post, add_alert, add_clock, add_score, add_thread, make_user
 
 # Distinctive strings that must appear to a lead and never to data staff.
 SECRET_TEXT = "Jamie in 7C is always alone at the bus stop after school"
@@ -156,3 +164,91 @@ def csrf_in(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "page has no CSRF field"
     return match.group(1)
+
+
+# Debian's chromium, driven by Playwright; the pages are judged at this size.
+CHROMIUM = Path("/usr/bin/chromium")
+VIEWPORT = {"width": 1280, "height": 800}
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    """The app under uvicorn in a background thread, on a free local port."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Browsing:
+    """Pages in the real browser against the live app.
+
+    Every page it opens reports the Content Security Policy violations its console shows
+    into `csp_violations`, from the sign-in page on; its contexts close after the test.
+    """
+
+    browser: Any
+    base: str
+    csp_violations: list[str] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
+
+    def page_as(self, person: Person, *, viewport: dict[str, int] = VIEWPORT) -> Any:
+        """A new page at `viewport`, signed in as `person` through the sign-in form."""
+        context = self.browser.new_context(viewport=viewport)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", self._console)
+        self.sign_in(page, person)
+        return page
+
+    def sign_in(self, page: Any, person: Person) -> None:
+        """Sign `person` in on `page` with the form, as a user does."""
+        page.goto(f"{self.base}/login")
+        page.get_by_label("Email").fill(person.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+
+@pytest.fixture
+def browsing(browser: Any, live_url: str) -> Iterator[Browsing]:
+    session = Browsing(browser, live_url)
+    try:
+        yield session
+    finally:
+        for context in session.contexts:
+            context.close()

@@ -1,109 +1,45 @@
 """End to end in a real headless Chromium (Debian's `chromium`, driven by Playwright).
 
 The app runs under uvicorn in a background thread on a free local port, over a seeded
-warehouse. Screenshots of the queue and a dashboard are kept under test-artifacts/; those of
-the lead's queue and alert and of the account administrator's inbox under var/screenshots/
-(at 1280x800, the size the issue judged the pages at).
+warehouse (the `browsing` fixture, in conftest.py). Screenshots of the queue and a dashboard
+are kept under test-artifacts/; those of the lead's queue and alert and of the account
+administrator's inbox under var/screenshots/ (at 1280x800, the size the issue judged the
+pages at).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import AlertEvent, ManualResponse
 
-from .conftest import Casework, Person
-from .factories import PASSWORD, Post, add_alert, add_clock, add_thread
+from .conftest import VIEWPORT, Browsing, Casework
+from .factories import Post, add_alert, add_clock, add_thread
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def live_url(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _sign_in(page, base: str, person: Person) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(person.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+def _screenshot(page, path: Path, *, full_page: bool) -> None:  # type: ignore[no-untyped-def]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
 
 
 def test_lead_and_data_staff_in_a_real_browser(
-    browser, live_url: str, sqlite_engine: Engine, casework: Casework, people
+    browsing: Browsing, sqlite_engine: Engine, casework: Casework, people
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    csp_violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
     lead = people["lead"]
 
     # A lead signs in and lands on the queue with every school's alerts.
-    _sign_in(page, live_url, lead)
+    page = browsing.page_as(lead, viewport={"width": 1280, "height": 900})
     assert page.url.endswith("/alerts")
     rows = page.locator("table.queue tbody tr")
     assert rows.count() == 3
@@ -115,7 +51,7 @@ def test_lead_and_data_staff_in_a_real_browser(
     page.wait_for_url(re.compile(r"school=oakfield"))
     assert rows.count() == 1
     assert "critical" in rows.first.inner_text().lower()
-    page.screenshot(path=str(ARTIFACTS / "web-alert-queue.png"), full_page=True)
+    _screenshot(page, ARTIFACTS / "web-alert-queue.png", full_page=True)
 
     # Open it: the thread, the author's handle and the scores are there.
     page.get_by_role("link", name=f"Open alert {casework.oak_alert_id}").click()
@@ -139,7 +75,7 @@ def test_lead_and_data_staff_in_a_real_browser(
     last = history.nth(1).inner_text()
     assert "acknowledged → resolved" in last
     assert lead.email in last and "Spoke to the family today" in last
-    page.screenshot(path=str(ARTIFACTS / "web-alert-detail.png"), full_page=True)
+    _screenshot(page, ARTIFACTS / "web-alert-detail.png", full_page=True)
     with session_scope(sqlite_engine) as session:
         events = session.scalars(
             select(AlertEvent.to_status).where(AlertEvent.alert_id == casework.oak_alert_id)
@@ -150,7 +86,7 @@ def test_lead_and_data_staff_in_a_real_browser(
     page.wait_for_url(re.compile(r"/login$"))
 
     # Data staff land on dashboards, whose charts are served by the app itself.
-    _sign_in(page, live_url, people["data"])
+    browsing.sign_in(page, people["data"])
     assert "/dashboards" in page.url
     images = page.locator(".charts img")
     assert images.count() == 4
@@ -158,16 +94,15 @@ def test_lead_and_data_staff_in_a_real_browser(
         images.nth(i).scroll_into_view_if_needed()
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
     assert "worried_parent_4471" not in page.content()
-    page.screenshot(path=str(ARTIFACTS / "web-dashboard.png"), full_page=True)
+    _screenshot(page, ARTIFACTS / "web-dashboard.png", full_page=True)
 
     # ...and are refused the alert detail.
-    response = page.goto(f"{live_url}/alerts/{casework.oak_alert_id}")
+    response = page.goto(f"{browsing.base}/alerts/{casework.oak_alert_id}")
     assert response is not None and response.status == 403
     assert page.get_by_role("heading", name="Not allowed").is_visible()
     assert "Jamie in 7C" not in page.content()
 
-    assert csp_violations == []
-    context.close()
+    assert browsing.csp_violations == []
 
 
 def _seed_queue(engine: Engine) -> dict[str, int]:
@@ -218,13 +153,10 @@ def _seed_queue(engine: Engine) -> dict[str, int]:
 
 
 def test_lead_queue_and_alert_in_a_real_browser(
-    browser, live_url: str, sqlite_engine: Engine, casework: Casework, people
+    browsing: Browsing, sqlite_engine: Engine, casework: Casework, people
 ):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     seeded = _seed_queue(sqlite_engine)
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    _sign_in(page, live_url, people["lead"])
+    page = browsing.page_as(people["lead"])
     assert page.url.endswith("/alerts")
 
     # Label alerts only: the response-time breach is not in the lead's queue.
@@ -237,7 +169,7 @@ def test_lead_queue_and_alert_in_a_real_browser(
     assert "CRITICAL" in first.upper() and "Jamie in 7C" in first and "0.93" in first
     counts = page.locator("section.summary").inner_text()
     assert "Assigned to me (1)" in counts
-    page.screenshot(path=str(SCREENSHOTS / "lead-queue.png"), full_page=False)
+    _screenshot(page, SCREENSHOTS / "lead-queue.png", full_page=False)
 
     # The first Tab lands on the skip link, which jumps to the content.
     page.keyboard.press("Tab")
@@ -258,7 +190,7 @@ def test_lead_queue_and_alert_in_a_real_browser(
 
     # The alert: the flagged post and its scores are above the fold at 1280x800,
     # with the thread beside them.
-    page.goto(f"{live_url}/alerts/{casework.oak_alert_id}")
+    page.goto(f"{browsing.base}/alerts/{casework.oak_alert_id}")
     post = page.locator(".flagged-post").bounding_box()
     scores = page.locator("table.scores").bounding_box()
     thread = page.locator("ol.thread").bounding_box()
@@ -271,15 +203,14 @@ def test_lead_queue_and_alert_in_a_real_browser(
         "els => els.map(e => e.getBoundingClientRect().height)"
     )
     assert heights and max(heights) < 2 * min(heights)
-    page.screenshot(path=str(SCREENSHOTS / "lead-alert.png"), full_page=False)
-    page.screenshot(path=str(SCREENSHOTS / "lead-alert-full.png"), full_page=True)
-    context.close()
+    _screenshot(page, SCREENSHOTS / "lead-alert.png", full_page=False)
+    _screenshot(page, SCREENSHOTS / "lead-alert-full.png", full_page=True)
+    assert browsing.csp_violations == []
 
 
 def test_account_admin_inbox_in_a_real_browser(
-    browser, live_url: str, sqlite_engine: Engine, casework: Casework, people
+    browsing: Browsing, sqlite_engine: Engine, casework: Casework, people
 ):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with session_scope(sqlite_engine) as session:
         items = add_thread(
@@ -301,9 +232,7 @@ def test_account_admin_inbox_in_a_real_browser(
         overdue = add_clock(session, items[1]).item_id
         soon = add_clock(session, items[2], due_in=dt.timedelta(hours=20)).item_id
         thanks = add_clock(session, items[3], due_in=dt.timedelta(hours=30)).item_id
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    _sign_in(page, live_url, people["tom"])
+    page = browsing.page_as(people["tom"])
     assert page.url.endswith("/inbox")
     rows = page.locator("table.inbox tbody tr")
     ids = rows.evaluate_all("rs => rs.map(r => r.id)")
@@ -314,7 +243,7 @@ def test_account_admin_inbox_in_a_real_browser(
     assert "OVERDUE" in first.inner_text().upper()
     # The safeguarding comment's text stays with the lead.
     assert "Jamie in 7C" not in page.content()
-    page.screenshot(path=str(SCREENSHOTS / "admin-inbox.png"), full_page=False)
+    _screenshot(page, SCREENSHOTS / "admin-inbox.png", full_page=False)
 
     # "No response needed", with a reason: the row leaves the inbox and the reason is kept.
     row = page.locator(f"#item-{thanks}")
@@ -332,12 +261,12 @@ def test_account_admin_inbox_in_a_real_browser(
     row.get_by_role("button", name="Mark responded").click()
     page.wait_for_url(re.compile(r"done=responded"))
     assert page.locator(f"#item-{overdue}").count() == 0
-    page.screenshot(path=str(SCREENSHOTS / "admin-inbox-after.png"), full_page=False)
+    _screenshot(page, SCREENSHOTS / "admin-inbox-after.png", full_page=False)
     with session_scope(sqlite_engine) as session:
         marks = {(m.item_id, m.kind) for m in session.scalars(select(ManualResponse))}
     assert marks == {(thanks, "not_needed"), (overdue, "responded")}
 
     # The lead's pages are closed to an account administrator.
-    response = page.goto(f"{live_url}/alerts")
+    response = page.goto(f"{browsing.base}/alerts")
     assert response is not None and response.status == 403
-    context.close()
+    assert browsing.csp_violations == []

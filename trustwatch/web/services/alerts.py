@@ -26,6 +26,7 @@ from trustwatch.db.models import (
     School,
     WebUser,
 )
+from trustwatch.web.services.listing import snippet, snippet_source
 from trustwatch.web.services.scope import school_clause
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -189,7 +190,7 @@ def queue(
         School.school_key,
         Item.platform,
         Item.created_at,
-        func.substr(Item.text, 1, SNIPPET_CHARS + 1),
+        snippet_source(Item.text, SNIPPET_CHARS),
         Item.text_purged_at,
         ResponseSla.due_at,
     )
@@ -207,7 +208,7 @@ def queue(
             school_key=key,
             platform=platform,
             posted_at=posted,
-            snippet=_snippet(text),
+            snippet=snippet(text, SNIPPET_CHARS),
             text_purged=purged is not None,
             due_at=due,
         )
@@ -225,16 +226,6 @@ def queue(
         by_type=sorted(types.items(), key=lambda kv: (-kv[1], kv[0])),
         mine_count=mine_count,
     )
-
-
-def _snippet(text: str | None) -> str | None:
-    """One line of the text, cut at a word and marked as cut."""
-    if not text:
-        return None
-    flat = " ".join(text.split())
-    if len(flat) <= SNIPPET_CHARS:
-        return flat
-    return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 def filter_choices(

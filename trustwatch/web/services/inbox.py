@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
 from trustwatch.registry import Registry
+from trustwatch.web.services.listing import snippet, snippet_source
 
 PAGE_SIZE = 50
 SNIPPET_CHARS = 200
@@ -141,7 +142,7 @@ def inbox(
             Item,
             School.name,
             Account.handle,
-            func.substr(Item.text, 1, SNIPPET_CHARS + 1),
+            snippet_source(Item.text, SNIPPET_CHARS),
             lead_only,
         )
         .order_by(ResponseSla.due_at, ResponseSla.item_id)
@@ -157,7 +158,7 @@ def inbox(
                 item=item,
                 school_name=school_name,
                 account_handle=handle,
-                snippet=None if hidden or item.text_purged_at else _snippet(text),
+                snippet=None if hidden or item.text_purged_at else snippet(text, SNIPPET_CHARS),
                 lead_only=bool(hidden),
                 state=state,
             )
@@ -175,15 +176,6 @@ def inbox(
         waiting=counts[0] - counts[1] - counts[2],
         accounts=accounts,
     )
-
-
-def _snippet(text: str | None) -> str | None:
-    if not text:
-        return None
-    flat = " ".join(text.split())
-    if len(flat) <= SNIPPET_CHARS:
-        return flat
-    return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 def owed_item(

@@ -26,7 +26,7 @@ from trustwatch.db.models import (
     School,
     WebUser,
 )
-from trustwatch.web.services.listing import snippet, snippet_source
+from trustwatch.web.services.listing import Window, snippet, snippet_source
 from trustwatch.web.services.scope import school_clause
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -181,8 +181,7 @@ def queue(
     total = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
     mine_stmt = _filtered(base, QueueFilters(**{**filters.__dict__, "mine": True}), user, zone)
     mine_count = session.scalar(mine_stmt.with_only_columns(func.count()).order_by(None)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    window = Window.at(total, filters.page, PAGE_SIZE)
     owed = and_(ResponseSla.item_id == Alert.item_id, ResponseSla.responded_at.is_(None))
     stmt = stmt.outerjoin(ResponseSla, owed).with_only_columns(
         Alert,
@@ -200,7 +199,7 @@ def queue(
         order = (ResponseSla.due_at.is_(None), ResponseSla.due_at, _severity_rank, Alert.alert_id)
     else:
         order = (_severity_rank, Item.created_at, Alert.alert_id)
-    rows = session.execute(stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = session.execute(window.rows(stmt.order_by(*order)))
     out = [
         QueueRow(
             alert=alert,
@@ -214,14 +213,9 @@ def queue(
         )
         for alert, name, key, platform, posted, text, purged, due in rows.tuples()
     ]
-    first = (page - 1) * PAGE_SIZE + 1 if total else 0
     return QueuePage(
         rows=out,
-        total=total,
-        page=page,
-        pages=pages,
-        first=first,
-        last=first + len(out) - 1 if out else 0,
+        **window.counts(len(out)),
         by_severity=[(s, severities[s]) for s in SEVERITY_ORDER if s in severities],
         by_type=sorted(types.items(), key=lambda kv: (-kv[1], kv[0])),
         mine_count=mine_count,

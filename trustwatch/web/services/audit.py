@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import AuditLog, utcnow
+from trustwatch.web.services.listing import Window
 
 
 def record(
@@ -98,24 +99,9 @@ def search(session: Session, filters: AuditFilters, *, zone: dt.tzinfo) -> Audit
         end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
         stmt = stmt.where(AuditLog.at < end.astimezone(dt.UTC))
     total = session.scalar(stmt.with_only_columns(func.count())) or 0
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    rows = list(
-        session.scalars(
-            stmt.order_by(AuditLog.audit_id.desc())
-            .limit(AUDIT_PAGE_SIZE)
-            .offset((page - 1) * AUDIT_PAGE_SIZE)
-        )
-    )
-    first = (page - 1) * AUDIT_PAGE_SIZE + 1 if total else 0
-    return AuditPage(
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        first=first,
-        last=first + len(rows) - 1 if rows else 0,
-    )
+    window = Window.at(total, filters.page, AUDIT_PAGE_SIZE)
+    rows = list(session.scalars(window.rows(stmt.order_by(AuditLog.audit_id.desc()))))
+    return AuditPage(rows=rows, **window.counts(len(rows)))
 
 
 def actions(session: Session) -> list[str]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
 from trustwatch.registry import Registry
-from trustwatch.web.services.listing import snippet, snippet_source
+from trustwatch.web.services.listing import Window, snippet, snippet_source
 
 PAGE_SIZE = 50
 SNIPPET_CHARS = 200
@@ -131,23 +131,21 @@ def inbox(
     elif filters.show == "due_soon":
         stmt = stmt.where(due_soon)
     total = session.scalar(stmt.with_only_columns(func.count())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    window = Window.at(total, filters.page, PAGE_SIZE)
     lead_only = exists().where(
         Alert.item_id == ResponseSla.item_id, Alert.alert_type.in_(LEAD_ONLY_TYPES)
     )
     rows = session.execute(
-        stmt.with_only_columns(
-            ResponseSla,
-            Item,
-            School.name,
-            Account.handle,
-            snippet_source(Item.text, SNIPPET_CHARS),
-            lead_only,
+        window.rows(
+            stmt.with_only_columns(
+                ResponseSla,
+                Item,
+                School.name,
+                Account.handle,
+                snippet_source(Item.text, SNIPPET_CHARS),
+                lead_only,
+            ).order_by(ResponseSla.due_at, ResponseSla.item_id)
         )
-        .order_by(ResponseSla.due_at, ResponseSla.item_id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
     ).tuples()
     out = []
     for sla, item, school_name, handle, text, hidden in rows:
@@ -163,14 +161,9 @@ def inbox(
                 state=state,
             )
         )
-    first = (page - 1) * PAGE_SIZE + 1 if total else 0
     return InboxPage(
         rows=out,
-        total=total,
-        page=page,
-        pages=pages,
-        first=first,
-        last=first + len(out) - 1 if out else 0,
+        **window.counts(len(out)),
         overdue=counts[1],
         due_soon=counts[2],
         waiting=counts[0] - counts[1] - counts[2],

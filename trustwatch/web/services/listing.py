@@ -1,16 +1,69 @@
-"""What the review app's list pages share: one-line snippets of post text.
+"""What the review app's list pages share: paging, and one-line snippets of post text.
 
-The lead's queue and the response inbox show a snippet of each post; it is cut here once,
-so every list cuts text the same way.
+The lead's queue, the response inbox, the waiting list and the audit log each show a page
+of rows at a time ("showing 1–50 of N"); the first two show a snippet of each post. Both
+are worked out here once, so every list pages and cuts text the same way.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Select, func
 
-__all__ = ["snippet", "snippet_source"]
+__all__ = ["PageCounts", "Window", "snippet", "snippet_source"]
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+class PageCounts(TypedDict):
+    """The fields every list page's result carries for "showing first–last of total"."""
+
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which rows of `total` a page shows, `size` at a time.
+
+    A requested page below 1 shows the first and one past the end shows the last, so a
+    stale or hand-edited link still lands on rows.
+    """
+
+    total: int
+    page: int
+    pages: int
+    size: int
+
+    @classmethod
+    def at(cls, total: int, requested: int, size: int) -> Window:
+        pages = max(1, -(-total // size))
+        return cls(total=total, page=min(max(1, requested), pages), pages=pages, size=size)
+
+    def rows(self, stmt: _S) -> _S:
+        """`stmt` limited to this page's rows (order it first)."""
+        return stmt.limit(self.size).offset((self.page - 1) * self.size)
+
+    @property
+    def first(self) -> int:
+        """The 1-based number of the page's first row; 0 when there are none."""
+        return (self.page - 1) * self.size + 1 if self.total else 0
+
+    def counts(self, shown: int) -> PageCounts:
+        """The page's counts, for a page that shows `shown` rows."""
+        first = self.first
+        return PageCounts(
+            total=self.total,
+            page=self.page,
+            pages=self.pages,
+            first=first,
+            last=first + shown - 1 if shown else 0,
+        )
 
 
 def snippet_source(text: ColumnElement[str] | Any, chars: int) -> ColumnElement[str]:

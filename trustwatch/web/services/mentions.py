@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
 from trustwatch.web.services.alerts import ThreadEntry, thread_of
+from trustwatch.web.services.listing import Window
 from trustwatch.web.services.scope import school_clause
 
 CLOCK_FILTERS = {"waiting": "Waiting for a response", "answered": "Answered", "all": "All"}
@@ -66,13 +67,8 @@ def clocks(
     if filters.school:
         stmt = stmt.where(School.school_key == filters.school)
     total = session.scalar(stmt.with_only_columns(func.count())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    stmt = (
-        stmt.order_by(ResponseSla.due_at, ResponseSla.item_id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
+    window = Window.at(total, filters.page, PAGE_SIZE)
+    stmt = window.rows(stmt.order_by(ResponseSla.due_at, ResponseSla.item_id))
     rows = [
         ClockRow(
             sla=sla,
@@ -83,15 +79,7 @@ def clocks(
         )
         for sla, item, name, handle in session.execute(stmt).all()
     ]
-    first = (page - 1) * PAGE_SIZE + 1 if total else 0
-    return ClockPage(
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        first=first,
-        last=first + len(rows) - 1 if rows else 0,
-    )
+    return ClockPage(rows=rows, **window.counts(len(rows)))
 
 
 def get_visible_item(session: Session, *, user: WebUser, item_id: int) -> Item | None:

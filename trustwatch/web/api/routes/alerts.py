@@ -7,6 +7,7 @@ cycle); this module only checks who may act, and audits.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -203,24 +204,18 @@ def change_status(
             error=f"Write a note to say why it is {to_status}.",
             status_code=400,
         )
-    before = alert.status
-    try:
-        lifecycle.transition(
-            db, alert_id=alert.alert_id, to_status=to_status, actor=user.email, note=note or None
-        )
-    except (UserError, ValueError) as exc:
-        db.rollback()
-        alert = _visible_or_404(db, user, alert_id)
-        return _detail_page(request, db, user, alert, error=str(exc), status_code=409)
-    audit.record(
+    return _act(
+        request,
         db,
-        actor=user.email,
+        user,
+        alert_id,
+        lambda: lifecycle.transition(
+            db, alert_id=alert_id, to_status=to_status, actor=user.email, note=note or None
+        ),
         action="alert.transition",
-        target_type="alert",
-        target_id=alert.alert_id,
-        detail={"from": before, "to": to_status},
+        detail={"from": alert.status, "to": to_status},
+        done=to_status,
     )
-    return RedirectResponse(f"/alerts/{alert.alert_id}?done={to_status}", status_code=303)
 
 
 @router.post("/{alert_id}/assign", dependencies=[CsrfChecked])
@@ -242,15 +237,42 @@ def assign(
             error="Choose a safeguarding lead who covers this school.",
             status_code=400,
         )
-    before = alert.assigned_to
-    try:
-        lifecycle.assign(
+    return _act(
+        request,
+        db,
+        user,
+        alert_id,
+        lambda: lifecycle.assign(
             db,
-            alert_id=alert.alert_id,
+            alert_id=alert_id,
             assignee=assignee,
             actor=user.email,
             note=note.strip() or None,
-        )
+        ),
+        action="alert.assign",
+        detail={"from": alert.assigned_to, "to": assignee},
+        done="assigned",
+    )
+
+
+def _act(
+    request: Request,
+    db: Session,
+    user: WebUser,
+    alert_id: int,
+    change: Callable[[], object],
+    *,
+    action: str,
+    detail: dict[str, str | None],
+    done: str,
+) -> Response:
+    """Make a life-cycle change on the alert, then audit it and go back to the alert.
+
+    A change the life cycle refuses is rolled back and the alert shown again saying why
+    (409: it conflicts with the alert's state, which may have moved on meanwhile).
+    """
+    try:
+        change()
     except (UserError, ValueError) as exc:
         db.rollback()
         alert = _visible_or_404(db, user, alert_id)
@@ -258,9 +280,9 @@ def assign(
     audit.record(
         db,
         actor=user.email,
-        action="alert.assign",
+        action=action,
         target_type="alert",
-        target_id=alert.alert_id,
-        detail={"from": before, "to": assignee},
+        target_id=alert_id,
+        detail=detail,
     )
-    return RedirectResponse(f"/alerts/{alert.alert_id}?done=assigned", status_code=303)
+    return RedirectResponse(f"/alerts/{alert_id}?done={done}", status_code=303)

@@ -4,6 +4,7 @@ here because the registry YAML is their one source."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -147,18 +148,23 @@ def update_user(
     is_active: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     target = _user_or_404(db, user_id)
-    try:
-        change = user_service.UserChange(
-            role=user_service.parse_role(role),
-            school_key=school,
-            display_name=display_name,
-            is_active=is_active == "on",
-        )
-        user_service.update_user(db, user=target, change=change, actor=admin.email)
-    except UserError as exc:
-        db.rollback()
-        return _user_page(request, db, _user_or_404(db, user_id), error=str(exc), status_code=400)
-    return RedirectResponse(f"/admin/users/{user_id}?done=updated", status_code=303)
+    return _change_user(
+        request,
+        db,
+        user_id,
+        lambda: user_service.update_user(
+            db,
+            user=target,
+            change=user_service.UserChange(
+                role=user_service.parse_role(role),
+                school_key=school,
+                display_name=display_name,
+                is_active=is_active == "on",
+            ),
+            actor=admin.email,
+        ),
+        done="updated",
+    )
 
 
 @router.post("/users/{user_id}/password", dependencies=[CsrfChecked])
@@ -170,12 +176,26 @@ def reset_password(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     target = _user_or_404(db, user_id)
+    return _change_user(
+        request,
+        db,
+        user_id,
+        lambda: user_service.set_password(db, user=target, password=password, actor=admin.email),
+        done="password",
+    )
+
+
+def _change_user(
+    request: Request, db: Session, user_id: int, change: Callable[[], object], *, done: str
+) -> Response:
+    """Make a change to the user and go back to their page saying so; a change the user
+    service refuses is rolled back and the page shown again with the reason (400)."""
     try:
-        user_service.set_password(db, user=target, password=password, actor=admin.email)
+        change()
     except UserError as exc:
         db.rollback()
         return _user_page(request, db, _user_or_404(db, user_id), error=str(exc), status_code=400)
-    return RedirectResponse(f"/admin/users/{user_id}?done=password", status_code=303)
+    return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
 
 
 @router.post("/users/{user_id}/unlock", dependencies=[CsrfChecked])

@@ -1,10 +1,12 @@
-"""The list pages' shared pieces: post snippets and paging."""
+"""The list pages' shared pieces: post snippets, paging and date filters."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import create_engine, literal, select, union_all
 
-from trustwatch.web.services.listing import Window, snippet, snippet_source
+from trustwatch.web.services.listing import Window, filter_date, snippet, snippet_source
 
 
 def test_a_short_text_is_one_line_with_its_spaces_folded():
@@ -52,3 +54,10 @@ def test_the_window_limits_a_query_to_its_page():
         sub = numbers.subquery()
         got = conn.scalars(window.rows(select(sub.c.n).order_by(sub.c.n))).all()
     assert got == [4, 5, 6]
+
+
+def test_a_date_filter_that_is_not_a_date_is_off():
+    assert filter_date("2026-11-17") == dt.date(2026, 11, 17)
+    assert filter_date("17/11/2026") is None
+    assert filter_date("") is None
+    assert filter_date(None) is None

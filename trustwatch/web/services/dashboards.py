@@ -26,6 +26,7 @@ from trustwatch.db.models import (
     WebUser,
 )
 from trustwatch.web.services.alerts import ACTIVE_STATUSES, SEVERITY_ORDER
+from trustwatch.web.services.listing import filter_date
 from trustwatch.web.services.scope import school_clause
 
 DIMENSIONS = ("school", "platform", "category")
@@ -63,8 +64,9 @@ class DashboardFilters:
         dimension: str = "school",
     ) -> DashboardFilters:
         """Lenient: a bad or missing date falls back to the last twelve weeks."""
-        end = _date(date_to) or today
-        start = _date(date_from) or end - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1)
+        end = filter_date(date_to) or today
+        default_start = end - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1)
+        start = filter_date(date_from) or default_start
         if start > end:
             start, end = end, start
         start = max(start, end - dt.timedelta(days=MAX_DAYS))
@@ -84,13 +86,6 @@ class DashboardFilters:
             "platform": self.platform,
             "dimension": self.dimension,
         }
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

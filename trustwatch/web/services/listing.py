@@ -1,18 +1,21 @@
-"""What the review app's list pages share: paging, and one-line snippets of post text.
+"""What the review app's list pages share: paging, one-line snippets of post text, and
+reading the date filters.
 
 The lead's queue, the response inbox, the waiting list and the audit log each show a page
-of rows at a time ("showing 1–50 of N"); the first two show a snippet of each post. Both
-are worked out here once, so every list pages and cuts text the same way.
+of rows at a time ("showing 1–50 of N"); the first two show a snippet of each post; the
+queue, the audit log and the dashboards filter by dates typed into the page's address.
+These are worked out here once, so every list pages, cuts text and reads dates the same way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func
 
-__all__ = ["PageCounts", "Window", "snippet", "snippet_source"]
+__all__ = ["PageCounts", "Window", "filter_date", "snippet", "snippet_source"]
 
 _S = TypeVar("_S", bound=Select[Any])
 
@@ -80,3 +83,12 @@ def snippet(text: str | None, chars: int) -> str | None:
     if len(flat) <= chars:
         return flat
     return flat[:chars].rsplit(" ", 1)[0] + "…"
+
+
+def filter_date(value: str | None) -> dt.date | None:
+    """A filter's YYYY-MM-DD date; None when empty or not a date (the filter is then off,
+    as a hand-edited address should not cost the user an error page)."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -3,7 +3,6 @@ here because the registry YAML is their one source."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from trustwatch.web.api.deps import AdminUser, CsrfChecked, SessionDep, existing
 from trustwatch.web.roles import Role
 from trustwatch.web.services import audit
 from trustwatch.web.services import users as user_service
+from trustwatch.web.services.listing import filter_date
 from trustwatch.web.templating import render
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -223,13 +223,6 @@ def schools(request: Request, db: SessionDep, admin: AdminUser) -> Response:
     )
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("/audit")
 def audit_log(
     request: Request,
@@ -245,8 +238,8 @@ def audit_log(
     filters = audit.AuditFilters(
         actor=actor.strip(),
         action=action.strip(),
-        date_from=_date(date_from),
-        date_to=_date(date_to),
+        date_from=filter_date(date_from),
+        date_to=filter_date(date_to),
         page=page,
     )
     zone = ZoneInfo(request.app.state.registry.trust.timezone)

@@ -6,7 +6,6 @@ cycle); this module only checks who may act, and audits.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from trustwatch.web.api.deps import CaseworkUser, CsrfChecked, SessionDep, exist
 from trustwatch.web.services import alerts as alert_service
 from trustwatch.web.services import audit
 from trustwatch.web.services import verdicts as verdict_service
+from trustwatch.web.services.listing import filter_date
 from trustwatch.web.services.scope import visible_schools
 from trustwatch.web.services.users import lead_emails
 from trustwatch.web.templating import render
@@ -39,13 +39,6 @@ NOTICES = {
     "responded": "Marked as responded outside the platform.",
     "verdicts": "Thank you: your verdicts will teach the next model.",
 }
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -78,8 +71,8 @@ def alert_queue(
         alert_type=alert_type,
         severity=severity if severity in alert_service.SEVERITY_ORDER else "",
         status=status if status in alert_service.STATUS_FILTERS else "active",
-        date_from=_date(date_from),
-        date_to=_date(date_to),
+        date_from=filter_date(date_from),
+        date_to=filter_date(date_to),
         mine=mine == "1",
         sort=sort if sort in alert_service.SORTS else "severity",
         page=page,

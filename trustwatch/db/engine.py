@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,12 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error, always close."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+def unit_of_work(factory: Callable[[], Session]) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error, always close.
+
+    The one transaction rule for the CLI, the DAG tasks (`session_scope`) and the review
+    app's requests (which bring their own session factory).
+    """
     session = factory()
     try:
         yield session
@@ -62,3 +65,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def session_scope(engine: Engine | None = None) -> AbstractContextManager[Session]:
+    """A unit of work on `engine` (default: the configured warehouse)."""
+    return unit_of_work(sessionmaker(bind=engine or get_engine(), expire_on_commit=False))

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trustwatch.db.engine import get_engine
+from trustwatch.db.engine import get_engine, unit_of_work
 from trustwatch.errors import ConfigError
 from trustwatch.registry import load_registry
 from trustwatch.settings import Settings, get_settings
@@ -122,8 +122,7 @@ def _login_redirect(request: Request, _exc: Exception) -> Response:
 def _audit_refusal(request: Request, exc: HTTPException) -> None:
     """A 403 is written down in its own transaction: the request's own was rolled back."""
     viewer = getattr(request.state, "viewer", None)
-    session = request.app.state.session_factory()
-    try:
+    with unit_of_work(request.app.state.session_factory) as session:
         audit.record(
             session,
             actor=viewer.email if viewer is not None else "anonymous",
@@ -132,9 +131,6 @@ def _audit_refusal(request: Request, exc: HTTPException) -> None:
             target_id=request.url.path[:200],
             detail={"method": request.method, "reason": str(exc.detail)[:200]},
         )
-        session.commit()
-    finally:
-        session.close()
 
 
 def _http_error(request: Request, exc: Exception) -> Response:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from trustwatch.db.engine import unit_of_work
 from trustwatch.db.models import WebSession, WebUser
 from trustwatch.settings import Settings
 from trustwatch.web.roles import ADMIN_ROLES, CASEWORK_ROLES, DASHBOARD_ROLES, INBOX_ROLES, Role
@@ -34,15 +35,8 @@ class LoginRequired(Exception):
 
 def get_db(request: Request) -> Iterator[Session]:
     """One unit of work per request: committed when the handler returns, else rolled back."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with unit_of_work(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so a redirect never races the write.

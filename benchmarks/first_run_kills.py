@@ -24,36 +24,22 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from tests.faults import first_run  # noqa: E402
 from tests.faults.key_race import race  # noqa: E402
 from tests.faults.platforms import SENTINELS  # noqa: E402
+from tests.resources import temporary_postgres_database  # noqa: E402
 
 
 @contextmanager
 def sqlite_database(root: Path) -> Iterator[str]:
     yield f"sqlite:///{root / (uuid.uuid4().hex[:8] + '.sqlite')}"
-
-
-@contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    name = f"tw_kill_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(label: str, database, trials: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +119,8 @@ def main() -> None:
         server = os.environ.get("TRUSTWATCH_TEST_POSTGRES_URL")
         if args.only in (None, "postgresql"):
             if server:
-                run("postgresql", lambda: postgres_database(server), args.trials, rng)
+                database = partial(temporary_postgres_database, "tw_kill", server)
+                run("postgresql", database, args.trials, rng)
             else:
                 print("postgresql  skipped: TRUSTWATCH_TEST_POSTGRES_URL is not set")
 

@@ -16,14 +16,11 @@ skipped and how to run it. CI (`.ci/run`) sets both variables, so there nothing 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from tests.resources import (
     DATASETS_SKIP,
@@ -32,6 +29,7 @@ from tests.resources import (
     postgres_server_url,
     public_datasets_path,
     require_public_datasets,
+    temporary_postgres_database,
 )
 from trustwatch.db.engine import make_engine, session_scope
 from trustwatch.db.migrate import upgrade
@@ -94,22 +92,6 @@ def public_datasets_dir() -> Path:
 
 
 _SKIP_SOURCES = {DATASETS_SKIP: require_public_datasets, POSTGRES_SKIP: postgres_server_url}
-
-
-@contextmanager
-def temporary_postgres_database(prefix: str = "trustwatch_test") -> Iterator[str]:
-    """A freshly created PostgreSQL database (its URL), dropped afterwards at any scope."""
-    server = postgres_server_url()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,25 @@ def postgres_server_url() -> str:
     if server is None:
         pytest.skip(POSTGRES_SKIP)
     return server
+
+
+@contextmanager
+def temporary_postgres_database(
+    prefix: str = "trustwatch_test", server: str | None = None
+) -> Iterator[str]:
+    """A freshly created PostgreSQL database (its URL), dropped afterwards at any scope.
+
+    On `server` (a server URL), by default the test server (`postgres_server_url`, which
+    skips when there is none). Benchmarks that need a throwaway database use it too.
+    """
+    server = server or postgres_server_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -19,15 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.resources import DATASETS_SKIP, POSTGRES_SKIP, postgres_server_url, probe_postgres
+from trustwatch.receiver.launch import free_port as closed_port  # nothing listens on it
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _finishes(function, *args) -> tuple[bool, object]:
@@ -40,7 +34,7 @@ def _finishes(function, *args) -> tuple[bool, object]:
 
 
 def test_probe_reports_a_refused_port_in_one_line() -> None:
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/postgres"
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:{closed_port()}/postgres"
     finished, reason = _finishes(probe_postgres, url)
     assert finished
     assert isinstance(reason, str) and "\n" not in reason and "Traceback" not in reason
@@ -61,7 +55,7 @@ def test_probe_gives_up_on_a_port_that_never_answers() -> None:
 
 
 def test_probe_never_prints_a_password() -> None:
-    url = f"postgresql+psycopg2://postgres:hunter2-secret@127.0.0.1:{_closed_port()}/postgres"
+    url = f"postgresql+psycopg2://postgres:hunter2-secret@127.0.0.1:{closed_port()}/postgres"
     reason = probe_postgres(url)
     assert reason is not None and "hunter2-secret" not in reason
 
@@ -94,7 +88,7 @@ def test_a_run_without_either_resource_skips_cleanly_and_says_so_once(tmp_path: 
     (tmp_path / "test_session.py").write_text(_SESSION, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "TRUSTWATCH_TEST_POSTGRES_URL"}
     env["TRUSTWATCH_TEST_POSTGRES_PROBE_URL"] = (
-        f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/postgres"
+        f"postgresql+psycopg2://postgres@127.0.0.1:{closed_port()}/postgres"
     )
     env["TRUSTWATCH_DATASETS"] = str(tmp_path / "no-datasets-here")
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")])

@@ -7,7 +7,6 @@ failures are exercised over a real socket. The fixtures that start them are in c
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -15,14 +14,11 @@ from typing import Any
 
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+# Re-exported: the notify and inbound tests take their free ports from here.
+from trustwatch.receiver.launch import free_port as free_port
+
 SMTP_USER = "trustwatch"
 SMTP_PASSWORD = "s3cret-smtp-pass-never-logged"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from trustwatch.cli import main
 from trustwatch.db.engine import get_engine, session_scope
 from trustwatch.db.models import AuditLog, WebUser
+from trustwatch.receiver.launch import free_port
 from trustwatch.web.security import verify_password
 
 
@@ -96,15 +97,12 @@ def test_users_and_serve_need_a_migrated_warehouse(capsys):
 
 def test_serve_answers_over_http(migrated):
     """`trustwatch serve` in its own process: the sign-in page and clean access-log lines."""
-    import socket
     import subprocess
     import time
 
     import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     command = "import sys; from trustwatch.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [sys.executable, "-c", command, "serve", "--port", str(port)],

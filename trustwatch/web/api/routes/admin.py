@@ -44,6 +44,19 @@ def _user_or_404(db: Session, user_id: int) -> WebUser:
 
 @router.get("/users")
 def users(request: Request, db: SessionDep, admin: AdminUser, done: str = "") -> Response:
+    return _users_page(request, db, notice=NOTICES.get(done))
+
+
+def _users_page(
+    request: Request,
+    db: Session,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The user list with the new-user form (`form` refills it after a refusal)."""
     return render(
         request,
         "admin/users.html",
@@ -51,9 +64,11 @@ def users(request: Request, db: SessionDep, admin: AdminUser, done: str = "") ->
             "users": user_service.list_users(db),
             "roles": list(Role),
             "schools": _schools(db),
-            "notice": NOTICES.get(done),
-            "form": {},
+            "notice": notice,
+            "error": error,
+            "form": form or {},
         },
+        status_code=status_code,
     )
 
 
@@ -80,23 +95,8 @@ def create_user(
         )
     except UserError as exc:
         db.rollback()
-        return render(
-            request,
-            "admin/users.html",
-            {
-                "users": user_service.list_users(db),
-                "roles": list(Role),
-                "schools": _schools(db),
-                "error": str(exc),
-                "form": {
-                    "email": email,
-                    "display_name": display_name,
-                    "role": role,
-                    "school": school,
-                },
-            },
-            status_code=400,
-        )
+        form = {"email": email, "display_name": display_name, "role": role, "school": school}
+        return _users_page(request, db, error=str(exc), form=form, status_code=400)
     return RedirectResponse("/admin/users?done=created", status_code=303)
 
 

@@ -307,25 +307,20 @@ def erase(
         platform_author_id=platform_author_id,
         secret=secret,
     )
-    ids = {
-        v
-        for v in (platform_author_id, subject.author and subject.author.platform_author_id)
-        if v and not v.startswith(PURGED_ID_PREFIX)
-    }
-    frozen_ids = frozenset(ids)
-    name = subject.author.display_name if subject.author else None
-    pattern = identity_pattern(subject.handle, name, frozen_ids)
-    needles = identity_needles(subject.handle, name, frozen_ids)
+    ids = subject.platform_ids(platform_author_id)
+    name = subject.display_name
+    pattern = identity_pattern(subject.handle, name, ids)
+    needles = identity_needles(subject.handle, name, ids)
     own_texts = _own_texts(session, subject.author_key)  # read before they are erased
     summary = ErasureSummary(
         author_key=subject.author_key,
         platform=subject.platform,
         items_erased=_erase_own_items(session, subject.author_key, now),
-        other_items_raw_purged=_purge_other_raw(session, subject, pattern, frozen_ids, now),
+        other_items_raw_purged=_purge_other_raw(session, subject, pattern, ids, now),
         other_items_text_redacted=(
             _redact_other_text(session, subject, pattern, needles) if pattern else 0
         ),
-        quarantine_rows_erased=_erase_quarantine(session, subject, pattern, frozen_ids),
+        quarantine_rows_erased=_erase_quarantine(session, subject, pattern, ids),
         notes_redacted=_redact_notes(session, pattern, needles) if pattern else 0,
         check_samples_dropped=_drop_samples(session, own_texts, pattern),
         audit_rows_redacted=_redact_audit(session, pattern, needles) if pattern else 0,

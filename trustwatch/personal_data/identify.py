@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from trustwatch.db.models import Author, Item
 from trustwatch.errors import UserError
 from trustwatch.personal_data.pseudonyms import author_key
+from trustwatch.personal_data.retention import PURGED_ID_PREFIX
 from trustwatch.registry import Platform
 
 
@@ -33,6 +34,16 @@ class Subject:
     author_key: str
     author: Author | None
     handle: str | None
+
+    @property
+    def display_name(self) -> str | None:
+        return self.author.display_name if self.author else None
+
+    def platform_ids(self, requested: str | None) -> frozenset[str]:
+        """Their platform ids to look for in other rows: the one the request gave and the
+        one on record, less retention's placeholders (a purged id names nobody)."""
+        found = {requested, self.author.platform_author_id if self.author else None}
+        return frozenset(v for v in found if v and not v.startswith(PURGED_ID_PREFIX))
 
 
 def normalise_handle(handle: str) -> str:

@@ -45,7 +45,6 @@ from trustwatch.personal_data.identify import (
     json_mentions,
 )
 from trustwatch.personal_data.report_files import reports_naming
-from trustwatch.personal_data.retention import PURGED_ID_PREFIX
 from trustwatch.personal_data.staff_text import note_columns
 
 FORMAT = "trustwatch.personal_data.subject_access/1"
@@ -260,11 +259,6 @@ def _mentions(session: Session, subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
-def _ids(subject: Subject, platform_author_id: str | None) -> frozenset[str]:
-    found = {platform_author_id, subject.author.platform_author_id if subject.author else None}
-    return frozenset(v for v in found if v and not v.startswith(PURGED_ID_PREFIX))
-
-
 def _quarantined(
     session: Session, subject: Subject, pattern: Any, ids: frozenset[str]
 ) -> list[dict[str, Any]]:
@@ -324,9 +318,8 @@ def export_subject(
         secret=secret,
     )
     items = _items(session, subject.author_key)
-    ids = _ids(subject, platform_author_id)
-    name = subject.author.display_name if subject.author else None
-    pattern = identity_pattern(subject.handle, name, ids)
+    ids = subject.platform_ids(platform_author_id)
+    pattern = identity_pattern(subject.handle, subject.display_name, ids)
     document = {
         "format": FORMAT,
         "generated_at": now.isoformat(),

@@ -269,7 +269,11 @@ def _stages(url: str, sent: dict[str, dt.datetime], timeline: dict) -> list[tupl
 
     engine = make_engine(url)
     with session_scope(engine) as session:
-        taken = dict(session.execute(select(InboundEvent.object_id, InboundEvent.processed_at)))
+        taken = dict(
+            session.execute(select(InboundEvent.object_id, InboundEvent.processed_at))
+            .tuples()
+            .all()
+        )
         alerted = dict(
             session.execute(
                 select(Item.external_id, func.min(Alert.created_at))

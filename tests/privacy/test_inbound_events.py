@@ -137,3 +137,14 @@ def test_subject_access_shows_and_erasure_clears_waiting_events_that_hold_them(
     with session_scope(engine) as session:
         payloads = [e.payload for e in session.scalars(select(InboundEvent))]
     assert CHILD["handle"] not in repr(payloads) and CHILD["id"] not in repr(payloads)
+
+
+def test_the_cli_reports_webhook_events_purged(populated: Populated, monkeypatch, capsys) -> None:
+    from trustwatch.cli import main
+
+    _event(populated.engine, "531", CHILD, CHILD_WORDS, received=ago(3.1), processed=ago(3))
+    _event(populated.engine, "532", CHILD, CHILD_WORDS, received=ago(40))
+    monkeypatch.setenv("TRUSTWATCH_WAREHOUSE_URL", str(populated.engine.url))
+    assert main(["retention", "--now", "2026-11-28T12:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "2 webhook events (1 never processed)" in out and CHILD_WORDS not in out

@@ -269,11 +269,8 @@ def _stages(url: str, sent: dict[str, dt.datetime], timeline: dict) -> list[tupl
 
     engine = make_engine(url)
     with session_scope(engine) as session:
-        taken = dict(
-            session.execute(select(InboundEvent.object_id, InboundEvent.processed_at))
-            .tuples()
-            .all()
-        )
+        query = select(InboundEvent.object_id, InboundEvent.processed_at)
+        taken = {key: at for key, at in session.execute(query)}
         alerted = dict(
             session.execute(
                 select(Item.external_id, func.min(Alert.created_at))

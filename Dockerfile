@@ -28,3 +28,7 @@ COPY --chown=airflow:root classifiers ./classifiers
 COPY --chown=airflow:root config ./config
 COPY --chown=airflow:root sql ./sql
 RUN pip install --no-cache-dir --no-deps -e .
+# Airflow imports $AIRFLOW_HOME/config/airflow_local_settings.py in every process: the same
+# file `trustwatch airflow start` writes, so the Celery worker loads the classifier and the
+# event path's modules once, before it forks tasks (trustwatch/deploy/preload.py).
+RUN python -c "import os, pathlib; from trustwatch.deploy.native import write_local_settings; write_local_settings(pathlib.Path(os.environ['AIRFLOW_HOME']))"

@@ -232,13 +232,102 @@ def _event_path(args: argparse.Namespace, work: Path, env: dict[str, str], smtp_
             runs = conn.execute(
                 text("select run_type, count(*) from dag_run group by run_type")
             ).all()
+            hops = conn.execute(
+                text(
+                    "select dr.queued_at, ti.queued_dttm, ti.start_date, ti.end_date "
+                    "from dag_run dr join task_instance ti "
+                    "on ti.dag_id = dr.dag_id and ti.run_id = dr.run_id "
+                    "where ti.task_id = 'process_events' and ti.start_date is not null "
+                    "order by ti.start_date"
+                )
+            ).all()
+            fired = conn.execute(text("select timestamp from asset_event order by 1")).scalars()
+            timeline = {"runs": [tuple(r) for r in hops], "asset_events": list(fired)}
     finally:
         if receiver is not None:
             receiver.kill()
             receiver.wait()
         airflow.stop()
         meta.dispose()
-    return sent, answer_ms, dict(runs)
+    return sent, answer_ms, dict(runs), timeline
+
+
+def _stages(url: str, sent: dict[str, dt.datetime], timeline: dict) -> list[tuple[str, list]]:
+    """Where each event's seconds went, from the warehouse's and Airflow's own timestamps.
+
+    An event that arrived while no `ingest_events` task was running waited for one: the
+    triggerer's asset event (receiver -> Redis -> watcher fires), the scheduler creating
+    the run, the task queued, the executor starting it, then the task's start-up and any
+    earlier rounds until the round that took it (`inbound_events.processed_at` is the
+    round's clock). An event that arrived while a task ran waited only for its next
+    round. Then the round's load + score + alert (`alerts.created_at`) and the email.
+    """
+    from sqlalchemy import func, select
+
+    from trustwatch.db.engine import make_engine, session_scope
+    from trustwatch.db.models import Alert, InboundEvent, Item, Notification
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        query = select(InboundEvent.object_id, InboundEvent.processed_at)
+        taken = {key: at for key, at in session.execute(query)}
+        alerted = dict(
+            session.execute(
+                select(Item.external_id, func.min(Alert.created_at))
+                .join(Alert, Alert.item_id == Item.item_id)
+                .group_by(Item.external_id)
+            ).all()
+        )
+        mailed = dict(
+            session.execute(
+                select(Item.external_id, func.min(Notification.sent_at))
+                .join(Alert, Alert.item_id == Item.item_id)
+                .join(Notification, Notification.alert_id == Alert.alert_id)
+                .where(Notification.status == "sent")
+                .group_by(Item.external_id)
+            ).all()
+        )
+    engine.dispose()
+
+    def utc(value):  # type: ignore[no-untyped-def]
+        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+    runs = [tuple(utc(v) for v in run) for run in timeline["runs"]]
+    fired = [utc(v) for v in timeline["asset_events"]]
+    names = (
+        "waited for a run: watcher fired (asset event)",
+        "  asset event -> scheduler queued the run",
+        "  run queued -> task queued",
+        "  task queued -> task process started",
+        "  task started -> its round began (start-up)",
+        "arrived mid-run: waited for the next round",
+        "round: load + score + alert",
+        "alert -> email sent",
+    )
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for key, at in sent.items():
+        done = utc(taken.get(key))
+        if done is None:
+            continue
+        run = next((r for r in runs if r[2] and r[2] <= done and (not r[3] or done <= r[3])), None)
+        if run is None:
+            continue
+        queued_at, ti_queued, ti_start, _ = run
+        if ti_start > at:
+            fire = next((f for f in fired if f >= at), None)
+            if fire is not None and fire <= queued_at:
+                out[names[0]].append((fire - at).total_seconds())
+                out[names[1]].append((queued_at - fire).total_seconds())
+            out[names[2]].append((ti_queued - queued_at).total_seconds())
+            out[names[3]].append((ti_start - ti_queued).total_seconds())
+            out[names[4]].append((done - ti_start).total_seconds())
+        else:
+            out[names[5]].append((done - at).total_seconds())
+        if alerted.get(key):
+            out[names[6]].append((utc(alerted[key]) - done).total_seconds())
+            if mailed.get(key):
+                out[names[7]].append((utc(mailed[key]) - utc(alerted[key])).total_seconds())
+    return list(out.items())
 
 
 def _latencies(url: str, sent: dict[str, dt.datetime]):  # type: ignore[no-untyped-def]
@@ -322,6 +411,7 @@ def main() -> int:
             Sink.count += 1
             return "250 OK"
 
+    load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="trustwatch-tta-"))
     server = args.metadata_url
     name = f"trustwatch_tta_{uuid.uuid4().hex[:8]}"
@@ -342,8 +432,10 @@ def main() -> int:
     started = time.perf_counter()
     try:
         env = _prepare(work, args.classifier)
-        sent, answer_ms, runs = _event_path(args, work, env, smtp_port)
+        sent, answer_ms, runs, timeline = _event_path(args, work, env, smtp_port)
         to_alert, to_notify = _latencies(env["TRUSTWATCH_WAREHOUSE_URL"], sent)
+        stages = _stages(env["TRUSTWATCH_WAREHOUSE_URL"], sent, timeline)
+        load_after = os.getloadavg()
         run = next(iter(sent)).split("-")[1]
         batch = _hourly_batch(work, sent, run)
         hourly = []
@@ -362,6 +454,8 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     took = time.perf_counter() - started
     print(f"\ntime to alert over {len(sent)} signed deliveries ({took:.0f}s run)")
+    before, after = (" ".join(f"{v:.2f}" for v in la) for la in (load_before, load_after))
+    print(f"  load average (1/5/15 min) before: {before}; after: {after}")
     print(f"  receiver answer                        p50 {statistics.median(answer_ms):6.1f} ms  "
           f"p95 {_percentile(answer_ms, 95):6.1f} ms  max {max(answer_ms):6.1f} ms")  # fmt: skip
     print(_row("event path: delivery -> alert row", to_alert))
@@ -369,6 +463,9 @@ def main() -> int:
     print(_row("hourly path, these delivery times", hourly))
     print(_row("hourly path, arrivals over the hour", spread))
     print(f"  hourly chain over the batch (D)        {batch:.1f}s in-process")
+    print("  where the event path's seconds went (per event):")
+    for name, values in stages:
+        print("  " + _row(name, values))
     print(f"  ingest_events runs: {runs}; emails received: {Sink.count}")
     print(f"  alerts for {len(to_alert)} of {len(sent)} events (the rest: not flagged)")
     target = _percentile(to_alert, 95) <= 120 if to_alert else False

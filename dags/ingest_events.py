@@ -10,6 +10,11 @@ through the hourly streams' parsers, quality gate and idempotent load, scores th
 items only, raises their label alerts and tells the lead. The hourly `ingest_*` DAGs
 stay the backstop: an item reached both ways is one row.
 
+One run at a time, but a run does not stop at its first batch: it takes batch after
+batch until the table is empty and stays empty for `TRUSTWATCH_INBOUND_LINGER_SECONDS`
+(30), for at most `TRUSTWATCH_INBOUND_DRAIN_SECONDS` (240), so an event stored while a
+run works is taken by that run, not left for the next one.
+
 One task, not four: on this path a task's process start, DAG parse and imports cost
 more than the work itself, and every step is idempotent, so retrying the whole is safe.
 No task here emits the items or alerts assets: the hourly chain scores, clocks and
@@ -38,20 +43,20 @@ from trustwatch.pipeline.defaults import INBOUND_SWEEP_CRON, START_DATE, TAGS, d
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args(dt.timedelta(minutes=5)),
+    default_args=default_args(dt.timedelta(minutes=10)),
     tags=TAGS["events"],
     doc_md=__doc__,
 )
 def ingest_events() -> None:
     @task
     def process_events() -> dict:
-        """Load every unprocessed event, score and alert those items, tell the lead."""
+        """Take events until the table stays empty, score and alert them, tell the lead."""
         from airflow.sdk import get_current_context
 
-        from trustwatch.pipeline.events_step import run_event_path
+        from trustwatch.pipeline.events_step import Drain, run_event_path
         from trustwatch.pipeline.runtime import Window
 
-        return run_event_path(Window.from_context(get_current_context()))
+        return run_event_path(Window.from_context(get_current_context()), drain=Drain.from_env())
 
     process_events()
 

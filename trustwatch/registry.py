@@ -179,6 +179,9 @@ class Notifications(_Strict):
 class Retention(_Strict):
     raw_payload_days: int = Field(30, ge=1)
     text_days: int = Field(365, ge=1)
+    # processed webhook events (no payload left, only ids) are kept this long so a
+    # platform's retry of an event already taken is still recognised as a duplicate
+    inbound_processed_days: int = Field(2, ge=1)
 
 
 class BankHolidays(_Strict):

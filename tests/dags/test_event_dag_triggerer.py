@@ -4,8 +4,10 @@ Starts `airflow api-server`, `scheduler`, `dag-processor` and `triggerer` (Postg
 metadata, LocalExecutor) over a dags folder holding `ingest_events.py`, and the receiver
 as its own process. A signed Facebook delivery is posted to the receiver; the
 triggerer's Redis watcher must start an asset-triggered run that loads the comment,
-raises the safeguarding alert and emails the lead (a local aiosmtpd). The classifier is
-the keyword stand-in; everything else is real.
+raises the safeguarding alert and emails the lead (a local aiosmtpd). A second delivery
+posted once the first event is loaded, while that run still works (it drains the table
+and lingers), is taken by the same run, and loaded once. The classifier is the keyword
+stand-in; everything else is real.
 """
 
 from __future__ import annotations
@@ -105,31 +107,52 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                 ),
                 timeout=300,
             )
-            now = dt.datetime.now(dt.UTC)
-            change = samples.facebook_comment(
-                page_id=PAGE,
-                post_id=f"{PAGE}_77",
-                comment_id="it-1",
-                message="I am scared to go in, they said they would hurt me",
-                from_id="31337",
-                from_name="A Pupil",
-                at=now,
-            )
-            body, headers = samples.signed_facebook(
-                samples.facebook_delivery(PAGE, [change], now), SECRET
-            )
-            answer = httpx.post(
-                f"http://127.0.0.1:{port}/webhooks/facebook", content=body, headers=headers
-            )
-            assert answer.status_code == 200 and answer.json()["announced"] is True
+
+            def deliver(comment_id: str, message: str) -> None:
+                now = dt.datetime.now(dt.UTC)
+                change = samples.facebook_comment(
+                    page_id=PAGE,
+                    post_id=f"{PAGE}_77",
+                    comment_id=comment_id,
+                    message=message,
+                    from_id="31337",
+                    from_name="A Pupil",
+                    at=now,
+                )
+                body, headers = samples.signed_facebook(
+                    samples.facebook_delivery(PAGE, [change], now), SECRET
+                )
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/webhooks/facebook", content=body, headers=headers
+                )
+                assert answer.status_code == 200 and answer.json()["announced"] is True
+
+            warehouse = make_engine(sqlite_url)
+
+            def processed(comment_id: str) -> bool:
+                with session_scope(warehouse) as session:
+                    return bool(
+                        session.scalar(
+                            select(InboundEvent.processed_at).where(
+                                InboundEvent.object_id == comment_id
+                            )
+                        )
+                    )
+
+            deliver("it-1", "I am scared to go in, they said they would hurt me")
             delivered = time.monotonic()
+            _wait("the first event to load", lambda: processed("it-1"), timeout=300, every=0.2)
+            elapsed = time.monotonic() - delivered
+            # The run is still going (it lingers on an empty table): a second event now
+            # must be taken by it, not wait for another run.
+            assert not [r for r in runs("asset_triggered") if r[1] in ("success", "failed")]
+            deliver("it-2", "someone said they will hurt me after school")
 
             (run_id, state) = _wait(
                 "an asset-triggered run to finish",
                 lambda: [r for r in runs("asset_triggered") if r[1] in ("success", "failed")],
                 timeout=300,
             )[0]
-            elapsed = time.monotonic() - delivered
             assert state == "success", airflow.home
             with meta.connect() as conn:
                 loaded = conn.execute(
@@ -140,7 +163,8 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                     {"run": run_id},
                 ).scalar_one()
             loaded = json.loads(loaded) if isinstance(loaded, str) else loaded
-            assert loaded["ingest"]["loaded"] == 1 and loaded["items"] == 1
+            assert loaded["ingest"]["loaded"] == 2 and loaded["items"] == 2
+            assert loaded["rounds"] >= 2 and loaded["classify"]["items_scored"] == 2
             assert loaded["notify"]["sent"] >= 1
         finally:
             if receiver is not None:
@@ -153,7 +177,10 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
         item = session.scalar(select(Item).where(Item.external_id == "it-1"))
         alert = session.scalar(select(Alert).where(Alert.item_id == item.item_id))
         pending = session.scalar(select(InboundEvent).where(InboundEvent.processed_at.is_(None)))
+        items = session.scalars(select(Item.external_id).where(Item.external_id.like("it-%"))).all()
+        attempts = session.scalars(select(InboundEvent.attempts)).all()
     assert alert is not None and alert.alert_type == "safeguarding"
     assert pending is None
+    assert sorted(items) == ["it-1", "it-2"] and attempts == [1, 1]  # each loaded once
     assert smtp_inbox.messages, "the lead was not emailed"
-    print(f"delivery -> finished asset-triggered run: {elapsed:.1f}s")
+    print(f"delivery -> event loaded by the asset-triggered run: {elapsed:.1f}s")

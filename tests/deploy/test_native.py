@@ -140,3 +140,37 @@ def test_cli_stop_with_nothing_started_says_so(
 ) -> None:
     assert main(["airflow", "stop", "--home", str(tmp_path)]) == 2
     assert "trustwatch airflow start" in capsys.readouterr().err
+
+
+def test_preload_imports_the_event_path_and_loads_the_model_once() -> None:
+    """What a forked ingest_events task inherits instead of paying for it each run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from trustwatch.deploy import preload\n"
+        "from trustwatch.pipeline.classify_step import LOADS\n"
+        "assert not any(m in sys.modules for m in preload.EVENT_PATH_MODULES)\n"
+        "preload.preload()\n"
+        "missing = [m for m in preload.EVENT_PATH_MODULES if m not in sys.modules]\n"
+        "print(missing, len(LOADS))\n"
+    )
+    env = {**os.environ, "TRUSTWATCH_CLASSIFIER": "tests.dags.keyword_classifier:make"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[] 1"
+
+
+def test_every_way_of_running_airflow_installs_the_same_local_settings(tmp_path: Path) -> None:
+    from trustwatch.settings import PROJECT_ROOT
+
+    native.write_local_settings(tmp_path)
+    written = (tmp_path / "config" / "airflow_local_settings.py").read_text()
+    assert written == native.LOCAL_SETTINGS and "install()" in written
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert "write_local_settings(pathlib.Path(os.environ['AIRFLOW_HOME']))" in dockerfile
+    local_airflow = (PROJECT_ROOT / "trustwatch" / "pipeline" / "local_airflow.py").read_text()
+    assert "write_local_settings(self.home)" in local_airflow

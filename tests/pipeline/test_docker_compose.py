@@ -134,6 +134,14 @@ def test_connections_match_the_connectors(compose: dict[str, Any]) -> None:
         assert f"AIRFLOW_CONN_{conn_id.upper()}" in env
 
 
+def test_receiver_gets_its_connections(compose: dict[str, Any]) -> None:
+    from trustwatch.receiver.settings import CONNECTION_FIELDS
+
+    env = env_of(compose["services"]["receiver"])
+    for conn_id in CONNECTION_FIELDS:
+        assert f"AIRFLOW_CONN_{conn_id.upper()}" in env
+
+
 def test_smtp_settings_reach_every_airflow_process(compose: dict[str, Any]) -> None:
     """notify runs on a worker: without TRUSTWATCH_SMTP_* there, no alert email goes."""
     for name in (*AIRFLOW_SERVICES, "airflow-init"):

@@ -83,7 +83,9 @@ def retention(app: AppContext, now_text: str | None, dry_run: bool) -> None:
         f"{summary.authors_purged} author identities, "
         f"{summary.notes_purged} staff notes, "
         f"{summary.verdicts_purged} label verdicts, "
-        f"{summary.quarantine_payloads_purged} quarantined payloads"
+        f"{summary.quarantine_payloads_purged} quarantined payloads, "
+        f"{summary.inbound_processed_purged + summary.inbound_unprocessed_purged} webhook events "
+        f"({summary.inbound_unprocessed_purged} never processed)"
     )
 
 

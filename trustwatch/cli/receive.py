@@ -22,9 +22,12 @@ from trustwatch.errors import ConfigError, UserError
 def receive(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> None:
     """Receive Facebook Pages and X Account Activity webhooks into inbound_events.
 
-    Secrets come from the environment: TRUSTWATCH_FACEBOOK_APP_SECRET and
-    TRUSTWATCH_FACEBOOK_VERIFY_TOKEN for Facebook, TRUSTWATCH_X_CONSUMER_SECRET for X.
-    A platform without its secret is switched off (its endpoints answer 404).
+    Secrets come from the Airflow connections trustwatch_facebook_webhook (password = app
+    secret, extra verify_token) and trustwatch_x_webhook (password = consumer secret),
+    as AIRFLOW_CONN_<ID> variables or a configured secrets backend; else from the
+    environment: TRUSTWATCH_FACEBOOK_APP_SECRET and TRUSTWATCH_FACEBOOK_VERIFY_TOKEN for
+    Facebook, TRUSTWATCH_X_CONSUMER_SECRET for X. A platform without its secret is
+    switched off (its endpoints answer 404).
     """
     import uvicorn
     from pydantic import ValidationError
@@ -34,7 +37,7 @@ def receive(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> 
     from trustwatch.receiver.settings import ReceiverSettings
 
     try:
-        settings = ReceiverSettings()
+        settings, _ = ReceiverSettings.resolve()
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"])
         raise ConfigError(
@@ -45,12 +48,14 @@ def receive(app: AppContext, host: str, port: int, forwarded_allow_ips: str) -> 
         raise ConfigError(
             "no webhook secret is set, so the receiver would refuse everything. Fix: set "
             "TRUSTWATCH_FACEBOOK_APP_SECRET (and TRUSTWATCH_FACEBOOK_VERIFY_TOKEN) and/or "
-            "TRUSTWATCH_X_CONSUMER_SECRET."
+            "TRUSTWATCH_X_CONSUMER_SECRET, or define the Airflow connection "
+            "trustwatch_facebook_webhook and/or trustwatch_x_webhook."
         )
     if settings.facebook_app_secret is not None and settings.facebook_verify_token is None:
         raise ConfigError(
-            "TRUSTWATCH_FACEBOOK_APP_SECRET is set but TRUSTWATCH_FACEBOOK_VERIFY_TOKEN is "
-            "not. Fix: set it to the verify token typed into the app's webhook settings."
+            "the Facebook app secret is set but its verify token is not. Fix: set "
+            "TRUSTWATCH_FACEBOOK_VERIFY_TOKEN (or the extra verify_token of the connection "
+            "trustwatch_facebook_webhook) to the token typed into the app's webhook settings."
         )
     if "inbound_events" not in inspect(app.engine).get_table_names():
         raise UserError(

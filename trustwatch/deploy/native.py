@@ -317,7 +317,7 @@ def start(
     dep.home.mkdir(parents=True, exist_ok=True)
     (dep.home / "run").mkdir(exist_ok=True)
     dep.process_log_dir.mkdir(parents=True, exist_ok=True)
-    _write_local_settings(dep.home)
+    write_local_settings(dep.home)
     dep.save()
     env = environment(dep, base_env)
     if ensure_database(dep.metadata_url):
@@ -357,11 +357,13 @@ def _database(url: str) -> str:
     return url.rsplit("/", 1)[-1].split("?")[0]
 
 
-LOCAL_SETTINGS = '''"""Written by `trustwatch airflow start`; Airflow imports it in every process.
+LOCAL_SETTINGS = '''"""Written by `trustwatch airflow start` (and into the Docker image's
+AIRFLOW_HOME); Airflow imports it in every process.
 
-It loads the classifier once in the process that forks task processes (the Celery
-worker, or the LocalExecutor scheduler), so classify tasks reuse it instead of loading
-it again each time. See trustwatch/deploy/preload.py.
+It loads the classifier and the event path's modules once in the process that forks task
+processes (the Celery worker, or the LocalExecutor scheduler), so classify and
+ingest_events tasks reuse them instead of loading them again each time. See
+trustwatch/deploy/preload.py.
 """
 
 from trustwatch.deploy.preload import install
@@ -370,7 +372,8 @@ install()
 '''
 
 
-def _write_local_settings(home: Path) -> None:
+def write_local_settings(home: Path) -> None:
+    """Airflow adds AIRFLOW_HOME/config to sys.path and imports airflow_local_settings."""
     config = home / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)

@@ -15,6 +15,11 @@ in every Airflow process and acts only in two:
 - `airflow scheduler` under the LocalExecutor: loads at once, before the executor forks
   its worker processes.
 
+The event path's modules are imported there too (`EVENT_PATH_MODULES`: Great Expectations,
+the parsers, the alert engine, the mailer). An `ingest_events` run is one task: before,
+each run paid ~10 s of imports and ~20 s of model load on the busy development machine
+before its first event (benchmarks/time_to_alert.py), which was most of the time to alert.
+
 Torch is safe to fork here because nothing has run inference yet (no intra-op thread
 pool exists) and tasks run one torch thread each (TRUSTWATCH_TORCH_THREADS=1).
 TRUSTWATCH_PRELOAD_CLASSIFIER=0 turns it off.
@@ -42,8 +47,30 @@ def role(argv: Sequence[str], executor: str) -> str | None:
     return None
 
 
+# Imported before the fork, so a task process finds them in sys.modules. None of them
+# starts a thread or opens a connection at import (forking after either is unsafe).
+EVENT_PATH_MODULES = (
+    "great_expectations",
+    "trustwatch.quality.runner",
+    "trustwatch.pipeline.ingest_step",
+    "trustwatch.inbound.process",
+    "trustwatch.alerts.engine",
+    "trustwatch.pipeline.notify_step",
+    "trustwatch.pipeline.events_step",
+    "classifiers.job",
+)
+
+
 def preload() -> None:
-    """Load the configured classifier into this process's cache (logged with the pid)."""
+    """Import the event path's modules and load the configured classifier into this
+    process's cache (the load is logged with the pid)."""
+    import importlib
+    import time
+
+    started = time.perf_counter()
+    for name in EVENT_PATH_MODULES:
+        importlib.import_module(name)
+    log.info("event path modules imported in %.1fs", time.perf_counter() - started)
     from trustwatch.pipeline.classify_step import CLASSIFIER_ENV, load_classifier
 
     load_classifier(os.environ.get(CLASSIFIER_ENV, "").strip())

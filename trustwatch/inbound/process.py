@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, and_, func, select, tuple_
 
 from connectors.base import Page, Rejected, StreamContext
 from connectors.secrets import redact
@@ -42,6 +43,7 @@ class InboundSummary:
     quarantined: int = 0
     failed: int = 0
     item_ids: list[int] = field(default_factory=list)
+    failed_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,19 +52,38 @@ class InboundSummary:
             "quarantined": self.quarantined,
             "failed": self.failed,
             "item_ids": self.item_ids,
+            "failed_ids": self.failed_ids,
         }
 
 
-def pending_events(engine: Engine, limit: int) -> list[tuple[int, str, Any]]:
-    """(id, platform, payload) of the oldest unprocessed events."""
+def _unprocessed(skip: Collection[int]) -> Any:
+    where = InboundEvent.processed_at.is_(None)
+    if skip:
+        where = and_(where, InboundEvent.inbound_event_id.not_in(sorted(skip)))
+    return where
+
+
+def pending_events(
+    engine: Engine, limit: int, *, skip: Collection[int] = ()
+) -> list[tuple[int, str, Any]]:
+    """(id, platform, payload) of the oldest unprocessed events, leaving out `skip`."""
     with session_scope(engine) as session:
         rows = session.execute(
             select(InboundEvent.inbound_event_id, InboundEvent.platform, InboundEvent.payload)
-            .where(InboundEvent.processed_at.is_(None))
+            .where(_unprocessed(skip))
             .order_by(InboundEvent.inbound_event_id)
             .limit(limit)
         ).all()
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def pending_count(engine: Engine, *, skip: Collection[int] = ()) -> int:
+    """How many events wait (by the `processed_at` index), leaving out `skip`."""
+    with session_scope(engine) as session:
+        return int(
+            session.scalar(select(func.count()).select_from(InboundEvent).where(_unprocessed(skip)))
+            or 0
+        )
 
 
 def _school_ids(engine: Engine) -> dict[str, int]:
@@ -91,14 +112,17 @@ def process_pending(
     now: dt.datetime,
     gate_for: Any = None,
     limit: int = DEFAULT_BATCH,
+    skip: Collection[int] = (),
 ) -> InboundSummary:
     """Load up to `limit` unprocessed events; return counts and the loaded items' ids.
 
     `gate_for(platform)` returns the pre-load `Gate` for that platform's batches (the
-    pipeline passes the Great Expectations gate); None loads without one.
+    pipeline passes the Great Expectations gate); None loads without one. `skip` leaves
+    out events that already failed in this run, so a draining run does not spin on them
+    (the next run retries them).
     """
     summary = InboundSummary()
-    pending = pending_events(engine, limit)
+    pending = pending_events(engine, limit, skip=skip)
     summary.events = len(pending)
     if not pending:
         return summary
@@ -141,6 +165,7 @@ def process_pending(
             with session_scope(engine) as session:
                 _mark(session, ids, None, error=redact(f"{type(exc).__name__}: {exc}")[:2000])
             summary.failed += len(ids)
+            summary.failed_ids += ids
             continue
         summary.loaded += len(items)
         summary.quarantined += len(rejected)
@@ -202,4 +227,4 @@ def _item_ids(engine: Engine, keys: list[tuple[str, str]]) -> list[int]:
     return sorted(set(found))
 
 
-__all__ = ["InboundSummary", "Rejected", "pending_events", "process_pending"]
+__all__ = ["InboundSummary", "Rejected", "pending_count", "pending_events", "process_pending"]

@@ -10,6 +10,9 @@ What goes, for the person resolved by `trustwatch.personal_data.identify.find_su
   fields, mention lists), and the handle inside the text, replaced by `[erased]`;
 * quarantined payloads that name them (replaced by a marker), and the handle in
   quarantine reasons;
+* webhook events not yet processed whose payload names them (`inbound_events`): the
+  payload is cleared and the event marked processed, so the event path never loads it
+  (the hourly poll still reads other people's posts in it; the tombstone drops theirs);
 * staff notes (`trustwatch.personal_data.staff_text`) and audit details: the handle is replaced
   by `[erased]` and the rest of the note, the staff's record, stays;
 * data-check samples that are one of their posts or quote their handle;
@@ -51,6 +54,7 @@ from trustwatch.db.models import (
     AuditLog,
     Author,
     IdentityTombstone,
+    InboundEvent,
     Item,
     LabelVerdict,
     Quarantine,
@@ -94,6 +98,7 @@ class ErasureSummary:
     error_texts_redacted: int = 0
     report_files_deleted: int = 0
     verdicts_deleted: int = 0
+    inbound_events_erased: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -225,6 +230,36 @@ def _erase_quarantine(
     return changed
 
 
+def _erase_inbound(
+    session: Session,
+    subject: Subject,
+    pattern: re.Pattern[str] | None,
+    ids: frozenset[str],
+    now: dt.datetime,
+) -> int:
+    """Unprocessed webhook events naming them: payload cleared, marked processed.
+
+    Only unprocessed events hold a payload (it is cleared when the item loads), and they
+    are few (retention deletes them on the raw clock), so the scan is bounded.
+    """
+    rows = session.execute(
+        select(InboundEvent.inbound_event_id, InboundEvent.payload).where(
+            InboundEvent.platform == subject.platform,
+            InboundEvent.processed_at.is_(None),
+            InboundEvent.payload.is_not(None),
+        )
+    ).all()
+    hit = [row.inbound_event_id for row in rows if json_mentions(row.payload, pattern, ids)]
+    for start in range(0, len(hit), 500):
+        session.execute(
+            update(InboundEvent)
+            .where(InboundEvent.inbound_event_id.in_(hit[start : start + 500]))
+            .values(payload=null(), processed_at=now, last_error="erased on request")
+            .execution_options(synchronize_session=False)
+        )
+    return len(hit)
+
+
 def _redact_notes(
     session: Session, pattern: re.Pattern[str], needles: list[str], columns: Any = None
 ) -> int:
@@ -330,6 +365,7 @@ def erase(
         report_files_deleted=erase_from_reports(report_dir, pattern, own_texts),
         author_rows_erased=_erase_author_row(session, subject, now),
         verdicts_deleted=_delete_verdicts(session, subject.author_key),
+        inbound_events_erased=_erase_inbound(session, subject, pattern, frozen_ids, now),
     )
     upsert(
         session,

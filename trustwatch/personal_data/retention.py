@@ -11,6 +11,11 @@ fetched late is not kept longer than one fetched on time:
 * raw payloads (`retention.raw_payload_days`, default 30): `items.raw` and quarantined
   payloads are nulled (`raw_purged_at` set), and the failing values data checks keep as
   samples are dropped;
+* webhook events (`inbound_events`): a processed event (its payload already cleared when
+  its item loaded) is deleted `retention.inbound_processed_days` (default 2) after it was
+  processed, long enough for the platforms' retries to still be recognised; an event
+  never processed (its load kept failing) holds the whole payload and is deleted on the
+  raw clock, counted from when it was received, with a warning giving the count only;
 * text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
   display name, profile URL and platform id of authors with no newer item; staff notes
   listed in `trustwatch.personal_data.staff_text` (alert events, manual responses);
@@ -24,6 +29,7 @@ It runs in the caller's transaction and adds one `audit_log` row with the counts
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,9 +47,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, Item, LabelVerdict, Quarantine
+from trustwatch.db.models import AuditLog, Author, InboundEvent, Item, LabelVerdict, Quarantine
 from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
 from trustwatch.registry import Registry
+
+log = logging.getLogger(__name__)
 
 RETENTION_ACTOR = "retention"
 PURGED_ID_PREFIX = "purged:"
@@ -65,6 +73,8 @@ class RetentionSummary:
     check_samples_purged: int
     quarantine_payloads_purged: int
     verdicts_purged: int = 0
+    inbound_processed_purged: int = 0
+    inbound_unprocessed_purged: int = 0
 
     @property
     def total(self) -> int:
@@ -76,6 +86,8 @@ class RetentionSummary:
             + self.check_samples_purged
             + self.quarantine_payloads_purged
             + self.verdicts_purged
+            + self.inbound_processed_purged
+            + self.inbound_unprocessed_purged
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -170,6 +182,43 @@ def _samples(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> int:
     return changed
 
 
+def _inbound(
+    session: Session,
+    registry: Registry,
+    now: dt.datetime,
+    raw_cutoff: dt.datetime,
+    *,
+    dry_run: bool,
+) -> dict[str, int]:
+    """Webhook events: processed ones after a short window, unprocessed on the raw clock."""
+    processed_cutoff = now - dt.timedelta(days=registry.retention.inbound_processed_days)
+    due = {
+        "inbound_processed_purged": and_(
+            InboundEvent.processed_at.is_not(None), InboundEvent.processed_at < processed_cutoff
+        ),
+        "inbound_unprocessed_purged": and_(
+            InboundEvent.processed_at.is_(None), InboundEvent.received_at < raw_cutoff
+        ),
+    }
+    counts = {}
+    for name, where in due.items():
+        if dry_run:
+            counts[name] = _count(session, InboundEvent, where)
+        else:
+            result = session.execute(
+                delete(InboundEvent).where(where).execution_options(synchronize_session=False)
+            )
+            counts[name] = int(result.rowcount or 0)
+    if counts["inbound_unprocessed_purged"] and not dry_run:
+        log.warning(
+            "retention deleted %d webhook events never processed within %d days, payloads "
+            "with them (their posts reach the warehouse only through the hourly poll)",
+            counts["inbound_unprocessed_purged"],
+            registry.retention.raw_payload_days,
+        )
+    return counts
+
+
 def _count(session: Session, entity: Any, where: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(entity).where(where)) or 0)
 
@@ -253,6 +302,7 @@ def enforce(
         notes_purged=_notes(session, text_cutoff, dry_run=dry_run),
         check_samples_purged=_samples(session, raw_cutoff, dry_run=dry_run),
         verdicts_purged=_verdicts(session, text_cutoff, dry_run=dry_run),
+        **_inbound(session, registry, now, raw_cutoff, dry_run=dry_run),
         **counts,
     )
     if not dry_run:

@@ -7,7 +7,8 @@ raised on those items with their history, SLA rows, manual-response marks and th
 verdicts on the labels (what was decided and when, not which member of staff); plus the
 ids (never the text) of other people's items that mention the handle, since those hold
 third-party data a person must review before disclosure; quarantined records that name
-them (raw bodies that failed to load); staff notes elsewhere that name them; and the
+them (raw bodies that failed to load); webhook events not yet processed whose payload
+names them; staff notes elsewhere that name them; and the
 report files on disk that quote them. Every export is itself recorded in `audit_log`.
 """
 
@@ -29,6 +30,7 @@ from trustwatch.db.models import (
     Author,
     Base,
     Classification,
+    InboundEvent,
     Item,
     LabelVerdict,
     ManualResponse,
@@ -275,6 +277,31 @@ def _quarantined(
     ]
 
 
+def _inbound(
+    session: Session, subject: Subject, pattern: Any, ids: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Webhook events waiting to load whose payload names them (processed ones keep none)."""
+    rows = session.scalars(
+        select(InboundEvent)
+        .where(
+            InboundEvent.platform == subject.platform,
+            InboundEvent.processed_at.is_(None),
+            InboundEvent.payload.is_not(None),
+        )
+        .order_by(InboundEvent.inbound_event_id)
+    )
+    return [
+        {
+            "kind": e.kind,
+            "object_id": e.object_id,
+            "received_at": _iso(e.received_at),
+            "payload": e.payload,
+        }
+        for e in rows
+        if json_mentions(e.payload, pattern, ids)
+    ]
+
+
 def _notes_naming(session: Session, pattern: Any) -> list[dict[str, Any]]:
     """Staff notes anywhere (not only on their items) that name them, for the DPO's review."""
     if pattern is None:
@@ -328,6 +355,7 @@ def export_subject(
         "items": items,
         "items_mentioning_handle": _mentions(session, subject),
         "quarantined_records": _quarantined(session, subject, pattern, ids),
+        "inbound_events_naming_them": _inbound(session, subject, pattern, ids),
         "staff_notes_naming_them": _notes_naming(session, pattern),
         "reports_quoting_them": reports_naming(pattern, [i["text"] for i in items if i["text"]]),
         "data_protection_history": _history(session, subject.author_key),

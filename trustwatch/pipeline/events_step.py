@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 from trustwatch.db.engine import session_scope
@@ -18,9 +21,37 @@ from trustwatch.pipeline.runtime import Window, engine, registry
 from trustwatch.settings import get_settings
 
 BATCH_ENV = "TRUSTWATCH_INBOUND_BATCH"
+DRAIN_ENV = "TRUSTWATCH_INBOUND_DRAIN_SECONDS"
+LINGER_ENV = "TRUSTWATCH_INBOUND_LINGER_SECONDS"
 
 
-def ingest_inbound(window: Window) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Drain:
+    """How long one run keeps taking events: why a run does not stop at its first batch.
+
+    With one run at a time (`max_active_runs=1`), an event stored while a run works would
+    otherwise wait for the next run: the scheduler's hops and a fresh task process, most
+    of a minute on a busy machine. So a run takes batch after batch until the table is
+    empty, then watches it for `linger` seconds more (a cheap indexed count each `poll`)
+    before it ends, and stops taking new batches after `seconds` in all, well inside the
+    task's execution timeout. An event arriving after that wakes the next run (its
+    notice queues one) or waits for the 10-minute sweep.
+    """
+
+    seconds: float = 240.0
+    linger: float = 0.0
+    poll: float = 1.0
+
+    @classmethod
+    def from_env(cls) -> Drain:
+        """The DAG's bounds: TRUSTWATCH_INBOUND_DRAIN_SECONDS (240), _LINGER_SECONDS (30)."""
+        return cls(
+            seconds=max(float(os.environ.get(DRAIN_ENV, "240")), 0.0),
+            linger=max(float(os.environ.get(LINGER_ENV, "30")), 0.0),
+        )
+
+
+def ingest_inbound(window: Window, *, skip: Collection[int] = ()) -> dict[str, Any]:
     """Load every unprocessed inbound event (oldest first, one bounded batch)."""
     from trustwatch.inbound.process import DEFAULT_BATCH, process_pending
     from trustwatch.pipeline.ingest_step import make_gate
@@ -36,6 +67,7 @@ def ingest_inbound(window: Window) -> dict[str, Any]:
         now=clock,
         gate_for=lambda platform: make_gate(reg, platform, clock, outcomes),
         limit=int(os.environ.get(BATCH_ENV, DEFAULT_BATCH)),
+        skip=skip,
     )
     return {"as_of": window.end.isoformat(), **summary.as_dict()}
 
@@ -107,22 +139,89 @@ def items_processed_since(since: dt.datetime) -> list[int]:
     return sorted(set(found))
 
 
-def run_event_path(window: Window, *, notify: bool = True) -> dict[str, Any]:
+def _process_round(window: Window, skip: Collection[int], extra: list[int], notify: bool):
+    loaded = ingest_inbound(window, skip=skip)
+    ids = sorted(set(loaded["item_ids"]) | set(extra))
+    out = {"ingest": loaded, "classify": classify_inbound(ids), "alerts": alert_inbound(ids)}
+    if notify and ids:
+        out["notify"] = notify_inbound()
+    return out, ids
+
+
+def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | dict):
+            total.setdefault(key, value)
+        elif isinstance(value, dict):
+            _add(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value
+
+
+def _wait_for_more(
+    engine_: Any,
+    skip: Collection[int],
+    drain: Drain,
+    deadline: float,
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> bool:
+    """True once an event is waiting; False after `linger` seconds of an empty table."""
+    from trustwatch.inbound.process import pending_count
+
+    until = min(clock() + drain.linger, deadline)
+    while True:
+        if pending_count(engine_, skip=skip):
+            return True
+        if clock() >= until:
+            return False
+        sleep(drain.poll)
+
+
+def run_event_path(
+    window: Window,
+    *,
+    notify: bool = True,
+    drain: Drain | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Load, score, alert and notify in one process: the ingest_events DAG's one task.
 
     One task rather than four: on the event path each task's own process start, DAG
     parse and imports cost more than the work (benchmarks/time_to_alert.py). Every step
     is idempotent, so a retry of the whole is safe; `items_processed_since` gives a retry
-    the items its first try loaded.
+    the items its first try loaded. Rounds repeat until the table is empty (`Drain`), so
+    an event stored mid-run is taken by this run; events whose load failed are left for
+    the next run rather than retried in a loop.
     """
-    loaded = ingest_inbound(window)
-    ids = sorted(set(loaded["item_ids"]) | set(items_processed_since(window.end)))
-    out = {"ingest": loaded, "classify": classify_inbound(ids), "alerts": alert_inbound(ids)}
-    if notify and ids:
-        out["notify"] = notify_inbound()
-    out["ingest"] = {k: v for k, v in loaded.items() if k != "item_ids"}
-    out["items"] = len(ids)
-    return out
+    drain = drain or Drain()
+    deadline = clock() + drain.seconds
+    failed: set[int] = set()
+    total: dict[str, Any] = {}
+    items: set[int] = set()
+    rounds = 0
+    extra = items_processed_since(window.end)
+    while True:
+        out, ids = _process_round(window, failed, extra, notify)
+        extra = []
+        rounds += 1
+        failed |= set(out["ingest"].pop("failed_ids", []))
+        out["ingest"].pop("item_ids", None)
+        items |= set(ids)
+        _add(total, out)
+        if clock() >= deadline:
+            break
+        if out["ingest"]["events"] == 0 and not _wait_for_more(
+            engine(), failed, drain, deadline, clock=clock, sleep=sleep
+        ):
+            break
+    total.setdefault("classify", {"items_scored": 0})
+    total.setdefault("alerts", {"created": 0})
+    total["items"] = len(items)
+    total["rounds"] = rounds
+    return total
 
 
 INBOX_STREAMS = ("reddit.mentions", "reddit.comment_replies")

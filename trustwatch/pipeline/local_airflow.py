@@ -6,7 +6,11 @@ triggerer, so it cannot show an asset watcher firing. This starts what productio
 runs: `airflow api-server` (the task execution API), `scheduler` (LocalExecutor),
 `dag-processor` and `triggerer`, against a metadata database of the caller's choice
 (PostgreSQL: several processes write to it at once), each in its own session so it can
-be stopped by process group. Nothing here is imported by the DAGs or the product code.
+be stopped by process group. It writes the deployment's `airflow_local_settings.py`
+(`trustwatch.deploy.native`), so the scheduler preloads the classifier and the event
+path's modules as a deployment's does, and sets no scheduler tuning a deployment does
+not have (only the dag-processor's refresh interval, so a test's DAG appears in
+seconds). Nothing here is imported by the DAGs or the product code.
 """
 
 from __future__ import annotations
@@ -59,7 +63,6 @@ class LocalAirflow:
                 ),
                 "AIRFLOW__API_AUTH__JWT_SECRET": os.urandom(16).hex(),
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-                "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             }
         )
@@ -78,7 +81,10 @@ class LocalAirflow:
 
     def start(self, timeout: float = 180.0) -> None:
         """Migrate the metadata, start the API server, wait for it, then the rest."""
+        from trustwatch.deploy.native import write_local_settings
+
         self.home.mkdir(parents=True, exist_ok=True)
+        write_local_settings(self.home)  # the deployment's preload, as production runs it
         self._env = self.env
         subprocess.run(
             [AIRFLOW, "db", "migrate"],

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 from tests.privacy.conftest import CHILD, NOW, OAKFIELD_X, PARENT, SECRET, Populated, ago
 from tests.privacy.test_erasure import erase_child
 from trustwatch.db.engine import session_scope
-from trustwatch.db.models import InboundEvent
+from trustwatch.db.models import InboundEvent, InboundRejection
 from trustwatch.personal_data.retention import enforce
 from trustwatch.personal_data.subject_access import export_subject
 from trustwatch.receiver import events as ev
@@ -148,3 +148,30 @@ def test_the_cli_reports_webhook_events_purged(populated: Populated, monkeypatch
     assert main(["retention", "--now", "2026-11-28T12:00:00Z"]) == 0
     out = capsys.readouterr().out
     assert "2 webhook events (1 never processed)" in out and CHILD_WORDS not in out
+
+
+def _refusal(engine: Engine, key: str, received: dt.datetime) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            InboundRejection(
+                platform="x", status_code=401, reason="signature does not match",
+                event_key=key, body_sha256="0" * 64, body_bytes=10, received_at=received,
+            )
+        )  # fmt: skip
+
+
+def test_refused_deliveries_go_on_the_raw_clock(
+    populated_any: Populated, registry: Registry
+) -> None:
+    engine = populated_any.engine
+    _refusal(engine, "x:tweet:old", ago(31))
+    _refusal(engine, "x:tweet:new", ago(29))
+
+    with session_scope(engine) as session:
+        dry = enforce(session, registry, now=NOW, dry_run=True)
+        summary = enforce(session, registry, now=NOW)
+    with session_scope(engine) as session:
+        left = session.scalars(select(InboundRejection.event_key)).all()
+
+    assert dry.inbound_rejections_purged == summary.inbound_rejections_purged == 1
+    assert left == ["x:tweet:new"]

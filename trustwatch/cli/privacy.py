@@ -85,7 +85,8 @@ def retention(app: AppContext, now_text: str | None, dry_run: bool) -> None:
         f"{summary.verdicts_purged} label verdicts, "
         f"{summary.quarantine_payloads_purged} quarantined payloads, "
         f"{summary.inbound_processed_purged + summary.inbound_unprocessed_purged} webhook events "
-        f"({summary.inbound_unprocessed_purged} never processed)"
+        f"({summary.inbound_unprocessed_purged} never processed), "
+        f"{summary.inbound_rejections_purged} refused deliveries"
     )
 
 

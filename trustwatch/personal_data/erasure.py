@@ -365,7 +365,7 @@ def erase(
         report_files_deleted=erase_from_reports(report_dir, pattern, own_texts),
         author_rows_erased=_erase_author_row(session, subject, now),
         verdicts_deleted=_delete_verdicts(session, subject.author_key),
-        inbound_events_erased=_erase_inbound(session, subject, pattern, frozen_ids, now),
+        inbound_events_erased=_erase_inbound(session, subject, pattern, ids, now),
     )
     upsert(
         session,

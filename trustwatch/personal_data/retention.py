@@ -16,6 +16,9 @@ fetched late is not kept longer than one fetched on time:
   processed, long enough for the platforms' retries to still be recognised; an event
   never processed (its load kept failing) holds the whole payload and is deleted on the
   raw clock, counted from when it was received, with a warning giving the count only;
+  the receiver's refusals (`inbound_rejections`: reason, digest and the platform's event
+  key, never a body) are deleted on the raw clock too, so a flood leaves no lasting trail
+  of platform ids;
 * text (`retention.text_days`, default 365): item text, URL and raw payload; the handle,
   display name, profile URL and platform id of authors with no newer item; staff notes
   listed in `trustwatch.personal_data.staff_text` (alert events, manual responses);
@@ -47,7 +50,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from trustwatch.db.models import AuditLog, Author, InboundEvent, Item, LabelVerdict, Quarantine
+from trustwatch.db.models import (
+    AuditLog,
+    Author,
+    InboundEvent,
+    InboundRejection,
+    Item,
+    LabelVerdict,
+    Quarantine,
+)
 from trustwatch.personal_data.staff_text import note_columns, sample_table, without_samples
 from trustwatch.registry import Registry
 
@@ -75,6 +86,7 @@ class RetentionSummary:
     verdicts_purged: int = 0
     inbound_processed_purged: int = 0
     inbound_unprocessed_purged: int = 0
+    inbound_rejections_purged: int = 0
 
     @property
     def total(self) -> int:
@@ -88,6 +100,7 @@ class RetentionSummary:
             + self.verdicts_purged
             + self.inbound_processed_purged
             + self.inbound_unprocessed_purged
+            + self.inbound_rejections_purged
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -190,7 +203,11 @@ def _inbound(
     *,
     dry_run: bool,
 ) -> dict[str, int]:
-    """Webhook events: processed ones after a short window, unprocessed on the raw clock."""
+    """Webhook events: processed ones after a short window, unprocessed on the raw clock.
+
+    Refusals go on the raw clock as well: they hold no words, but their event keys are
+    platform ids that would otherwise outlive the items they point at.
+    """
     processed_cutoff = now - dt.timedelta(days=registry.retention.inbound_processed_days)
     due = {
         "inbound_processed_purged": and_(
@@ -200,13 +217,19 @@ def _inbound(
             InboundEvent.processed_at.is_(None), InboundEvent.received_at < raw_cutoff
         ),
     }
+    due_by_table: list[tuple[str, Any, ColumnElement[bool]]] = [
+        (name, InboundEvent, where) for name, where in due.items()
+    ]
+    due_by_table.append(
+        ("inbound_rejections_purged", InboundRejection, InboundRejection.received_at < raw_cutoff)
+    )
     counts = {}
-    for name, where in due.items():
+    for name, table, where in due_by_table:
         if dry_run:
-            counts[name] = _count(session, InboundEvent, where)
+            counts[name] = _count(session, table, where)
         else:
             result = session.execute(
-                delete(InboundEvent).where(where).execution_options(synchronize_session=False)
+                delete(table).where(where).execution_options(synchronize_session=False)
             )
             counts[name] = int(result.rowcount or 0)
     if counts["inbound_unprocessed_purged"] and not dry_run:

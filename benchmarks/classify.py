@@ -9,6 +9,7 @@ The classify job also runs the other-language flag (classifiers.language) on eve
 its row shows what that adds.
 
     .venv/bin/python benchmarks/classify.py [--messages N] [--threads T] [--data PATH]
+        [--artefact DIR]   # another artefact than the committed one (e.g. a candidate)
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ DEFAULT_DATA = Path(os.environ.get("TRUSTWATCH_DATASETS", ROOT.parent / "shared"
 CHILD = r"""
 import json, resource, sys, time
 engine, path, threads, batch_size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-out_path = sys.argv[5]
+out_path, artefact = sys.argv[5], sys.argv[6]
 texts = json.loads(open(path, encoding="utf-8").read())
 started = time.perf_counter()
 if engine.startswith("trustwatch"):
     from classifiers.inference import TransformerClassifier
     precision = "bf16" if "bf16" in engine else "fp32"
-    model = TransformerClassifier(threads=threads, precision=precision)
+    where = {"artefact_dir": artefact} if artefact else {}
+    model = TransformerClassifier(threads=threads, precision=precision, **where)
     model.batch_size = batch_size
     score = model.predict_proba
 elif engine == "other-language flag":
@@ -72,9 +74,18 @@ def messages(data_dir: Path, count: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(count)]
 
 
-def run(engine: str, path: Path, threads: int, batch_size: int, out: Path) -> dict[str, float]:
+def run(
+    engine: str, path: Path, threads: int, batch_size: int, out: Path, artefact: Path | None = None
+) -> dict[str, float]:
     """One engine in a fresh interpreter; its scores (ours only) are written to `out`."""
-    args = [engine, str(path), str(threads), str(batch_size), str(out)]
+    args = [
+        engine,
+        str(path),
+        str(threads),
+        str(batch_size),
+        str(out),
+        str(artefact.resolve()) if artefact else "",
+    ]
     done = subprocess.run(
         [sys.executable, "-c", CHILD, *args],
         capture_output=True,
@@ -104,6 +115,9 @@ def main() -> int:
     parser.add_argument(
         "--engines", nargs="+", choices=ENGINES, default=list(ENGINES), metavar="ENGINE"
     )
+    parser.add_argument(
+        "--artefact", type=Path, default=None, help="Artefact folder (default: the committed one)."
+    )
     args = parser.parse_args()
     texts = messages(args.data, args.messages)
     path = ROOT / "var" / "benchmark_classify_messages.json"
@@ -113,8 +127,12 @@ def main() -> int:
     try:
         mean_chars = sum(len(t) for t in texts) / len(texts)
         print(f"{len(texts)} messages (mean {mean_chars:.0f} chars), {args.threads} threads")
+        if args.artefact:
+            print(f"artefact {args.artefact}")
         for engine in args.engines:
-            result = run(engine, path, args.threads, args.batch_size, outputs[engine])
+            result = run(
+                engine, path, args.threads, args.batch_size, outputs[engine], args.artefact
+            )
             rate = len(texts) / result["seconds"]
             line = (
                 f"{engine:25} {rate:6.0f} msg/s  peak RSS {result['peak_rss_mb']:5.0f} MB  "

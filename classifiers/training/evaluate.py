@@ -234,6 +234,54 @@ def add_comparisons(artefact_dir: Path | str, compare_with: dict[str, Path]) -> 
     return metrics
 
 
+# Issue 20's cross-dataset abuse target names a corpus the project does not hold. This is a
+# clearly labelled proxy, not that corpus: Cyberbullying's test split (Wang et al. 2020,
+# a dataset the abuse head never trains on: it teaches only `bullying` and `hate`), tweets
+# labelled as attacks on gender, ethnicity or religion as abusive, `not_cyberbullying` as
+# not. Caveats: its labels come from a different annotation scheme (and are partly
+# weakly labelled), `age` and `other_cyberbullying` rows are left out as ambiguous, and the
+# model does train on this dataset's training split for other heads.
+CROSS_ABUSE_KINDS = ("gender", "ethnicity", "religion")
+
+
+def cross_dataset_abuse(
+    table: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+) -> dict[str, Any] | None:
+    """The abuse head on the Cyberbullying test split's identity attacks vs harmless tweets.
+
+    At the production threshold, and (benchmark protocol) at the threshold OLID's own
+    validation split gives the abuse head: the head's own data, never this corpus's labels.
+    """
+    if "kind" not in table:
+        return None
+    test = (table["source"] == "cyberbullying") & (table["split"] == "test")
+    kinds = table["kind"].astype(str)
+    rows = (test & kinds.isin([*CROSS_ABUSE_KINDS, "not_cyberbullying"])).to_numpy()
+    if not rows.any():
+        return None
+    y = kinds[rows].isin(CROSS_ABUSE_KINDS).astype(int).to_numpy()
+    abuse = scores.loc[rows, "abuse"].to_numpy()
+    entry = binary_metrics(y, abuse, thresholds["abuse"])
+    olid_val = (
+        (table["source"] == "olid") & (table["split"] == "val") & table["abuse"].notna()
+    ).to_numpy()
+    protocol = None
+    if olid_val.any():
+        threshold = best_threshold(
+            table.loc[olid_val, "abuse"].to_numpy(), scores.loc[olid_val, "abuse"].to_numpy()
+        )
+        protocol = binary_metrics(y, abuse, threshold)
+        protocol.update(validation_source="olid", validation_n=int(olid_val.sum()))
+    entry.update(
+        task="abuse",
+        description="Cross-dataset abuse proxy: Cyberbullying test, gender/ethnicity/religion "
+        "vs not_cyberbullying (abuse head, never trained on it)",
+        published={},
+        benchmark_protocol=protocol,
+    )
+    return entry
+
+
 def validation_summary(
     table: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
 ) -> dict[str, Any]:
@@ -412,6 +460,9 @@ def evaluate(
             }
         )
         results[test.key] = entry
+    proxy = cross_dataset_abuse(table, scores, thresholds)
+    if proxy is not None:
+        results["cross_dataset_abuse"] = proxy
     test_rows = (table["split"] == "test").to_numpy()
     olid_a = (table["source"] == "olid_a").to_numpy()
     if olid_a.any():

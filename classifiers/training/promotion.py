@@ -113,8 +113,17 @@ class Decision:
         }
 
 
-def decide(comparisons: dict[str, dict[str, LabelComparison]], rule: PromotionRule) -> Decision:
-    """Apply the rule to per-set, per-label comparisons."""
+def decide(
+    comparisons: dict[str, dict[str, LabelComparison]],
+    rule: PromotionRule,
+    target_set: str | None = VERDICT_SET,
+) -> Decision:
+    """Apply the rule to per-set, per-label comparisons.
+
+    `target_set` names the set the target clause reads: the held-out verdicts when a trust
+    retrains, or another held-out validation set when the shipped model itself is rebuilt;
+    None drops the target clause (a refit whose held-out rows were trained on).
+    """
     reasons: list[str] = []
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
@@ -123,17 +132,19 @@ def decide(comparisons: dict[str, dict[str, LabelComparison]], rule: PromotionRu
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
                     f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"
                 )
-    held_out = comparisons.get(VERDICT_SET, {})
+    held_out = comparisons.get(target_set, {}) if target_set else {}
     targets = [t for t in (rule.target_labels or tuple(held_out)) if t in held_out]
-    if not targets:
+    if target_set is None:
+        pass
+    elif not targets:
         reasons.append(
-            "no held-out verdicts of both kinds for any target label: nothing to judge by"
+            f"no {target_set} rows of both kinds for any target label: nothing to judge by"
         )
     else:
         gain = float(np.mean([held_out[t].diff for t in targets]))
         if gain <= rule.min_target_gain:
             reasons.append(
-                f"target labels ({', '.join(targets)}) not better on held-out verdicts: "
+                f"target labels ({', '.join(targets)}) not better on {target_set}: "
                 f"mean F1 change {gain:+.3f}"
             )
     figures = {

@@ -60,6 +60,7 @@ from classifiers.training.school import (
     check_sets,
     identity_train_tasks,
     load_school,
+    world_train_split,
     world_train_tasks,
 )
 from classifiers.training.train import (
@@ -99,6 +100,13 @@ class RetrainSettings:
     max_minutes: float = 30.0
     # The frozen check sets champion and challenger are judged on (school.CHECK_FILES keys).
     check_sets: tuple[str, ...] = ("school_check", "identity_check", "world_check")
+    # Rebuilding the shipped model itself (docs/classifier-experiments.md, issue 20) needs
+    # clean validation: leave out the school rows' validation quarter, hold out a seeded fold
+    # of the school-world rows, and calibrate thresholds on pooled validation as
+    # `trustwatch model train` does. A trust's weekly retrain keeps all three off.
+    school_val_rows: bool = True
+    world_holdout: float = 0.0
+    thresholds_from_validation: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,8 +157,15 @@ def training_frame(
     if settings.school_rows:
         school = load_school(settings.seed)
         school = school[school["source"] == "school"]
+        if not settings.school_val_rows:
+            school = school[school["split"] == "train"]
         identity = identity_train_tasks().assign(weight=0.25)
-        parts += [school.assign(weight=1.0), identity, world_train_tasks().assign(weight=1.0)]
+        world = (
+            world_train_split(settings.seed, settings.world_holdout)[0]
+            if settings.world_holdout
+            else world_train_tasks()
+        )
+        parts += [school.assign(weight=1.0), identity, world.assign(weight=1.0)]
     public: dict[str, int] | str = "absent"
     if data_dir is not None and (Path(data_dir) / "olid").is_dir():
         from classifiers.training.data import load_public, sample_per_source
@@ -185,6 +200,26 @@ def _load_trainable(base_dir: Path):  # -> (bert, peft encoder, heads, config)
 def _scores(model: MultiTaskModel, tokenizer, texts: list[str], max_length: int) -> np.ndarray:
     windows = build_windows(tokenizer, texts, max_length)
     return score_windows(model, windows, len(texts), len(TASKS), tokenizer.pad_token_id, 128)
+
+
+def validation_thresholds(
+    model: MultiTaskModel,
+    tokenizer,
+    config: dict[str, Any],
+    data_dir: Path,
+    settings: RetrainSettings,
+) -> dict[str, float]:
+    """Per-task thresholds on pooled validation (public and school), as training sets them.
+
+    Texts are normalised as the retrained artefact serves them and the adapter is merged at
+    the artefact's fraction, so the thresholds fit what serving computes.
+    """
+    from classifiers.training.train import DataSettings, build_table, calibrate
+
+    data = DataSettings(character_normalisation=True, min_recall=settings.min_recall)
+    table = build_table(Path(data_dir), data, settings.seed)
+    with scaled_lora_delta(model.encoder, delta_scale(config)):
+        return calibrate(model, tokenizer, table, settings.max_length, settings.min_recall)
 
 
 def verdict_thresholds(
@@ -246,6 +281,11 @@ def build_challenger(
     del states
     model = MultiTaskModel(encoder, heads).eval()
     recalibrated: dict[str, float] = {}
+    from_validation: dict[str, float] = {}
+    if settings.thresholds_from_validation:
+        if data_dir is None:
+            raise ValueError("thresholds from validation need the public datasets folder")
+        from_validation = validation_thresholds(model, tokenizer, config, data_dir, settings)
     if calibration:
         verdict_rows = _verdict_frame(calibration, 1.0)
         verdict_rows["text"] = [deobfuscate(t) for t in verdict_rows["text"]]
@@ -265,6 +305,7 @@ def build_challenger(
             for key in ("steps", "planned_steps", "stopped_early", "train_seconds")
         },
         "thresholds_from_verdicts": sorted(recalibrated),
+        "thresholds_from_validation": sorted(from_validation),
         "settings": json.loads(json.dumps(asdict(settings), default=str)),
     }
     summary.update(
@@ -275,7 +316,7 @@ def build_challenger(
         **config,
         "safeguarding_rules": artefact_rules(),
         "text_normalisation": CHARACTERS,
-        "thresholds": {**config["thresholds"], **recalibrated},
+        "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
         "retrain": lineage,
         "training": {**config.get("training", {}), "retrain": summary},
     }

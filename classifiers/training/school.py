@@ -167,6 +167,28 @@ def world_train_tasks() -> pd.DataFrame:
     return _as_tasks(frame, "school", "train")
 
 
+def world_train_split(seed: int = 13, fraction: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training rows, held-out fold) of the school-world rows, a seeded share of each category.
+
+    The fold is validation for choosing a model trained on the rest (it is not a check set:
+    the check set, `world_check.csv`, is never used to choose). Taking a share of every
+    category keeps each of issue 20's categories on both sides; a fraction of 0 holds out
+    nothing.
+    """
+    frame = pd.read_csv(SCHOOL_DIR / "world_train.csv", dtype={"text": str})
+    rng = random.Random(seed)
+    held: list[int] = []
+    for _, group in frame.groupby("category", sort=True):
+        index = list(group.index)
+        rng.shuffle(index)
+        held += index[: round(len(index) * fraction)]
+    fold = frame.index.isin(held)
+    return (
+        _as_tasks(frame[~fold], "school", "train"),
+        _as_tasks(frame[fold], "world_fold", "val").reset_index(drop=True),
+    )
+
+
 def load_school(seed: int = 13, val_fraction: float = 0.25) -> pd.DataFrame:
     """Hand-written training/validation rows and the held-out check set."""
     written = pd.read_csv(SCHOOL_DIR / "train.csv")

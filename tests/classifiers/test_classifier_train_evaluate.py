@@ -134,3 +134,33 @@ def test_comparisons_keep_the_cards_test_set_order(
     described = [test.description for test in TEST_SETS]
     listed = [row for row in rows if row in described]
     assert listed == [d for d in described if d in listed] and len(listed) >= 10
+
+
+def test_cross_dataset_abuse_proxy_scores_identity_attacks_against_harmless_tweets() -> None:
+    """Gender/ethnicity/religion attacks count as abusive, not_cyberbullying as not; age and
+    other bullying stay out; the benchmark-protocol threshold comes from OLID validation."""
+    import pandas as pd
+
+    from classifiers.training.evaluate import cross_dataset_abuse
+
+    kinds = ["gender", "religion", "ethnicity", "not_cyberbullying", "not_cyberbullying", "age"]
+    kinds += ["other_cyberbullying", "gender"]
+    table = pd.DataFrame(
+        {
+            "source": ["cyberbullying"] * 8 + ["olid"] * 4,
+            "split": ["test"] * 7 + ["val"] + ["val"] * 4,
+            "kind": kinds + [None] * 4,
+            "abuse": [None] * 8 + [1.0, 1.0, 0.0, 0.0],
+        }
+    )
+    # The abuse head catches two of the three attacks and flags one harmless tweet, at 0.5.
+    abuse = [0.9, 0.8, 0.2, 0.7, 0.1, 0.99, 0.99, 0.99, 0.6, 0.65, 0.3, 0.1]
+    scores = pd.DataFrame({"abuse": abuse})
+    entry = cross_dataset_abuse(table, scores, {"abuse": 0.5})
+    assert entry is not None
+    assert (entry["n"], entry["positives"]) == (5, 3)  # age, other and the val row left out
+    assert entry["recall"] == round(2 / 3, 4) and entry["precision"] == round(2 / 3, 4)
+    protocol = entry["benchmark_protocol"]
+    assert protocol["validation_source"] == "olid" and protocol["validation_n"] == 4
+    assert 0.3 < protocol["threshold"] <= 0.6
+    assert cross_dataset_abuse(table.drop(columns="kind"), scores, {"abuse": 0.5}) is None

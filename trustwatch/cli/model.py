@@ -321,6 +321,42 @@ def retrain_command(
         click.echo(f"  {reason}")
 
 
+@model.command("rebuild")
+@_DATA_OPTION
+@_new_artefact_option("Artefact folder to write (not the shipped one).")
+@click.option(
+    "--hold-out-world/--all-world",
+    default=True,
+    show_default=True,
+    help="Hold out a seeded quarter of school/world_train.csv to judge by, or train on all.",
+)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--judge-only", is_flag=True, help="Judge an already built --out folder; do not train."
+)
+def rebuild_command(
+    data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int, judge_only: bool
+) -> None:
+    """Retrain the shipped model on public and school rows (no verdicts) and judge it on
+    validation by the rule in docs/classifier-experiments.md (issue 20)."""
+    _pin_cpu_code_paths()
+    import json
+
+    from classifiers.training.rebuild import judge_on_validation, rebuild
+
+    _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if not judge_only:
+        built = rebuild(data_dir, out_dir, hold_out_world, threads)
+        click.echo(f"built {out_dir} version {built.version}")
+    decision, pooled = judge_on_validation(out_dir, data_dir, hold_out_world)
+    record = {"decision": decision.as_record(), "pooled_validation": pooled}
+    click.echo(json.dumps(record, indent=1))
+    click.echo(f"rule clauses 1-2: {'pass' if decision.promote else 'FAIL'}")
+    for reason in decision.reasons:
+        click.echo(f"  {reason}")
+
+
 @model.command("rollback")
 @click.argument("version")
 @click.option("--actor", default="cli", show_default=True, help="Who rolls back (audited).")

@@ -1,0 +1,99 @@
+"""Rebuilding the shipped model from itself with the school-world rows, judged on validation.
+
+Retraining (`classifiers.training.retrain`) is how a trust's model learns its verdicts; the
+same machinery also refreshes the *shipped* model when the project adds hand-written rows,
+rules or normalisation that only a retrained artefact carries (issue 20). This module only
+chooses the settings and the evaluation sets; building and judging are retraining's own
+`build_challenger`, `compare` and the promotion rule's `decide`, so there is one pipeline.
+
+What decides is validation data, never a check set or a test split: each public validation
+split and the school rows' validation quarter (no label worse beyond its noise band), and a
+seeded fold of the school-world rows held out from training (the target clause). The rule
+is written down in docs/classifier-experiments.md before any run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from classifiers.active import shipped_artefact
+from classifiers.inference import TransformerClassifier
+from classifiers.labels import LABELS
+from classifiers.training.data import SplitConfig
+from classifiers.training.promotion import Decision, PromotionRule, decide
+from classifiers.training.retrain import Challenger, RetrainSettings, build_challenger, compare
+from classifiers.training.school import world_train_split
+
+WORLD_FOLD = "world_fold"
+WORLD_HOLDOUT = 0.25
+
+
+def rebuild_settings(hold_out_world: bool, threads: int = 1) -> RetrainSettings:
+    """Retraining's defaults, with clean validation kept out and thresholds set on it."""
+    return replace(
+        RetrainSettings(),
+        threads=threads,
+        school_val_rows=False,
+        world_holdout=WORLD_HOLDOUT if hold_out_world else 0.0,
+        thresholds_from_validation=True,
+    )
+
+
+def rebuild(data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int = 1) -> Challenger:
+    """Fine-tune the shipped adapter on public + school rows (no verdicts); write `out_dir`."""
+    settings = rebuild_settings(hold_out_world, threads)
+    return build_challenger(shipped_artefact(), Path(out_dir), [], settings, Path(data_dir))
+
+
+def validation_sets(data_dir: Path, with_world_fold: bool) -> dict[str, pd.DataFrame]:
+    """Each public validation split, the school validation quarter and the world fold."""
+    from classifiers.training.evaluate import evaluation_table
+
+    table = evaluation_table(Path(data_dir), SplitConfig())
+    val = table[table["split"] == "val"]
+    sets = {
+        f"{source}_val": rows[["text", *LABELS]].reset_index(drop=True)
+        for source, rows in val.groupby("source", sort=True)
+    }
+    if with_world_fold:
+        fold = world_train_split(13, WORLD_HOLDOUT)[1]
+        sets[WORLD_FOLD] = fold[["text", *LABELS]]
+    return sets
+
+
+def pooled_validation(model: TransformerClassifier, data_dir: Path) -> dict[str, Any]:
+    """Pooled-validation macro-F1 per task at the model's thresholds (recorded, not a gate)."""
+    from classifiers.training.evaluate import evaluation_table, validation_summary
+
+    table = evaluation_table(Path(data_dir), SplitConfig())
+    val = table[table["split"] == "val"].reset_index(drop=True)
+    scores = model.predict_tasks(val["text"].tolist())
+    thresholds = {task: float(model.config["thresholds"][task]) for task in model.tasks}
+    return validation_summary(val, scores, thresholds)
+
+
+def judge_on_validation(
+    challenger_dir: Path,
+    data_dir: Path,
+    with_world_fold: bool,
+    champion_dir: Path | None = None,
+) -> tuple[Decision, dict[str, Any]]:
+    """The declared rule's clauses 1 and 2, and both models' pooled validation."""
+    champion = TransformerClassifier(champion_dir or shipped_artefact(), precision="fp32")
+    challenger = TransformerClassifier(challenger_dir, precision="fp32")
+    rule = PromotionRule(name="shipped rebuild: no validation label worse, world fold better")
+    sets = validation_sets(data_dir, with_world_fold)
+    decision = decide(
+        compare(champion, challenger, sets, rule),
+        rule,
+        target_set=WORLD_FOLD if with_world_fold else None,
+    )
+    pooled = {
+        "champion": pooled_validation(champion, data_dir),
+        "challenger": pooled_validation(challenger, data_dir),
+    }
+    return decision, pooled

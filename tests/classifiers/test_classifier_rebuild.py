@@ -1,0 +1,72 @@
+"""Rebuilding the shipped model (issue 20): the data it may not train on stays out.
+
+The rule that chose the committed model (docs/classifier-experiments.md) judges on the school
+rows' validation quarter and a held-out fold of the school-world rows, so a rebuild that
+trained on either would be judged on its own training data. These tests pin that, and the
+rule's target clause reading the named set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from classifiers.text import deobfuscate, normalise
+from classifiers.training.promotion import LabelComparison, PromotionRule, decide
+from classifiers.training.rebuild import WORLD_FOLD, rebuild_settings
+from classifiers.training.retrain import RetrainSettings, training_frame
+from classifiers.training.school import SCHOOL_DIR, load_school, world_train_split
+
+
+def test_world_fold_is_a_seeded_share_of_every_category():
+    train, fold = world_train_split(13, 0.25)
+    written = pd.read_csv(SCHOOL_DIR / "world_train.csv")
+    assert len(train) + len(fold) == len(written)
+    assert not set(train["text"]) & set(fold["text"])
+    category = dict(zip(written["text"].map(normalise), written["category"], strict=True))
+    assert {category[t] for t in fold["text"]} == set(written["category"])  # every category
+    again = world_train_split(13, 0.25)[1]
+    assert list(again["text"]) == list(fold["text"])  # seeded: the same fold every time
+    assert list(world_train_split(14, 0.25)[1]["text"]) != list(fold["text"])
+    assert world_train_split(13, 0.0)[1].empty
+
+
+def test_rebuild_trains_on_neither_school_validation_nor_the_world_fold():
+    settings = rebuild_settings(hold_out_world=True)
+    assert not settings.school_val_rows and settings.thresholds_from_validation
+    frame, record = training_frame([], settings, data_dir=None)
+    trained = set(frame["text"])
+    school = load_school(settings.seed)
+    school_val = school[(school["source"] == "school") & (school["split"] == "val")]
+    fold = world_train_split(settings.seed, settings.world_holdout)[1]
+    assert not trained & {deobfuscate(t) for t in school_val["text"]}
+    assert not trained & {deobfuscate(t) for t in fold["text"]}
+    assert record["public"] == "absent"
+    # A trust's weekly retrain keeps training on all of them.
+    everything = set(training_frame([], RetrainSettings(), data_dir=None)[0]["text"])
+    assert {deobfuscate(t) for t in fold["text"]} <= everything
+    assert {deobfuscate(t) for t in school_val["text"]} <= everything
+    all_world = replace(settings, world_holdout=0.0)
+    assert {deobfuscate(t) for t in fold["text"]} <= set(
+        training_frame([], all_world, None)[0]["text"]
+    )
+
+
+def _comparison(diff: float) -> LabelComparison:
+    return LabelComparison(40, 10, 0.6, 0.6 + diff, diff, diff - 0.1, diff + 0.1)
+
+
+def test_rule_reads_the_named_target_set_or_none():
+    rule = PromotionRule()
+    worse_fold = {
+        "olid_val": {"abuse": _comparison(0.0)},
+        WORLD_FOLD: {"complaint": _comparison(-0.05)},
+    }
+    decision = decide(worse_fold, rule, target_set=WORLD_FOLD)
+    assert not decision.promote and f"not better on {WORLD_FOLD}" in decision.reasons[0]
+    better_fold = {**worse_fold, WORLD_FOLD: {"complaint": _comparison(0.05)}}
+    assert decide(better_fold, rule, target_set=WORLD_FOLD).promote
+    # A refit trained on the fold: only the no-label-worse clause applies.
+    assert decide({"olid_val": {"abuse": _comparison(0.0)}}, rule, target_set=None).promote
+    assert not decide({"olid_val": {"abuse": _comparison(-0.2)}}, rule, target_set=None).promote

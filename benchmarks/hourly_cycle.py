@@ -63,6 +63,7 @@ slows the steps: never for reported figures).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -691,10 +692,13 @@ def prepare(url: str) -> dict[str, float]:
             f"values ('bench:prepared', '{after}', CURRENT_TIMESTAMP)"
         )
         conn.exec_driver_sql("ANALYZE")
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.commit()
     engine.dispose()
+    if engine.dialect.name == "sqlite":  # outside any transaction, no other connection
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(engine.url.database)) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return {"prepare_s": time.perf_counter() - started}
 
 

@@ -101,33 +101,41 @@ def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def hourly_statements(
     pg_engine: Engine, registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[str, Any]]:
-    # The jobs re-read the last ten minutes (late commits); the whole setup takes less, so
-    # without this the "hour" would re-read the setup's 120,000 scores.
-    monkeypatch.setattr(sla_job, "OVERLAP", dt.timedelta(0))
-    monkeypatch.setattr(alerts_engine, "OVERLAP", dt.timedelta(0))
     raw = pg_engine.raw_connection()  # no parameters: `%` in the SQL stays modulo
     try:
         raw.cursor().execute(_SEED)
         raw.commit()
     finally:
         raw.close()
+    return record_hour(pg_engine, registry, monkeypatch)
+
+
+def record_hour(
+    engine: Engine, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, Any]]:
+    """On a seeded warehouse: the hours before, then one hour; its SELECTs, as sent."""
+    # The jobs re-read the last ten minutes (late commits); the whole setup takes less, so
+    # without this the "hour" would re-read the setup's 120,000 scores.
+    monkeypatch.setattr(sla_job, "OVERLAP", dt.timedelta(0))
+    monkeypatch.setattr(alerts_engine, "OVERLAP", dt.timedelta(0))
     previous = NOW - dt.timedelta(hours=1)
-    with session_scope(pg_engine) as session:  # the hours before were scored (flags too),
+    with session_scope(engine) as session:  # the hours before were scored (flags too),
         classify_items(session, KeywordClassifier())
-    with session_scope(pg_engine) as session:  # clocked, alerted and checked
+    with session_scope(engine) as session:  # clocked, alerted and checked
         compute_sla(session, registry, now=previous, full=True)
-    with session_scope(pg_engine) as session:
+    with session_scope(engine) as session:
         refresh_alerts(session, registry, now=previous, full=True)
     from trustwatch.db.models import utcnow
     from trustwatch.warehouse.cursors import save_cursor
 
-    with session_scope(pg_engine) as session:
+    with session_scope(engine) as session:
         save_cursor(session, "checks", as_of=previous, changed_since=utcnow(), fingerprint="")
-    with session_scope(pg_engine) as session:  # the loader stamps from here on are newer
+    with session_scope(engine) as session:  # the loader stamps from here on are newer
         assert session.scalar(select(func.max(Classification.classified_at))) < utcnow()
-    with pg_engine.connect() as conn:
+    with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+    engine.dispose()  # SQLite: connections opened before ANALYZE keep the old plans
 
     recorded: list[tuple[str, Any]] = []
 
@@ -135,25 +143,25 @@ def hourly_statements(
         if statement.lstrip().lower().startswith(("select", "with")):
             recorded.append((statement, parameters))
 
-    event.listen(pg_engine, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     try:
-        with session_scope(pg_engine) as session:
+        with session_scope(engine) as session:
             load_items(session, _hour(), pseudonym_secret=TEST_PSEUDONYM_SECRET.encode())
-        with session_scope(pg_engine) as session:
+        with session_scope(engine) as session:
             classify_items(session, KeywordClassifier(), changed_since=previous)
-        with session_scope(pg_engine) as session:
+        with session_scope(engine) as session:
             summary = compute_sla(session, registry, now=NOW)
             assert summary.mode == "incremental"
-        with session_scope(pg_engine) as session:
+        with session_scope(engine) as session:
             assert refresh_alerts(session, registry, now=NOW).mode == "incremental"
-        with session_scope(pg_engine) as session:
+        with session_scope(engine) as session:
             cursor = load_cursor(session, "checks")
             assert cursor is not None and cursor.changed_since and cursor.as_of
             scope = Scope.changed(cursor.changed_since, cursor.as_of, rerun=False)
             outcomes = check_warehouse(session, registry, scope)
             assert all(o.rows_checked < 1000 for o in outcomes), "the window is the hour"
     finally:
-        event.remove(pg_engine, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record)
     return recorded
 
 

@@ -7,7 +7,7 @@ the spam rule) the same author's link posts elsewhere. So the hourly run recompu
   `text_purged_at` for retention and erasure, which can change the spam verdict);
 - the threads of items given a manual "responded outside the platform" mark;
 - the threads holding the link posts of those items' authors (a third cross-post turns
-  the first two into spam);
+  the first two into spam), school accounts aside (their posts never get a clock);
 - clocks whose at-risk or due time has come (`status` open/at_risk, indexed on due_at):
   only their status changes.
 
@@ -216,21 +216,27 @@ def _changes_since(session: Session, since: dt.datetime, now: dt.datetime) -> _C
             changes.threads.add((platform, root or ext))
             if author is not None:
                 changes.authors.add((platform, author))
+    # The marks first, by their own index, then their items by key: joined in one query,
+    # SQLite may drive the join from `items` (it guesses an un-ANALYZEd table is large).
     marks = session.execute(
-        select(
-            Item.platform,
-            Item.external_id,
-            Item.thread_root_external_id,
-            ManualResponse.responded_at,
-            ManualResponse.marked_at,
+        select(ManualResponse.item_id, ManualResponse.responded_at, ManualResponse.marked_at).where(
+            ManualResponse.marked_at > since
         )
-        .join(Item, Item.item_id == ManualResponse.item_id)
-        .where(ManualResponse.marked_at > since)
     ).all()
-    for platform, ext, root, responded, marked in marks:
+    threads: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(sorted({m.item_id for m in marks})):
+        for item_id, platform, ext, root in session.execute(
+            select(
+                Item.item_id, Item.platform, Item.external_id, Item.thread_root_external_id
+            ).where(Item.item_id.in_(chunk))
+        ):
+            threads[item_id] = (platform, root or ext)
+    for item_id, responded, marked in marks:
+        if item_id not in threads:  # the item is gone (a mark cascades with it)
+            continue
         if responded > now:
             _defer(changes, marked)
-        changes.threads.add((platform, root or ext))
+        changes.threads.add(threads[item_id])
     return changes
 
 
@@ -512,6 +518,11 @@ def _incremental(
     since: dt.datetime,
 ) -> tuple[SlaRunSummary, dt.datetime | None]:
     changes = _changes_since(session, since, now)
+    schools = school_author_keys(session, secret)
+    # A school's own posts never get a clock, so whether they are spam changes nothing:
+    # skip the school accounts' link posts (a school's account can hold most of the
+    # warehouse's items, and reading them would cost what the warehouse holds).
+    changes.authors = {(p, a) for p, a in changes.authors if a not in schools}
     links = _link_posts(session, changes.authors, now)
     if not links.empty:  # a new cross-post can make older posts in other threads spam
         roots = links["thread_root_external_id"].fillna(links["item_id"].astype(str))
@@ -525,12 +536,12 @@ def _incremental(
         more = {
             (p, a)
             for p, a in zip(items["platform"], items["author_key"], strict=True)
-            if isinstance(a, str)  # anonymous items (None, or NaN in a float column)
+            if isinstance(a, str) and a not in schools  # anonymous: None, or NaN
         } - changes.authors
         links = pd.concat([links, _link_posts(session, more, now)], ignore_index=True)
         clocks = find_clocks(
             items[ITEM_COLUMNS],
-            school_author_keys=school_author_keys(session, secret),
+            school_author_keys=schools,
             spam_ids=spam_item_ids(links.drop_duplicates("item_id")),
             no_clock_ids=_purged_without_clock_among(session, items)
             | _not_needed_among(session, ids, now),

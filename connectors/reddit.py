@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import praw
 import prawcore
+import requests
 
 from connectors import credentials as creds
 from connectors.base import (
@@ -31,6 +32,7 @@ from connectors.base import (
     retry_after_from_headers,
 )
 from connectors.credentials import RedditCredentials
+from connectors.deep_json import guard, is_cut
 from trustwatch.domain import CanonicalItem, ItemKind
 from trustwatch.errors import CredentialsError
 from trustwatch.registry import Platform
@@ -85,6 +87,8 @@ class RedditApi:
             user_agent=credentials.user_agent,
             check_for_updates=False,
             check_for_async=False,
+            # JSON nested past the decoder's reach: cut, not fatal (connectors.deep_json)
+            requestor_kwargs={"session": guard(requests.Session())},
             **options,
         )
         self.can_read_inbox = credentials.is_script_app
@@ -295,7 +299,9 @@ class RedditComments(RedditStream):
             if isinstance(name, str):
                 self._authors[name] = str(data.get("author") or "")
             records.append({"kind": "t1", "data": data})
-            if isinstance(replies, dict) and isinstance(replies.get("data"), dict):
+            if is_cut(replies):  # replies cut for depth: quarantined, never dropped unseen
+                records.append(replies)
+            elif isinstance(replies, dict) and isinstance(replies.get("data"), dict):
                 pending.extend(reversed(replies["data"].get("children") or []))
         return Page(records, None)
 

@@ -34,7 +34,13 @@ def test_every_stream_and_shape_is_covered(registry: Registry) -> None:
     assert len(CASES) >= 12 * 8
     for stream in SPECS:
         shapes = {shape for s, shape in CASES if s == stream}
-        assert {"lone_surrogate", "nan", "deeply_nested", "null_record"} <= shapes
+        assert {
+            "lone_surrogate",
+            "nan",
+            "deeply_nested",
+            "nested_past_decoder",
+            "null_record",
+        } <= shapes
 
 
 def check(outcome: poison.Outcome) -> None:

@@ -299,10 +299,12 @@ class RedditComments(RedditStream):
             if isinstance(name, str):
                 self._authors[name] = str(data.get("author") or "")
             records.append({"kind": "t1", "data": data})
-            if is_cut(replies):  # replies cut for depth: quarantined, never dropped unseen
+            if isinstance(replies, dict) and isinstance(replies.get("data"), dict):
+                replies = replies["data"].get("children") or []
+            if is_cut(replies):  # cut for depth (connectors.deep_json): quarantined, not lost
                 records.append(replies)
-            elif isinstance(replies, dict) and isinstance(replies.get("data"), dict):
-                pending.extend(reversed(replies["data"].get("children") or []))
+            elif isinstance(replies, list):
+                pending.extend(reversed(replies))
         return Page(records, None)
 
     def addressed_to(self, data: dict[str, Any]) -> str | None:

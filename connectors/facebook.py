@@ -36,6 +36,7 @@ from connectors.base import (
     parse_time,
 )
 from connectors.credentials import FacebookCredentials
+from connectors.deep_json import guard
 from trustwatch.domain import CanonicalItem, ItemKind
 from trustwatch.errors import ConfigError, CredentialsError
 from trustwatch.registry import Platform
@@ -84,6 +85,7 @@ class GraphClient(facebook.GraphAPI):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {access_token}"
         session.hooks["response"].append(_raise_for_retriable_status)
+        guard(session)  # JSON nested past the decoder's reach: cut, not fatal
         super().__init__(access_token=None, timeout=timeout, session=session)
         self.version = f"v{version}"
 

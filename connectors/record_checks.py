@@ -3,16 +3,19 @@
 A record the warehouse cannot hold used to fail the whole page's commit on every run,
 wedging the partition: a lone UTF-16 surrogate (half an emoji; no UTF-8 encoder accepts
 it), NaN or Infinity (JSON has neither; PostgreSQL's JSON types refuse them), nesting deep
-enough to raise RecursionError in `json.dumps`, or a field far larger than any platform
-allows. `record_problem` walks the record once, iteratively (so depth itself cannot blow
-the stack), and names the first such problem; the stream quarantines that record with
-the reason and loads the rest of the page.
+enough to raise RecursionError in `json.dumps` (or the marker `connectors.deep_json` leaves
+where a response nested past the JSON decoder's reach was cut), or a field far larger
+than any platform allows. `record_problem` walks the record once, iteratively (so depth
+itself cannot blow the stack), and names the first such problem; the stream quarantines
+that record with the reason and loads the rest of the page.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from connectors.deep_json import CUT_REASON, is_cut
 
 # Twitter v2, Reddit listings and Graph API records nest under 10 levels.
 MAX_DEPTH = 32
@@ -86,8 +89,13 @@ def record_problem(raw: Any) -> str | None:
                 )
         elif isinstance(value, dict | list):
             problem = None
+            if is_cut(value):
+                return f"too deeply nested: {CUT_REASON} (at {field_path(path)})"
             if len(path) >= MAX_DEPTH:
-                return f"too deeply nested: more than {MAX_DEPTH} levels at {field_path(path)}"
+                return (
+                    f"too deeply nested: nesting deeper than {MAX_DEPTH} levels "
+                    f"at {field_path(path)}"
+                )
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             for key, child in pairs:
                 if isinstance(key, str):

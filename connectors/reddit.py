@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import praw
 import prawcore
+import requests
 
 from connectors import credentials as creds
 from connectors.base import (
@@ -31,6 +32,7 @@ from connectors.base import (
     retry_after_from_headers,
 )
 from connectors.credentials import RedditCredentials
+from connectors.deep_json import guard, is_cut
 from trustwatch.domain import CanonicalItem, ItemKind
 from trustwatch.errors import CredentialsError
 from trustwatch.registry import Platform
@@ -85,6 +87,8 @@ class RedditApi:
             user_agent=credentials.user_agent,
             check_for_updates=False,
             check_for_async=False,
+            # JSON nested past the decoder's reach: cut, not fatal (connectors.deep_json)
+            requestor_kwargs={"session": guard(requests.Session())},
             **options,
         )
         self.can_read_inbox = credentials.is_script_app
@@ -296,7 +300,11 @@ class RedditComments(RedditStream):
                 self._authors[name] = str(data.get("author") or "")
             records.append({"kind": "t1", "data": data})
             if isinstance(replies, dict) and isinstance(replies.get("data"), dict):
-                pending.extend(reversed(replies["data"].get("children") or []))
+                replies = replies["data"].get("children") or []
+            if is_cut(replies):  # cut for depth (connectors.deep_json): quarantined, not lost
+                records.append(replies)
+            elif isinstance(replies, list):
+                pending.extend(reversed(replies))
         return Page(records, None)
 
     def addressed_to(self, data: dict[str, Any]) -> str | None:

@@ -29,6 +29,7 @@ from connectors.base import (
     retry_after_from_headers,
 )
 from connectors.credentials import XCredentials
+from connectors.deep_json import guard
 from trustwatch.domain import CanonicalItem, ItemKind
 from trustwatch.errors import CredentialsError
 from trustwatch.registry import Platform
@@ -72,6 +73,7 @@ class XApi:
             return_type=dict,
             wait_on_rate_limit=False,  # waits belong to connectors.base.RetryPolicy
         )
+        guard(self.client.session)  # JSON nested past the decoder's reach: cut, not fatal
 
     def _params(self, since_id: int | None, max_results: int) -> dict[str, Any]:
         return {

@@ -174,6 +174,10 @@ class Notifications(_Strict):
     # retention and erasure. When on, only alert EMAILS (never webhooks, never
     # safeguarding alerts) carry a short excerpt with @mentions and links removed.
     email_excerpts: bool = False
+    # Off by default for the same reason: a report is a file outside the warehouse (on
+    # disk, attached to email). Off, complaint themes show names, counts and trends only;
+    # on, each theme quotes up to two complaints, redacted as `email_excerpts` quotes are.
+    report_excerpts: bool = False
 
 
 class Retention(_Strict):

@@ -12,7 +12,7 @@ from connector_fakes import REDDIT_BASE, SENTINELS, T0
 from sqlalchemy import select
 
 from trustwatch.db.engine import session_scope
-from trustwatch.db.models import Account, Item, School
+from trustwatch.db.models import Account, Item, Quarantine, School
 from trustwatch.domain import CanonicalItem, ItemKind
 from trustwatch.registry import Platform
 from trustwatch.warehouse.items import load_items
@@ -248,3 +248,29 @@ def test_search_stops_at_the_cursor_even_on_pages_of_unrelated_posts(
     # less the lookback. The walk must stop there, not read on into the archive.
     assert ingest(sqlite_engine, "reddit:Riverbend").ok
     assert requested == [None, "t3_q2"]
+
+
+def test_a_thread_nested_past_the_cut_loads_and_quarantines_the_cut_replies(
+    sqlite_engine, mock, ingest: Ingest
+) -> None:
+    """A 40-deep reply chain (5 JSON levels per reply) goes past connectors.deep_json's
+    cut: the replies it holds are quarantined with the nesting reason, never dropped."""
+    seed_submission(sqlite_engine)
+    chain = None
+    for level in reversed(range(40)):
+        parent = f"t1_d{level - 1}" if level else "t3_abc123"
+        chain = t1(f"d{level}", parent, "parentA", f"reply {level}", 10 + level, chain and [chain])
+    payload = thread_payload()
+    payload[1]["data"]["children"].append(chain)
+    mock.add(responses.GET, re.compile(rf"{REDDIT_BASE}/comments/abc123"), json=payload)
+
+    summary = ingest(sqlite_engine, "reddit:Riverbend:comments")
+
+    assert summary.ok, summary.results
+    with session_scope(sqlite_engine) as session:
+        loaded = set(session.scalars(select(Item.external_id)))
+        reasons = list(session.scalars(select(Quarantine.reason)))
+    chain_loaded = {i for i in loaded if i.startswith("t1_d")}
+    assert {"t1_c1", "t1_c5", "t1_d0", "t1_d20"} <= loaded
+    assert 20 < len(chain_loaded) < 40  # the top of the chain, down to the cut
+    assert len(reasons) == 1 and "nesting deeper than 128 levels" in reasons[0], reasons

@@ -26,14 +26,14 @@ from sqlalchemy.orm import Session
 
 from connectors.base import RetryPolicy
 from tests.faults.platforms import FakePlatform
+from tests.faults.warehouses import migrated_sqlite
 from trustwatch.db.engine import make_engine, session_scope
-from trustwatch.db.migrate import upgrade
 from trustwatch.db.models import IngestState, Item, Quarantine
 from trustwatch.ingest import IngestSummary, LiveSource, plan_partitions, run_ingest
 from trustwatch.registry import Registry
-from trustwatch.warehouse.registry_sync import sync_registry
 
 PSEUDONYM_SECRET = b"fault-tests-pseudonym-secret"
+__all__ = ["migrated_sqlite"]  # re-exported: callers import it from here too
 
 
 class InjectedCrash(RuntimeError):
@@ -42,17 +42,6 @@ class InjectedCrash(RuntimeError):
 
 def no_wait_retry(max_tries: int = 3) -> RetryPolicy:
     return RetryPolicy(max_tries=max_tries, sleep=lambda _seconds: None)
-
-
-def migrated_sqlite(path: Path, registry: Registry) -> str:
-    """A migrated, registry-synced SQLite warehouse file; returns its URL."""
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        sync_registry(session, registry)
-    engine.dispose()
-    return url
 
 
 def copy_sqlite(template: Path, target: Path) -> str:

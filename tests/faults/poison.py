@@ -2,7 +2,8 @@
 
 Each shape is one that used to fail the whole page on every run (a wedged partition):
 a lone UTF-16 surrogate in the text, NaN or Infinity anywhere, nesting deep enough for
-RecursionError, a field far over any platform's limit, a `null` in the list, a record
+RecursionError (in the record, or in the response itself: deeper than the JSON decoder
+reads), a field far over any platform's limit, a `null` in the list, a record
 missing a required field, a Reddit child without `data`, an X `includes.users` entry
 without `id`, and (caught by the pre-load data checks) a post dated 2099. `run_case`
 ingests the page twice through the real ingest (HTTP faked by `tests.faults.streams`)
@@ -22,7 +23,14 @@ from sqlalchemy import Engine, select
 
 from tests.faults.harness import PSEUDONYM_SECRET, no_wait_retry
 from tests.faults.platforms import RUN_AT
-from tests.faults.streams import SPECS, Server, Spec, page_body, parent_body
+from tests.faults.streams import (
+    DEEPER_THAN_DECODER,
+    SPECS,
+    Server,
+    Spec,
+    page_body,
+    parent_body,
+)
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import IngestState, Item, Quarantine
 from trustwatch.ingest import LiveSource, plan_partitions, run_ingest
@@ -104,6 +112,11 @@ SHAPES: dict[str, Shape] = {
         Shape("nan", lambda spec, r: _extra(spec, r, float("nan")), "NaN or Infinity"),
         Shape("infinity", lambda spec, r: _extra(spec, r, float("inf")), "NaN or Infinity"),
         Shape("deeply_nested", lambda spec, r: _extra(spec, r, nested(600)), "too deeply nested"),
+        Shape(
+            "nested_past_decoder",  # the response itself is deeper than json.loads can read
+            lambda spec, r: _extra(spec, r, DEEPER_THAN_DECODER),
+            "nesting deeper than",
+        ),
         Shape("oversized_field", _oversized, "oversized field"),
         Shape("null_record", lambda spec, r: None, "Error"),
         Shape("missing_created", _missing_created, "KeyError"),

@@ -320,6 +320,14 @@ def parent_body(spec: Spec) -> Any:
     return graph_page([post])
 
 
+DEEPER_THAN_DECODER = "<value nested 5,000 levels deep>"  # placeholder in a record
+
+
+def deep_json_text(depth: int = 5_000) -> str:
+    """JSON text nesting `depth` levels (objects and arrays in turn): past the decoder."""
+    return '{"k": [' * (depth // 2) + '"bottom"' + "]}" * (depth // 2)
+
+
 @dataclass
 class Server:
     """Serves one body per URL pattern (JSON text may hold NaN, as a hostile server's can)."""
@@ -328,7 +336,10 @@ class Server:
     requests: int = 0
 
     def set(self, url: str, body: Any) -> None:
-        self.bodies[url] = json.dumps(body, allow_nan=True)
+        text = json.dumps(body, allow_nan=True)
+        # Nesting past the JSON decoder's reach cannot be built as a Python value (the
+        # encoder recurses too); it is spliced into the text where the placeholder sits.
+        self.bodies[url] = text.replace(json.dumps(DEEPER_THAN_DECODER), deep_json_text())
 
     def register(self, mock: responses.RequestsMock) -> None:
         mock.add(

@@ -17,16 +17,15 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from connectors.base import Page, Parent, Stream, StreamContext
-from tests.conftest import temporary_postgres_database
+from tests.conftest import postgres_server_url
 from tests.faults import fuzz
 from tests.faults.harness import PSEUDONYM_SECRET, migrated_sqlite
 from tests.faults.platforms import RUN_AT
+from tests.faults.warehouses import scratch_postgres
 from trustwatch.db.engine import make_engine, session_scope
-from trustwatch.db.migrate import upgrade
 from trustwatch.db.models import Item, Quarantine, School
 from trustwatch.ingest import make_committer, plan_partitions
 from trustwatch.registry import Registry
-from trustwatch.warehouse.registry_sync import sync_registry
 
 TEMPLATES: dict[str, Callable[[], dict[str, Any]]] = {
     "x.mentions": fuzz.x_record,
@@ -79,15 +78,8 @@ def fuzz_engine(
         yield engine
         engine.dispose()
         return
-    with temporary_postgres_database("trustwatch_fuzz") as url:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            with session_scope(engine) as session:
-                sync_registry(session, registry)
-            yield engine
-        finally:
-            engine.dispose()
+    with scratch_postgres(postgres_server_url(), registry, prefix="trustwatch_fuzz") as engine:
+        yield engine
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))

@@ -7,15 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from tests.conftest import temporary_postgres_database
+from tests.conftest import postgres_server_url
 from tests.faults import poison
 from tests.faults.streams import SCRIPT_APP, SCRIPT_APP_PASSWORD, SPECS
-from trustwatch.db.engine import make_engine, session_scope
-from trustwatch.db.migrate import upgrade
+from tests.faults.warehouses import empty_ingest_tables, scratch_postgres
 from trustwatch.registry import Registry
-from trustwatch.warehouse.registry_sync import sync_registry
 
 CASES = poison.cases()
 
@@ -34,7 +32,13 @@ def test_every_stream_and_shape_is_covered(registry: Registry) -> None:
     assert len(CASES) >= 12 * 8
     for stream in SPECS:
         shapes = {shape for s, shape in CASES if s == stream}
-        assert {"lone_surrogate", "nan", "deeply_nested", "null_record"} <= shapes
+        assert {
+            "lone_surrogate",
+            "nan",
+            "deeply_nested",
+            "nested_past_decoder",
+            "null_record",
+        } <= shapes
 
 
 def check(outcome: poison.Outcome) -> None:
@@ -61,15 +65,8 @@ def test_poison_record_on_sqlite(
 
 @pytest.fixture(scope="module")
 def pg_warehouse(registry: Registry) -> Iterator[Engine]:
-    with temporary_postgres_database("trustwatch_poison") as url:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            with session_scope(engine) as session:
-                sync_registry(session, registry)
-            yield engine
-        finally:
-            engine.dispose()
+    with scratch_postgres(postgres_server_url(), registry, prefix="trustwatch_poison") as engine:
+        yield engine
 
 
 @pytest.mark.postgres
@@ -77,7 +74,5 @@ def pg_warehouse(registry: Registry) -> Iterator[Engine]:
 def test_poison_record_on_postgresql(
     stream: str, shape: str, pg_warehouse: Engine, registry: Registry
 ) -> None:
-    with session_scope(pg_warehouse) as session:
-        for table in ("quarantine", "validation_results", "ingest_state", "items", "authors"):
-            session.execute(text(f"DELETE FROM {table}"))
+    empty_ingest_tables(pg_warehouse)
     check(poison.run_case(pg_warehouse, registry, stream, shape))

@@ -232,7 +232,7 @@ def test_complaint_themes_cover_every_complaint_and_hide_handles(
     assert sum(shown.theme_counts) <= complaints
     assert "parent_handle_" not in html and "Invented Person" not in html
     assert "@someparent" not in html and "https://example.invalid" not in html
-    assert "author-" in html
+    assert "author-" not in html and "<blockquote" not in html  # no excerpts by default
 
 
 def _pdf_page_objects(pdf: bytes) -> int:

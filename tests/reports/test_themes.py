@@ -13,6 +13,7 @@ from trustwatch.reports.themes import (
     choose_clusters,
     complaint_themes,
     ctfidf_phrases,
+    proper_nouns,
     pseudonym,
     theme_words,
 )
@@ -84,7 +85,8 @@ def test_clusters_recover_the_written_themes() -> None:
 
 def test_themes_are_named_by_their_own_words_with_pseudonymous_examples() -> None:
     frame, _ = _frame()
-    themes = complaint_themes(frame, embed)
+    assert all(t.examples == [] for t in complaint_themes(frame, embed))  # the default
+    themes = complaint_themes(frame, embed, examples=True)
     assert sum(t.count for t in themes) == len(frame)
     names = " | ".join(t.name for t in themes)
     assert "parking" in names and "uniform" in names and ("lunch" in names or "canteen" in names)
@@ -130,3 +132,16 @@ def test_theme_names_are_never_fragments_cut_at_an_apostrophe() -> None:
     assert named, "each cluster should be named"
     assert not {"couldn", "doesn", "don", "isn", "aren", "can"} & set(named)
     assert any(p.startswith("heating") or "heating" in p for p in phrases[1])
+
+
+def test_proper_nouns_never_name_a_theme() -> None:
+    texts = [
+        "Ask Mrs Okonkwo why the Year 4 trip was cancelled. Okonkwo never replies.",
+        "Nobody told us the trip was cancelled, ask Okonkwo",
+        "Trip cancelled again and the office says nothing",
+    ]
+    nouns = proper_nouns(texts)
+    assert "okonkwo" in nouns and "mrs" in nouns
+    assert "trip" not in nouns and "cancelled" not in nouns  # sentence-initial "Trip" aside
+    labels = np.zeros(len(texts), dtype=int)
+    assert all("okonkwo" not in p for p in ctfidf_phrases(texts, labels)[0])

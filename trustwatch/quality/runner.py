@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -127,6 +128,39 @@ def _rows(result: Any) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(entry[ROW] for entry in index if ROW in entry))
 
 
+_SUITES: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], Any] = OrderedDict()
+_SUITES_KEPT = 32
+
+
+def _suite(suite: str, checks: Sequence[Check]) -> Any:
+    """The GX suite for these checks, built once per process and reused.
+
+    Keyed by each check's name and expectation (as JSON), so a new clock or registry makes
+    a new suite while the same checks on the next page reuse the one already built.
+    """
+    import great_expectations as gx
+
+    from trustwatch.quality.expectations import memoised
+
+    key = (
+        suite,
+        tuple((c.name, type(c.expectation).__name__ + c.expectation.json()) for c in checks),
+    )
+    built = _SUITES.get(key)
+    if built is not None:
+        _SUITES.move_to_end(key)
+        return built
+    built = gx.ExpectationSuite(name=suite)
+    for check in checks:
+        expectation = memoised(copy.deepcopy(check.expectation))
+        expectation.meta = {"check": check.name}
+        built.add_expectation(expectation)
+    _SUITES[key] = built
+    while len(_SUITES) > _SUITES_KEPT:
+        _SUITES.popitem(last=False)
+    return built
+
+
 def run_suite(suite: str, frame: pd.DataFrame, checks: Sequence[Check]) -> SuiteOutcome:
     """Validate `frame` (which must have a `row` column naming each record) against checks.
 
@@ -135,24 +169,27 @@ def run_suite(suite: str, frame: pd.DataFrame, checks: Sequence[Check]) -> Suite
     """
     if frame.empty:
         return SuiteOutcome(suite=suite, success=True, evaluated=len(checks), rows_checked=0)
-    import great_expectations as gx
-
-    _context()
-    gx_suite = gx.ExpectationSuite(name=suite)
     by_name = {check.name: check for check in checks}
     if len(by_name) != len(checks):
         raise ValueError(f"suite {suite}: check names must be unique")
-    for check in checks:
-        expectation = copy.deepcopy(check.expectation)
-        expectation.meta = {"check": check.name}
-        gx_suite.add_expectation(expectation)
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    _context()
+    gx_suite = _suite(suite, checks)
+    # GX's own validator on the batch definition built once per process: `get_batch(...)
+    # .validate(...)` would build the batch (and hash the frame) again for each pass.
+    from great_expectations.validator.v1_validator import Validator
+
+    validator = Validator(
+        batch_definition=_batch_definition(),
+        batch_parameters={"dataframe": frame},
+        result_format=VERDICT,
+    )
     # Pass or fail first: most runs pass, and the rows and samples a failure is reported
     # with cost GX about as much again as the verdict. Only a failing suite is validated a
     # second time, in full, for them (the outcome is the same as one detailed pass).
-    result = batch.validate(gx_suite, result_format=VERDICT)
+    result = validator.validate_expectation_suite(gx_suite)
     if not result.success:
-        result = batch.validate(gx_suite, result_format=DETAILED)
+        validator.result_format = DETAILED
+        result = validator.validate_expectation_suite(gx_suite)
     failures: list[Failure] = []
     for expectation_result in result.results:
         if expectation_result.success:

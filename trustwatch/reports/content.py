@@ -54,6 +54,7 @@ class ReportContent:
     breaches_total: int
     themes: list[Theme]
     complaints_clustered: int
+    excerpts: bool  # registry notifications.report_excerpts: themes quote complaints
     safeguarding: list[metrics.SafeguardingRow]
     charts: dict[str, str] = field(default_factory=dict)
     min_trend_count: int = metrics.MIN_TREND_COUNT
@@ -126,8 +127,11 @@ def gather(
         sla_overall=metrics.sla_row("all", "All accounts", sla_rows, as_of),
         breaches=_breach_list(sla_rows, as_of)[:MAX_BREACHES_LISTED],
         breaches_total=int((metrics.classify_sla(sla_rows, as_of) == "breached").sum()),
-        themes=complaint_themes(complaints, embed, stop_words),
+        themes=complaint_themes(
+            complaints, embed, stop_words, examples=registry.notifications.report_excerpts
+        ),
         complaints_clustered=len(complaints),
+        excerpts=registry.notifications.report_excerpts,
         safeguarding=metrics.safeguarding_rows(now_flags, alert_rows, schools),
     )
     content.charts = _charts(content, now_items)

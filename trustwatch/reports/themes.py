@@ -3,8 +3,11 @@
 k-means on unit-length sentence vectors (so Euclidean distance ranks like cosine), with
 the number of themes picked by the silhouette score; a theme's name is its top class-based
 TF-IDF n-grams (c-TF-IDF: the phrases frequent in this cluster and rare in the others),
-and its examples are the two items nearest its centre. Examples show a pseudonym, never a
-handle, and @mentions or links inside the text are redacted.
+and, only when the registry opts in (`notifications.report_excerpts`), its examples are
+the two items nearest its centre, with a pseudonym, never a handle, and @mentions or links
+inside the text redacted. A report is a file outside the warehouse, so by default it
+quotes no complaint at all; and words written as proper nouns (capitalised mid-sentence,
+like a pupil's name) never name a theme.
 """
 
 from __future__ import annotations
@@ -94,11 +97,37 @@ def theme_words(text: str) -> list[str]:
     return words
 
 
+_SENTENCE = re.compile(r"[.!?\n]+")
+_CASED_WORD = re.compile(r"[A-Za-z][A-Za-z]+(?:['’][A-Za-z]+)*")
+
+
+def proper_nouns(texts: Iterable[str]) -> set[str]:
+    """Words (lower-cased) written capitalised mid-sentence at least as often as not.
+
+    A theme's name is printed in a report that leaves the warehouse, so a person's name
+    (a pupil's, a teacher's) must never become one, however often complaints repeat it.
+    A sentence's first word says nothing either way and is not counted.
+    """
+    capital: dict[str, int] = {}
+    lower: dict[str, int] = {}
+    for text in texts:
+        for sentence in _SENTENCE.split(text):
+            for word in _CASED_WORD.findall(sentence)[1:]:
+                key = word.lower().replace("’", "'").partition("'")[0]
+                counts = capital if word[0].isupper() else lower
+                counts[key] = counts.get(key, 0) + 1
+    return {w for w, n in capital.items() if n >= lower.get(w, 0)}
+
+
 def ctfidf_phrases(
     texts: list[str], labels: np.ndarray, extra_stop_words: Iterable[str] = ()
 ) -> dict[int, list[str]]:
-    """Top n-grams per cluster by class-based TF-IDF (BERTopic's weighting)."""
-    stop = sorted(ENGLISH_STOP_WORDS | {w.lower() for w in extra_stop_words})
+    """Top n-grams per cluster by class-based TF-IDF (BERTopic's weighting).
+
+    Proper nouns (`proper_nouns`) are stop words: a theme is named by what it is about,
+    never by whom.
+    """
+    stop = sorted(ENGLISH_STOP_WORDS | {w.lower() for w in extra_stop_words} | proper_nouns(texts))
     vectorizer = CountVectorizer(
         ngram_range=(1, 2), stop_words=stop, tokenizer=theme_words, token_pattern=None
     )
@@ -151,8 +180,14 @@ def complaint_themes(
     complaints: pd.DataFrame,
     embed: Callable[[list[str]], np.ndarray],
     extra_stop_words: Iterable[str] = (),
+    *,
+    examples: bool = False,
 ) -> list[Theme]:
-    """Themes for the complaint rows from `queries.complaint_texts`, largest first."""
+    """Themes for the complaint rows from `queries.complaint_texts`, largest first.
+
+    `examples` (the registry's `notifications.report_excerpts`) adds two redacted
+    complaints to each theme; without it a theme carries no message text.
+    """
     if complaints.empty:
         return []
     texts = complaints["text"].astype(str).tolist()
@@ -166,7 +201,11 @@ def complaint_themes(
             Theme(
                 phrases=phrases.get(cluster, []),
                 count=int(mask.sum()),
-                examples=_examples(complaints[mask].reset_index(drop=True), vectors[mask]),
+                examples=(
+                    _examples(complaints[mask].reset_index(drop=True), vectors[mask])
+                    if examples
+                    else []
+                ),
             )
         )
     return sorted(themes, key=lambda t: (-t.count, t.name))

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from connectors.record_checks import record_problem
 from tests.receiver.conftest import FB_SECRET, FB_VERIFY, NOW, X_SECRET
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import InboundEvent, InboundRejection
@@ -184,6 +185,32 @@ def test_a_broken_event_does_not_cost_its_neighbours(client, sqlite_engine) -> N
     assert (answer.json()["stored"], answer.json()["ignored"]) == (1, 1)
     assert [e.object_id for e in _events(sqlite_engine)] == ["c10"]
     assert _rejections(sqlite_engine)[0][0] == 422
+
+
+def test_a_delivery_nested_past_the_decoder_keeps_its_neighbours(client, sqlite_engine) -> None:
+    deep, good = _tweet("1800000000000000011"), _tweet("1800000000000000012")
+    odd = _tweet("1800000000000000013")
+    deep["text"], odd["entities"] = "NEST-HERE", "NEST-HERE"
+    raw = json.dumps(samples.x_delivery(OAKFIELD_X, [deep, good, odd]))
+    raw = raw.replace('"NEST-HERE"', "[" * 5000 + "]" * 5000).encode()
+    headers = {"x-twitter-webhooks-signature": samples.x_signature(X_SECRET, raw)}
+
+    answer = client.post("/webhooks/x", content=raw, headers=headers)
+
+    # The tweet whose text was cut is stored, to be quarantined with the nesting reason
+    # when processed; the one whose entities came out as a list is refused at the door.
+    assert answer.status_code == 200 and answer.json()["stored"] == 2
+    events = {e.object_id: e for e in _events(sqlite_engine)}
+    assert set(events) == {"1800000000000000011", "1800000000000000012"}
+    assert _rejections(sqlite_engine) == [
+        (422, "malformed tweet: ValueError: entities is not an object")
+    ]
+    assert events["1800000000000000012"].payload["tweet"]["text"] == good["text"]
+    problem = record_problem(events["1800000000000000011"].payload["tweet"])
+    assert problem is not None and "nesting deeper than" in problem
+    truncated = raw[: len(raw) // 2]
+    headers = {"x-twitter-webhooks-signature": samples.x_signature(X_SECRET, truncated)}
+    assert client.post("/webhooks/x", content=truncated, headers=headers).status_code == 400
 
 
 def test_secrets_never_reach_the_audit_or_the_answer(client, sqlite_engine) -> None:

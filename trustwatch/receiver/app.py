@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from connectors.deep_json import cut_deep_json
 from trustwatch.receiver import events as ev
 from trustwatch.receiver import signatures as sig
 from trustwatch.receiver.notice import Publisher, RedisPublisher
@@ -122,9 +123,14 @@ def create_app(
             if not valid(secret, body, signature):
                 raise _Refusal(403, "signature does not match the body")
             try:
-                payload = json.loads(body)
+                # Values nested past the decoder's reach are cut to a marker first, as on
+                # the polling path: that event is quarantined with the reason when it is
+                # processed, and its neighbours in the delivery are kept.
+                payload = json.loads(cut_deep_json(body) or body)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise _Refusal(400, "body is not JSON") from None
+            except RecursionError:  # a truncated body the cut could not close
+                raise _Refusal(400, "body nests too deeply to decode") from None
             now = clock()
             try:
                 split = split_events(payload, now=now, max_age=max_age, skew=skew)

@@ -145,18 +145,30 @@ def _facebook_change(split: Split, entry: dict, change: Any, now, max_age, skew)
     )
 
 
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """`value` when it is a JSON object (or absent: {}); a wrong shape refuses the event."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an object")
+    return value
+
+
 def _tweet_payload(tweet: dict[str, Any]) -> dict[str, Any]:
+    """What the event path keeps of a tweet (least data); a malformed shape raises ValueError."""
     kept = {k: tweet[k] for k in TWEET_KEEP if tweet.get(k) is not None}
-    extended = tweet.get("extended_tweet") or {}
+    extended = tweet.get("extended_tweet")
     if isinstance(extended, dict) and extended.get("full_text"):
         kept["full_text"] = extended["full_text"]
-    mentions = (tweet.get("entities") or {}).get("user_mentions") or []
+    mentions = _object(tweet.get("entities"), "entities").get("user_mentions") or []
+    if not isinstance(mentions, list):
+        raise ValueError("entities.user_mentions is not a list")
     kept["user_mentions"] = [
         {"id_str": m.get("id_str"), "screen_name": m.get("screen_name")}
         for m in mentions
         if isinstance(m, dict)
     ]
-    user = tweet.get("user") or {}
+    user = _object(tweet.get("user"), "user")
     kept["user"] = {k: user.get(k) for k in ("id_str", "screen_name", "name")}
     return kept
 
@@ -189,7 +201,8 @@ def x_events(body: Any, *, now: dt.datetime, max_age: dt.timedelta, skew: dt.tim
                 occurred = dt.datetime.fromtimestamp(int(tweet["timestamp_ms"]) / 1000, tz=dt.UTC)
             else:
                 occurred = dt.datetime.strptime(str(tweet["created_at"]), X_TIME)
-            _str_id((tweet.get("user") or {}).get("id_str"))
+            payload = {"for_user_id": for_user, "tweet": _tweet_payload(tweet)}
+            _str_id(payload["tweet"]["user"].get("id_str"))
         except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
             split.refused.append(Refused(f"malformed tweet: {type(exc).__name__}: {exc}"[:200]))
             continue
@@ -205,7 +218,7 @@ def x_events(body: Any, *, now: dt.datetime, max_age: dt.timedelta, skew: dt.tim
                 account_platform_id=for_user,
                 object_id=tweet_id,
                 occurred_at=occurred.astimezone(dt.UTC),
-                payload={"for_user_id": for_user, "tweet": _tweet_payload(tweet)},
+                payload=payload,
             )
         )
     return split

@@ -111,8 +111,20 @@ def test_a_disclosure_is_raised_even_inside_an_educational_frame(text: str) -> N
 
 
 def test_artefacts_without_the_context_keep_their_rules() -> None:
-    """The committed artefact predates the context: its stored rules behave as before."""
+    """Artefacts written before the context existed behave exactly as before."""
+    legacy = {k: v for k, v in artefact_rules().items() if k != "educational_context"}
+    assert rule_hits([EDUCATIONAL[0]], legacy["patterns"], legacy.get("educational_context"))[0]
+
+
+def test_the_committed_artefact_carries_the_educational_context() -> None:
+    """Since a28f6405 the committed model's stored rules are the current ones (issue 20)."""
     rules = read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)["safeguarding_rules"]
-    assert "educational_context" not in rules
-    assert rule_hits([EDUCATIONAL[0]], rules["patterns"], rules.get("educational_context"))[0]
-    assert "educational_context" in artefact_rules()
+    assert rules == artefact_rules()
+    assert not rule_hits(EDUCATIONAL, rules["patterns"], rules["educational_context"]).any()
+
+
+@pytest.mark.slow
+def test_the_model_leaves_educational_mentions_to_the_network(model) -> None:
+    scores = model.predict_proba(EDUCATIONAL + DISCLOSED_IN_EDUCATIONAL_FRAME)["safeguarding"]
+    assert (scores[: len(EDUCATIONAL)] < RULE_SCORE).all()
+    assert (scores[len(EDUCATIONAL) :] >= RULE_SCORE).all()

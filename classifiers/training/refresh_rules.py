@@ -1,0 +1,72 @@
+"""Writing an artefact's weights unchanged with the current safeguarding rules.
+
+The rules travel inside an artefact's config, so an artefact keeps the rules it was trained
+with; a fix to the rules (issue 20: an educational mention of a topic is not a disclosure)
+reaches serving only in a new artefact. Retraining is one way; when the weights need not
+change, this copies adapter, heads and thresholds and replaces only `safeguarding_rules`
+with what training writes now. The version changes (the rules are hashed); the lineage goes
+in the run record, which the hash leaves out. Text normalisation is not switched on: the
+weights were not trained with it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from classifiers.artefact import artefact_version, read_config, write_config
+from classifiers.safeguarding_rules import artefact_rules
+from classifiers.training.interpolate import WEIGHT_FILES
+
+LINEAGE_KEY = "rules_updated_from"
+
+
+def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
+    """Write `artefact_dir` to `out_dir` with the current rules; return the new version."""
+    artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)
+    if out_dir.resolve() == artefact_dir.resolve():
+        raise ValueError(f"{out_dir} is the source artefact; write the refreshed copy elsewhere")
+    config = read_config(artefact_dir)
+    config["safeguarding_rules"] = artefact_rules()
+    config.setdefault("training", {})[LINEAGE_KEY] = artefact_version(artefact_dir)
+    for name in WEIGHT_FILES:
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artefact_dir / name, out_dir / name)
+    write_config(out_dir, config)
+    return artefact_version(out_dir)
+
+
+def safeguarding_changes(
+    champion_dir: Path, challenger_dir: Path, data_dir: Path
+) -> dict[str, dict[str, float | int]]:
+    """Per validation set: both models' safeguarding recall and decisions that changed.
+
+    The sets are the rebuild's (public validation splits, school quarter, world fold); a
+    rules-only change can only move safeguarding, so this is where it shows.
+    """
+    from classifiers.inference import TransformerClassifier
+    from classifiers.training.rebuild import validation_sets
+
+    models = [TransformerClassifier(d, precision="fp32") for d in (champion_dir, challenger_dir)]
+    out: dict[str, dict[str, float | int]] = {}
+    for name, frame in validation_sets(Path(data_dir), with_world_fold=True).items():
+        known = frame["safeguarding"].notna().to_numpy()
+        texts = frame.loc[known, "text"].tolist()
+        y = frame.loc[known, "safeguarding"].to_numpy().astype(bool)
+        flags = [
+            m.predict_proba(texts)["safeguarding"].to_numpy() >= m.thresholds["safeguarding"]
+            for m in models
+        ]
+        old, new = flags
+        out[name] = {
+            "n": int(y.size),
+            "positives": int(y.sum()),
+            "recall_champion": float((old & y).sum() / y.sum()) if y.any() else float("nan"),
+            "recall_challenger": float((new & y).sum() / y.sum()) if y.any() else float("nan"),
+            "flagged_champion": int(old.sum()),
+            "flagged_challenger": int(new.sum()),
+            "raised": int((new & ~old).sum()),
+            "lowered": int((old & ~new).sum()),
+            "lowered_disclosures": int((old & ~new & y).sum()),
+        }
+    return out

@@ -1,0 +1,66 @@
+"""Refreshing an artefact's safeguarding rules without touching its weights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifiers.artefact import (
+    ARTEFACTS_DIR,
+    DEFAULT_ARTEFACT,
+    artefact_version,
+    read_config,
+    write_config,
+)
+from classifiers.inference import TransformerClassifier
+from classifiers.safeguarding_rules import RULE_SCORE, artefact_rules
+from classifiers.training.interpolate import WEIGHT_FILES
+from classifiers.training.refresh_rules import LINEAGE_KEY, refresh_rules
+
+LESSON = "Thoughtful PSHE lesson this morning on suicide prevention and who to talk to"
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    """The committed artefact as it was before the educational context: rules without it."""
+    folder = tmp_path / "legacy"
+    shutil.copytree(ARTEFACTS_DIR / DEFAULT_ARTEFACT, folder)
+    config = read_config(folder)
+    config["safeguarding_rules"].pop("educational_context", None)
+    write_config(folder, config)
+    return folder
+
+
+def test_refresh_changes_only_the_rules_and_records_lineage(legacy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "refreshed"
+    version = refresh_rules(legacy, out)
+    assert version == artefact_version(out) != artefact_version(legacy)
+    for name in WEIGHT_FILES:
+        assert (out / name).read_bytes() == (legacy / name).read_bytes()
+    before, after = read_config(legacy), read_config(out)
+    assert after["safeguarding_rules"] == artefact_rules()
+    assert after["training"][LINEAGE_KEY] == artefact_version(legacy)
+    assert "text_normalisation" not in after
+    for config in (before, after):
+        config.pop("safeguarding_rules")
+        config["training"].pop(LINEAGE_KEY, None)
+    assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
+
+
+def test_refresh_refuses_to_overwrite_its_source(legacy: Path) -> None:
+    with pytest.raises(ValueError, match="source artefact"):
+        refresh_rules(legacy, legacy)
+
+
+@pytest.mark.slow
+def test_refreshed_rules_stop_raising_a_lesson_the_old_ones_raised(
+    legacy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "refreshed"
+    refresh_rules(legacy, out)
+    old = TransformerClassifier(legacy, threads=1).predict_proba([LESSON])["safeguarding"][0]
+    new = TransformerClassifier(out, threads=1).predict_proba([LESSON])["safeguarding"][0]
+    assert old >= RULE_SCORE > new

@@ -16,6 +16,7 @@ import copy
 import datetime as dt
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,8 +143,12 @@ def draw(rng: random.Random, spec: Spec, n: int) -> tuple[Any, bool]:
     return random_json(rng), False
 
 
-def stream_for(registry: Registry, name: str) -> Stream:
-    """The real stream class on its real planned partition; the page comes from here."""
+def stream_for(registry: Registry, name: str, parents: Mapping[str, str] | None = None) -> Stream:
+    """The real stream class on its real planned partition; the page comes from here.
+
+    `parents` names the parent post a child stream walks (default: the poison pages').
+    """
+    parents = PARENTS if parents is None else parents
     plan = next(p for p in plan_partitions(registry) if p.stream_cls.name == name)
     accounts = [a for _, a in registry.accounts() if a.platform is plan.partition.platform]
     context = StreamContext(
@@ -153,8 +158,8 @@ def stream_for(registry: Registry, name: str) -> Stream:
         school_handles={a.handle.lower(): a.account_id for a in accounts},
     )
     stream = plan.stream_cls(None, context)
-    if name in PARENTS:
-        stream.parent = Parent(external_id=PARENTS[name], school_key="oakfield")
+    if name in parents:
+        stream.parent = Parent(external_id=parents[name], school_key="oakfield")
     return stream
 
 

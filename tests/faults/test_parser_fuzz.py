@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from connectors.base import Page, Parent, Stream, StreamContext
+from connectors.base import Page, Stream
 from tests.conftest import postgres_server_url
 from tests.faults import fuzz
 from tests.faults.harness import PSEUDONYM_SECRET, migrated_sqlite
+from tests.faults.ingest_fuzz import stream_for
 from tests.faults.platforms import RUN_AT
 from tests.faults.warehouses import scratch_postgres
 from trustwatch.db.engine import make_engine, session_scope
@@ -46,18 +47,7 @@ PARENTS = {"reddit.comments": "t3_fk0001", "facebook.comments": "100000000000101
 
 def build_stream(registry: Registry, name: str) -> Stream:
     """The real stream class on its real planned partition; no API is needed to parse."""
-    plan = next(p for p in plan_partitions(registry) if p.stream_cls.name == name)
-    accounts = [a for _, a in registry.accounts() if a.platform is plan.partition.platform]
-    context = StreamContext(
-        partition=plan.partition,
-        run_started_at=RUN_AT,
-        school_account_ids=frozenset(a.account_id for a in accounts),
-        school_handles={a.handle.lower(): a.account_id for a in accounts},
-    )
-    stream = plan.stream_cls(None, context)
-    if name in PARENTS:
-        stream.parent = Parent(external_id=PARENTS[name], school_key="oakfield")
-    return stream
+    return stream_for(registry, name, parents=PARENTS)
 
 
 def test_every_stream_has_a_template(registry: Registry) -> None:

@@ -163,8 +163,19 @@ def world_train_tasks() -> pd.DataFrame:
     own file so the committed model, trained before they existed, still rebuilds exactly;
     `DataSettings.world_rows` and retraining add them.
     """
-    frame = pd.read_csv(SCHOOL_DIR / "world_train.csv", dtype={"text": str})
-    return _as_tasks(frame, "school", "train")
+    return _as_tasks(world_train_frame(), "school", "train")
+
+
+def world_train_frame() -> pd.DataFrame:
+    """Every school-world training file, `world_train.csv` first, then `world_train_*.csv`.
+
+    Each later file was written in its own sitting by an author who never opened a check
+    set, so the rows are kept per file (one file per theme) and read in name order; the
+    row order, and so the seeded fold below, is the same on every machine.
+    """
+    paths = [SCHOOL_DIR / "world_train.csv", *sorted(SCHOOL_DIR.glob("world_train_*.csv"))]
+    frames = [pd.read_csv(path, dtype={"text": str}) for path in paths]
+    return pd.concat(frames, ignore_index=True)
 
 
 def world_train_split(seed: int = 13, fraction: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -175,7 +186,7 @@ def world_train_split(seed: int = 13, fraction: float = 0.25) -> tuple[pd.DataFr
     category keeps each of issue 20's categories on both sides; a fraction of 0 holds out
     nothing.
     """
-    frame = pd.read_csv(SCHOOL_DIR / "world_train.csv", dtype={"text": str})
+    frame = world_train_frame()
     rng = random.Random(seed)
     held: list[int] = []
     for _, group in frame.groupby("category", sort=True):

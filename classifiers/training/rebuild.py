@@ -32,10 +32,15 @@ WORLD_FOLD = "world_fold"
 WORLD_HOLDOUT = 0.25
 
 
-def rebuild_settings(hold_out_world: bool, threads: int = 1) -> RetrainSettings:
-    """Retraining's defaults, with clean validation kept out and thresholds set on it."""
+def rebuild_settings(hold_out_world: bool, threads: int = 1, **tuned: Any) -> RetrainSettings:
+    """Retraining's defaults, with clean validation kept out and thresholds set on it.
+
+    `tuned` overrides retraining's defaults by name (steps, public_per_source, world_weight):
+    a rebuild adds many more rows than a week's verdicts, so it may need more steps.
+    """
     return replace(
         RetrainSettings(),
+        **tuned,
         threads=threads,
         school_val_rows=False,
         world_holdout=WORLD_HOLDOUT if hold_out_world else 0.0,
@@ -43,9 +48,11 @@ def rebuild_settings(hold_out_world: bool, threads: int = 1) -> RetrainSettings:
     )
 
 
-def rebuild(data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int = 1) -> Challenger:
+def rebuild(
+    data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int = 1, **tuned: Any
+) -> Challenger:
     """Fine-tune the shipped adapter on public + school rows (no verdicts); write `out_dir`."""
-    settings = rebuild_settings(hold_out_world, threads)
+    settings = rebuild_settings(hold_out_world, threads, **tuned)
     return build_challenger(shipped_artefact(), Path(out_dir), [], settings, Path(data_dir))
 
 

@@ -107,6 +107,9 @@ class RetrainSettings:
     school_val_rows: bool = True
     world_holdout: float = 0.0
     thresholds_from_validation: bool = False
+    # The school-world rows' weight (school/world_train*.csv): below 1 they teach school
+    # wording without outvoting the public rows that keep the benchmark heads calibrated.
+    world_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def training_frame(
             if settings.world_holdout
             else world_train_tasks()
         )
-        parts += [school.assign(weight=1.0), identity, world.assign(weight=1.0)]
+        parts += [school.assign(weight=1.0), identity, world.assign(weight=settings.world_weight)]
     public: dict[str, int] | str = "absent"
     if data_dir is not None and (Path(data_dir) / "olid").is_dir():
         from classifiers.training.data import load_public, sample_per_source

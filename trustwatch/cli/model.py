@@ -331,11 +331,33 @@ def retrain_command(
     help="Hold out a seeded quarter of school/world_train.csv to judge by, or train on all.",
 )
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=150, show_default=True)
+@click.option(
+    "--public-per-source",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Public training rows sampled per dataset.",
+)
+@click.option(
+    "--world-weight",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Loss weight of the school-world rows (school/world_train*.csv).",
+)
 @click.option(
     "--judge-only", is_flag=True, help="Judge an already built --out folder; do not train."
 )
 def rebuild_command(
-    data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int, judge_only: bool
+    data_dir: Path,
+    out_dir: Path,
+    hold_out_world: bool,
+    threads: int,
+    steps: int,
+    public_per_source: int,
+    world_weight: float,
+    judge_only: bool,
 ) -> None:
     """Retrain the shipped model on public and school rows (no verdicts) and judge it on
     validation by the rule in docs/classifier-experiments.md (issue 20)."""
@@ -347,7 +369,12 @@ def rebuild_command(
     _check_data(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not judge_only:
-        built = rebuild(data_dir, out_dir, hold_out_world, threads)
+        tuned = {
+            "steps": steps,
+            "public_per_source": public_per_source,
+            "world_weight": world_weight,
+        }
+        built = rebuild(data_dir, out_dir, hold_out_world, threads, **tuned)
         click.echo(f"built {out_dir} version {built.version}")
     decision, pooled = judge_on_validation(out_dir, data_dir, hold_out_world)
     record = {"decision": decision.as_record(), "pooled_validation": pooled}

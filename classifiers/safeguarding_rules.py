@@ -73,6 +73,34 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:you|him|her|them|someone|everyone|a teacher|the teacher)\b",
         r"\b(?:shoot|blow) up (?:the|this|that|our|your) school\b",
     ),
+    # The trust's policy forbids staff to follow, message or befriend pupils on personal
+    # accounts, so a parent asking about it, or a pupil mentioning it, is a safeguarding
+    # matter (issue 20). Each pattern needs a staff word, a contact verb, a personal channel
+    # and a child, in any order (anchored lookaheads: one linear scan each).
+    "staff_pupil_contact": (
+        r"^(?=.*\b(?:teachers?|sir|miss|mr|mrs|ms|coach|tutor|staff|ta|teaching assistant|"
+        r"head ?teacher|deputy|senco|pe teacher|member of staff)\b)"
+        r"(?=.*\b(?:follow(?:s|ed|ing)?\b(?! up)|add(?:s|ed|ing)? (?:her|him|them|my|our|pupils|"
+        r"students|kids|me)\b|messag\w*|dm(?:s|'?d|ed|ing)?\b|pm(?:s|'?d|ed|ing)?\b|"
+        r"friend requests?|snap(?:s|ped|ping)? (?:her|him|them|me)\b|text(?:s|ed|ing)? "
+        r"(?:her|him|them|my)\b|lik(?:es|ed|ing) (?:her|his|their|my) "
+        r"(?:photos|pics|posts|selfies)))"
+        r"(?=.*\b(?:instagram|insta|ig|snapchat|snap|tiktok|facebook|fb|whatsapp|discord|xbox|"
+        r"playstation|fortnite|personal (?:account|number|phone|mobile)|private (?:account|"
+        r"messages?)|dms|late at night|at night|midnight)\b)"
+        rf"(?=.*\b(?:{_WHO}|year \d+s?|\d+ ?(?:yo|year old)|me|my|her|him)\b)",
+    ),
+    # Older pupils supplying drugs or vapes to younger ones (issue 20): a supply verb, a
+    # substance and a pupil or school place, in any order.
+    "peer_supply": (
+        r"^(?=.*\b(?:sell(?:s|ing)?|sold|flog(?:s|ged|ging)?|deal(?:s|ing|er|ers)?\b(?! with)|"
+        r"push(?:es|ed|ing)|giving out|handing out|supply(?:ing)?|"
+        r"running a (?:vape|drug) (?:shop|business)))"
+        r"(?=.*\b(?:vapes?|vaping|weed|drugs|pills|nitrous|nos|balloons|edibles|ket|coke|"
+        r"cocaine|thc|spice|xans?|xanax|canisters)\b)"
+        rf"(?=.*\b(?:{_WHO}|year \d+s?|year ?[7-9]s?|younger|little ones|sixth form\w*|"
+        r"toilets|playground|school|gates?|lads|kids)\b)",
+    ),
     "missing_child": (
         rf"\b{_WHO}\b.{{0,40}}\b(?:missing since|gone missing|has(?:n'?t| not) come home|"
         r"ran away from home|run away from home)\b",

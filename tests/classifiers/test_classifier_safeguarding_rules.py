@@ -31,6 +31,11 @@ DISCLOSURES = [
     ("a boy said he is bringing a knife into school tomorrow", "weapon_or_threat"),
     ("I'm going to stab the teacher who excluded me", "weapon_or_threat"),
     ("my daughter has not come home from school and her phone is off", "missing_child"),
+    ("Why is a teacher following my 13 year old on Instagram?", "staff_pupil_contact"),
+    ("miss added me on snap lol is that even allowed", "staff_pupil_contact"),
+    ("Mr Davies keeps messaging my daughter on WhatsApp late at night", "staff_pupil_contact"),
+    ("Year 11s are selling vapes to the year 7s in the toilets", "peer_supply"),
+    ("older lads at the gates flogging weed to the kids", "peer_supply"),
 ]
 
 ORDINARY = [
@@ -41,6 +46,11 @@ ORDINARY = [
     "Can someone tell me when the Christmas concert starts?",
     "Mr Jones is a useless fat idiot",
     "Our team will kill it at the netball final",
+    "Mr Jones is following up with my son about his homework",
+    "Follow us on Instagram for updates from the PE department!",
+    "Please message the office on WhatsApp if your child is absent",
+    "The tuck shop is selling cakes for Children in Need",
+    "The school is dealing with the drugs issue, letter to parents tomorrow",
     "",
 ]
 

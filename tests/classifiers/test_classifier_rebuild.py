@@ -16,12 +16,12 @@ from classifiers.text import deobfuscate, normalise
 from classifiers.training.promotion import LabelComparison, PromotionRule, decide
 from classifiers.training.rebuild import WORLD_FOLD, rebuild_settings
 from classifiers.training.retrain import RetrainSettings, training_frame
-from classifiers.training.school import SCHOOL_DIR, load_school, world_train_split
+from classifiers.training.school import load_school, world_train_frame, world_train_split
 
 
 def test_world_fold_is_a_seeded_share_of_every_category():
     train, fold = world_train_split(13, 0.25)
-    written = pd.read_csv(SCHOOL_DIR / "world_train.csv")
+    written = world_train_frame()  # every world_train*.csv file
     assert len(train) + len(fold) == len(written)
     assert not set(train["text"]) & set(fold["text"])
     category = dict(zip(written["text"].map(normalise), written["category"], strict=True))

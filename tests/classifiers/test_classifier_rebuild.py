@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
-
 from classifiers.text import deobfuscate, normalise
 from classifiers.training.promotion import LabelComparison, PromotionRule, decide
 from classifiers.training.rebuild import WORLD_FOLD, rebuild_settings

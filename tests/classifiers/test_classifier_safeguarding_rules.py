@@ -36,6 +36,10 @@ DISCLOSURES = [
     ("Mr Davies keeps messaging my daughter on WhatsApp late at night", "staff_pupil_contact"),
     ("Year 11s are selling vapes to the year 7s in the toilets", "peer_supply"),
     ("older lads at the gates flogging weed to the kids", "peer_supply"),
+    ("the science teacher plays xbox with some year 9 lads most evenings", "staff_pupil_contact"),
+    ("a TA gave my son her personal number and said not to tell his mum", "staff_pupil_contact"),
+    ("my 12 year old was given nitrous by a sixth former at the bus stop", "peer_supply"),
+    ("year 10s are making the little ones hold their weed in their bags", "peer_supply"),
 ]
 
 ORDINARY = [
@@ -51,6 +55,8 @@ ORDINARY = [
     "Please message the office on WhatsApp if your child is absent",
     "The tuck shop is selling cakes for Children in Need",
     "The school is dealing with the drugs issue, letter to parents tomorrow",
+    "Mr Shah posted the match photos on the school Facebook page, the kids look great",
+    "Can I buy a second-hand blazer from the PTA sale for my daughter?",
     "",
 ]
 

@@ -158,9 +158,9 @@ def world_check_tasks() -> pd.DataFrame:
 def world_train_tasks() -> pd.DataFrame:
     """Hand-written school-world training rows (issue 20's categories), training only.
 
-    Written after the check set, in a separate sitting and without reusing its phrasing
+    Written after the check set, in separate sittings and without reusing its phrasing
     (tests/classifiers/test_classifier_school.py checks no row is a near copy). Kept in their
-    own file so the committed model, trained before they existed, still rebuilds exactly;
+    own files so the committed model, trained before they existed, still rebuilds exactly;
     `DataSettings.world_rows` and retraining add them.
     """
     return _as_tasks(world_train_frame(), "school", "train")
@@ -173,9 +173,13 @@ def world_train_frame() -> pd.DataFrame:
     set, so the rows are kept per file (one file per theme) and read in name order; the
     row order, and so the seeded fold below, is the same on every machine.
     """
-    paths = [SCHOOL_DIR / "world_train.csv", *sorted(SCHOOL_DIR.glob("world_train_*.csv"))]
-    frames = [pd.read_csv(path, dtype={"text": str}) for path in paths]
+    frames = [pd.read_csv(path, dtype={"text": str}) for path in world_train_paths()]
     return pd.concat(frames, ignore_index=True)
+
+
+def world_train_paths() -> list[Path]:
+    """The school-world training files in the order they are read."""
+    return [SCHOOL_DIR / "world_train.csv", *sorted(SCHOOL_DIR.glob("world_train_*.csv"))]
 
 
 def world_train_split(seed: int = 13, fraction: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -68,3 +68,15 @@ def test_rule_reads_the_named_target_set_or_none():
     # A refit trained on the fold: only the no-label-worse clause applies.
     assert decide({"olid_val": {"abuse": _comparison(0.0)}}, rule, target_set=None).promote
     assert not decide({"olid_val": {"abuse": _comparison(-0.2)}}, rule, target_set=None).promote
+
+
+def test_tuned_settings_override_only_what_is_named_and_weight_the_world_rows():
+    settings = rebuild_settings(hold_out_world=True, steps=300, world_weight=0.5)
+    assert (settings.steps, settings.world_weight) == (300, 0.5)
+    assert settings.public_per_source == RetrainSettings().public_per_source
+    assert not settings.school_val_rows and settings.world_holdout > 0
+    frame, _ = training_frame([], settings, data_dir=None)
+    trained_world = world_train_split(settings.seed, settings.world_holdout)[0]
+    world = {deobfuscate(t) for t in trained_world["text"]}
+    weights = frame.loc[frame["text"].isin(world), "weight"]
+    assert len(weights) and (weights == 0.5).all()

@@ -328,23 +328,20 @@ def retrain_command(
     "--hold-out-world/--all-world",
     default=True,
     show_default=True,
-    help="Hold out a seeded quarter of school/world_train.csv to judge by, or train on all.",
+    help="Hold out a seeded quarter of school/world_train*.csv to judge by, or train on all.",
 )
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--steps", type=click.IntRange(min=1), default=150, show_default=True)
+# Unset options keep retraining's defaults (RetrainSettings: 150 steps, 1000 rows, weight 1).
+@click.option("--steps", type=click.IntRange(min=1), help="Training steps [default: 150].")
 @click.option(
     "--public-per-source",
     type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
-    help="Public training rows sampled per dataset.",
+    help="Public training rows sampled per dataset [default: 1000].",
 )
 @click.option(
     "--world-weight",
     type=click.FloatRange(min=0.0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Loss weight of the school-world rows (school/world_train*.csv).",
+    help="Loss weight of the school-world rows (school/world_train*.csv) [default: 1.0].",
 )
 @click.option(
     "--judge-only", is_flag=True, help="Judge an already built --out folder; do not train."
@@ -354,9 +351,9 @@ def rebuild_command(
     out_dir: Path,
     hold_out_world: bool,
     threads: int,
-    steps: int,
-    public_per_source: int,
-    world_weight: float,
+    steps: int | None,
+    public_per_source: int | None,
+    world_weight: float | None,
     judge_only: bool,
 ) -> None:
     """Retrain the shipped model on public and school rows (no verdicts) and judge it on
@@ -369,11 +366,8 @@ def rebuild_command(
     _check_data(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not judge_only:
-        tuned = {
-            "steps": steps,
-            "public_per_source": public_per_source,
-            "world_weight": world_weight,
-        }
+        given = dict(steps=steps, public_per_source=public_per_source, world_weight=world_weight)
+        tuned = {name: value for name, value in given.items() if value is not None}
         built = rebuild(data_dir, out_dir, hold_out_world, threads, **tuned)
         click.echo(f"built {out_dir} version {built.version}")
     decision, pooled = judge_on_validation(out_dir, data_dir, hold_out_world)

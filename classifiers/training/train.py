@@ -42,7 +42,12 @@ from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
 from classifiers.training.lexicon import matches_safeguarding
-from classifiers.training.school import identity_train_tasks, load_school, world_train_tasks
+from classifiers.training.school import (
+    identity_train_tasks,
+    load_school,
+    world_train_split,
+    world_train_tasks,
+)
 from classifiers.windows import build_windows, length_buckets, pad_batch, score_windows
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,13 @@ class DataSettings:
     # The school-world rows (school/world_train.csv, issue 20). Off by default so the
     # committed model, trained before they existed, rebuilds exactly from this config.
     world_rows: bool = False
+    # A seeded share of every world-row category held out of training (0: none), so a model
+    # trained with them can still be judged on school-world wording it has not seen
+    # (school.world_train_split, the same fold `trustwatch model rebuild` judges on).
+    world_holdout: float = 0.0
+    # Scales the world rows' loss weight on top of the school weight (they are school rows,
+    # so they are also repeated `school_repeats` times per epoch).
+    world_weight: float = 1.0
     # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
     # the artefact's "text_normalisation", in inference. Off for the same reason as above.
     character_normalisation: bool = False
@@ -154,7 +166,12 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     if settings.identity_rows:
         parts.append(identity_train_tasks().assign(identity_row=True))
     if settings.world_rows:
-        parts.append(world_train_tasks())
+        world = (
+            world_train_split(settings.splits.seed, settings.world_holdout)[0]
+            if settings.world_holdout
+            else world_train_tasks()
+        )
+        parts.append(world.assign(world_row=True))
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     if settings.character_normalisation:
@@ -162,6 +179,8 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     if settings.identity_rows:
         table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
+    if settings.world_rows:
+        table.loc[table["world_row"].eq(True), "weight"] *= settings.world_weight
     return table.reset_index(drop=True)
 
 
@@ -387,13 +406,14 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
 def train_record(config: TrainConfig) -> dict[str, Any]:
     """The run's settings as stored in the artefact (and hashed into its version).
 
-    `world_rows` and `character_normalisation` are recorded only when on: left off, the
-    record (and so the version) of a rebuilt committed model stays what it was before the
-    settings existed.
+    The school-world and normalisation settings are recorded only when not at their
+    defaults: left there, the record (and so the version) of a rebuilt committed model stays
+    what it was before the settings existed.
     """
     record = json.loads(json.dumps(asdict(config), default=str))
-    for key in ("world_rows", "character_normalisation"):
-        if not getattr(config.data, key):
+    defaults = DataSettings()
+    for key in ("world_rows", "world_holdout", "world_weight", "character_normalisation"):
+        if getattr(config.data, key) == getattr(defaults, key):
             record["data"].pop(key, None)
     return record
 

@@ -126,6 +126,29 @@ def model() -> None:
     help="Merge this fraction of the fine-tuned delta (default: as the committed model; "
     "1 is the plain fine-tuned model).",
 )
+@click.option(
+    "--world-rows/--no-world-rows",
+    default=None,
+    help="Train on the school-world rows, school/world_train*.csv (default: off, as the "
+    "committed model). --world-holdout and --world-weight apply only with them.",
+)
+@click.option(
+    "--world-holdout",
+    type=click.FloatRange(min=0.0, max=0.5, max_open=True),
+    help="Hold out this seeded share of each world-row category, the fold `trustwatch model "
+    "rebuild --judge-only` judges on (0.25 there) [default: 0].",
+)
+@click.option(
+    "--world-weight",
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="Scale the world rows' loss weight, on top of the school rows' [default: 1].",
+)
+@click.option(
+    "--character-normalisation/--no-character-normalisation",
+    default=None,
+    help="Read slang and obfuscated spellings through in training and serving "
+    "(default: off, as the committed model).",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -138,6 +161,10 @@ def train_command(
     identity_rows: bool | None,
     identity_weight: float | None,
     delta_scale: float | None,
+    world_rows: bool | None,
+    world_holdout: float | None,
+    world_weight: float | None,
+    character_normalisation: bool | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     _pin_cpu_code_paths()
@@ -154,8 +181,17 @@ def train_command(
     config = replace(config, data=replace(config.data, sources=sources))
     if identity_rows is not None:
         config = replace(config, data=replace(config.data, identity_rows=identity_rows))
-    if identity_weight is not None:
-        config = replace(config, data=replace(config.data, identity_weight=identity_weight))
+    data_options = dict(
+        identity_weight=identity_weight,
+        world_rows=world_rows,
+        world_holdout=world_holdout,
+        world_weight=world_weight,
+        character_normalisation=character_normalisation,
+    )
+    given = {name: value for name, value in data_options.items() if value is not None}
+    if not given.get("world_rows") and (world_holdout or world_weight):
+        raise UserError("--world-holdout and --world-weight need --world-rows.")
+    config = replace(config, data=replace(config.data, **given))
     if delta_scale is not None:
         config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))
     if steps is not None:

@@ -9,12 +9,17 @@ rule's target clause reading the named set.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from classifiers.text import deobfuscate, normalise
 from classifiers.training.promotion import LabelComparison, PromotionRule, decide
 from classifiers.training.rebuild import WORLD_FOLD, rebuild_settings
 from classifiers.training.retrain import RetrainSettings, training_frame
 from classifiers.training.school import load_school, world_train_frame, world_train_split
+from classifiers.training.train import DataSettings, TrainConfig, build_table, train_record
+from trustwatch.cli import main
 
 
 def test_world_fold_is_a_seeded_share_of_every_category():
@@ -80,3 +85,37 @@ def test_tuned_settings_override_only_what_is_named_and_weight_the_world_rows():
     world = {deobfuscate(t) for t in trained_world["text"]}
     weights = frame.loc[frame["text"].isin(world), "weight"]
     assert len(weights) and (weights == 0.5).all()
+
+
+def test_training_table_holds_out_the_world_fold_and_weights_the_world_rows(
+    datasets_dir: Path,
+) -> None:
+    """`trustwatch model train --world-rows --world-holdout --world-weight` (C5's runs)."""
+    base = DataSettings(world_rows=True, character_normalisation=True)
+    seed = base.splits.seed
+    held = replace(base, world_holdout=0.25, world_weight=0.25)
+    everything = build_table(datasets_dir, base, seed)
+    table = build_table(datasets_dir, held, seed)
+    train_rows, fold = world_train_split(seed, 0.25)
+    world = table[table["world_row"].eq(True)]
+    assert set(world["text"]) == {deobfuscate(t) for t in train_rows["text"]}
+    assert not set(table["text"]) & {deobfuscate(t) for t in fold["text"]}
+    assert {deobfuscate(t) for t in fold["text"]} <= set(everything["text"])
+    school_weight = held.source_weights["school"]
+    assert world["weight"].eq(school_weight * 0.25).all()
+    others = table[~table["world_row"].eq(True)]
+    assert others["weight"].equals(everything[~everything["world_row"].eq(True)]["weight"])
+    # Recorded (and so versioned) only when not at their defaults.
+    record = train_record(replace(TrainConfig(), data=held))["data"]
+    assert (record["world_holdout"], record["world_weight"]) == (0.25, 0.25)
+    assert "world_weight" not in train_record(replace(TrainConfig(), data=base))["data"]
+
+
+def test_world_options_without_world_rows_are_refused(
+    capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
+) -> None:
+    args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path)]
+    code = main([*args, "--world-holdout", "0.25"])
+    text = "".join(capsys.readouterr())
+    assert code == 2 and "--world-rows" in text and "Traceback" not in text
+    assert not any(tmp_path.iterdir())  # nothing trained, nothing written

@@ -72,8 +72,9 @@ class DataSettings:
     # auxiliary `targeted` label lost 0.03, so full weight was not kept.
     identity_rows: bool = True
     identity_weight: float = 0.25  # scales those rows' loss weight (on top of the school weight)
-    # The school-world rows (school/world_train.csv, issue 20). Off by default so the
-    # committed model, trained before they existed, rebuilds exactly from this config.
+    # The school-world rows (school/world_train*.csv, issue 20), trained as school rows. Off
+    # by default so the committed model, trained before they existed, rebuilds exactly from
+    # this config; experiments C5 and C6 trained with them (docs/classifier-experiments.md).
     world_rows: bool = False
     # A seeded share of every world-row category held out of training (0: none), so a model
     # trained with them can still be judged on school-world wording it has not seen
@@ -403,17 +404,24 @@ def early_stop_warning(config: dict[str, Any]) -> str | None:
     )
 
 
+# Settings added after models were trained, with the value that leaves them off.
+SETTINGS_RECORDED_WHEN_ON: dict[str, object] = {
+    "world_rows": False,
+    "world_holdout": 0.0,
+    "world_weight": 1.0,
+    "character_normalisation": False,
+}
+
+
 def train_record(config: TrainConfig) -> dict[str, Any]:
     """The run's settings as stored in the artefact (and hashed into its version).
 
-    The school-world and normalisation settings are recorded only when not at their
-    defaults: left there, the record (and so the version) of a rebuilt committed model stays
-    what it was before the settings existed.
+    The school-world and normalisation settings are recorded only when switched on: off,
+    the record (and so the version) of a model trained before they existed stays what it was.
     """
     record = json.loads(json.dumps(asdict(config), default=str))
-    defaults = DataSettings()
-    for key in ("world_rows", "world_holdout", "world_weight", "character_normalisation"):
-        if getattr(config.data, key) == getattr(defaults, key):
+    for key, off in SETTINGS_RECORDED_WHEN_ON.items():
+        if getattr(config.data, key) == off:
             record["data"].pop(key, None)
     return record
 

@@ -108,14 +108,17 @@ def test_training_table_holds_out_the_world_fold_and_weights_the_world_rows(
     # Recorded (and so versioned) only when not at their defaults.
     record = train_record(replace(TrainConfig(), data=held))["data"]
     assert (record["world_holdout"], record["world_weight"]) == (0.25, 0.25)
-    assert "world_weight" not in train_record(replace(TrainConfig(), data=base))["data"]
+    off = DataSettings()  # the committed model's recipe: all four off
+    assert not {"world_rows", "world_holdout", "world_weight", "character_normalisation"} & set(
+        train_record(replace(TrainConfig(), data=off))["data"]
+    )
 
 
 def test_world_options_without_world_rows_are_refused(
     capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
 ) -> None:
     args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path)]
-    code = main([*args, "--world-holdout", "0.25"])
+    code = main([*args, "--world-weight", "0.5"])
     text = "".join(capsys.readouterr())
-    assert code == 2 and "--world-rows" in text and "Traceback" not in text
+    assert code == 2 and "add --world-rows" in text and "Traceback" not in text
     assert not any(tmp_path.iterdir())  # nothing trained, nothing written

@@ -189,9 +189,12 @@ def train_command(
         character_normalisation=character_normalisation,
     )
     given = {name: value for name, value in data_options.items() if value is not None}
-    if not given.get("world_rows") and (world_holdout or world_weight):
-        raise UserError("--world-holdout and --world-weight need --world-rows.")
     config = replace(config, data=replace(config.data, **given))
+    if not config.data.world_rows and (world_holdout or world_weight):
+        raise UserError(
+            "--world-holdout and --world-weight apply only to the school-world rows, which "
+            "are off by default: add --world-rows, or drop both options."
+        )
     if delta_scale is not None:
         config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))
     if steps is not None:

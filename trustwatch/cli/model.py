@@ -179,9 +179,8 @@ def train_command(
     config = TrainConfig()
     sources = tuple(name for name in LOADERS if name not in without)
     config = replace(config, data=replace(config.data, sources=sources))
-    if identity_rows is not None:
-        config = replace(config, data=replace(config.data, identity_rows=identity_rows))
     data_options = dict(
+        identity_rows=identity_rows,
         identity_weight=identity_weight,
         world_rows=world_rows,
         world_holdout=world_holdout,

@@ -89,7 +89,7 @@ def judge_on_validation(
     with_world_fold: bool,
     champion_dir: Path | None = None,
 ) -> tuple[Decision, dict[str, Any]]:
-    """The declared rule's clauses 1 and 2, and both models' pooled validation."""
+    """The declared rule's clauses 1 and 2 (2b: fold recall), and pooled validation."""
     champion = TransformerClassifier(champion_dir or shipped_artefact(), precision="fp32")
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
     rule = PromotionRule(name="shipped rebuild: no validation label worse, world fold better")
@@ -103,4 +103,34 @@ def judge_on_validation(
         "champion": pooled_validation(champion, data_dir),
         "challenger": pooled_validation(challenger, data_dir),
     }
+    if with_world_fold:
+        fold = sets[WORLD_FOLD]
+        recalls = {
+            name: safeguarding_recall(model, fold)
+            for name, model in (("champion", champion), ("challenger", challenger))
+        }
+        pooled[f"{WORLD_FOLD}_safeguarding_recall"] = recalls
+        decision = with_recall_clause(decision, recalls["champion"], recalls["challenger"])
     return decision, pooled
+
+
+def safeguarding_recall(model: TransformerClassifier, rows: pd.DataFrame) -> float:
+    """Share of the rows' safeguarding positives the model flags, at its own threshold."""
+    known = rows[rows["safeguarding"].notna()]
+    positives = known[known["safeguarding"] == 1]
+    if positives.empty:
+        return 1.0
+    flagged = model.predict(positives["text"].tolist())["safeguarding"].to_numpy()
+    return round(float(flagged.mean()), 4)
+
+
+def with_recall_clause(decision: Decision, champion: float, challenger: float) -> Decision:
+    """Clause 2b: safeguarding recall on the world fold may not fall below the champion's.
+
+    A missed disclosure is the costliest error, so F1 gained elsewhere (often precision)
+    cannot buy a lower recall. Until C6 this clause was checked by hand.
+    """
+    if challenger >= champion:
+        return decision
+    reason = f"safeguarding recall on {WORLD_FOLD} is lower: {champion:.3f} -> {challenger:.3f}"
+    return replace(decision, promote=False, reasons=[*decision.reasons, reason])

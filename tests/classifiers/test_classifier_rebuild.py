@@ -11,11 +11,17 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from classifiers.text import deobfuscate, normalise
 from classifiers.training.promotion import LabelComparison, PromotionRule, decide
-from classifiers.training.rebuild import WORLD_FOLD, rebuild_settings
+from classifiers.training.rebuild import (
+    WORLD_FOLD,
+    rebuild_settings,
+    safeguarding_recall,
+    with_recall_clause,
+)
 from classifiers.training.retrain import RetrainSettings, training_frame
 from classifiers.training.school import load_school, world_train_frame, world_train_split
 from classifiers.training.train import DataSettings, TrainConfig, build_table, train_record
@@ -122,3 +128,28 @@ def test_world_options_without_world_rows_are_refused(
     text = "".join(capsys.readouterr())
     assert code == 2 and "add --world-rows" in text and "Traceback" not in text
     assert not any(tmp_path.iterdir())  # nothing trained, nothing written
+
+
+def test_a_lower_fold_safeguarding_recall_refuses_whatever_the_f1_gains() -> None:
+    better = decide({WORLD_FOLD: {"complaint": _comparison(0.1)}}, PromotionRule(), WORLD_FOLD)
+    assert better.promote
+    kept = with_recall_clause(better, champion=0.902, challenger=0.902)
+    assert kept.promote and not kept.reasons
+    refused = with_recall_clause(better, champion=0.902, challenger=0.854)
+    assert not refused.promote
+    assert refused.reasons == [f"safeguarding recall on {WORLD_FOLD} is lower: 0.902 -> 0.854"]
+
+
+def test_fold_recall_counts_the_positives_the_model_flags(model) -> None:
+    rows = pd.DataFrame(
+        {
+            "text": [
+                "I want to kill myself tonight, I can't do this anymore",
+                "Thank you for a lovely sports day",
+                "A man keeps messaging my 12 year old asking to meet her alone",
+            ],
+            "safeguarding": [1.0, 0.0, 1.0],
+        }
+    )
+    assert safeguarding_recall(model, rows) == 1.0
+    assert safeguarding_recall(model, rows[rows["safeguarding"] == 0]) == 1.0  # nothing to miss

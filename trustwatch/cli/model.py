@@ -411,7 +411,8 @@ def rebuild_command(
     decision, pooled = judge_on_validation(out_dir, data_dir, hold_out_world)
     record = {"decision": decision.as_record(), "pooled_validation": pooled}
     click.echo(json.dumps(record, indent=1))
-    click.echo(f"rule clauses 1-2: {'pass' if decision.promote else 'FAIL'}")
+    verdict = "pass" if decision.promote else "FAIL"
+    click.echo(f"rule clauses 1-2 (2b: world-fold safeguarding recall): {verdict}")
     for reason in decision.reasons:
         click.echo(f"  {reason}")
 

@@ -116,8 +116,7 @@ def judge_on_validation(
 
 def safeguarding_recall(model: TransformerClassifier, rows: pd.DataFrame) -> float:
     """Share of the rows' safeguarding positives the model flags, at its own threshold."""
-    known = rows[rows["safeguarding"].notna()]
-    positives = known[known["safeguarding"] == 1]
+    positives = rows[rows["safeguarding"] == 1]
     if positives.empty:
         return 1.0
     flagged = model.predict(positives["text"].tolist())["safeguarding"].to_numpy()

@@ -21,6 +21,69 @@ from classifiers.text import normalise
 SCHOOL_DIR = Path(__file__).resolve().parents[1] / "school"
 
 _NAMES = ("Mr Jones", "Miss Patel", "Mrs Okafor", "Mr Wright", "Ella", "Jayden", "Aisha", "Max")
+# The wide pool `template_rows(wide_names=True)` draws from: staff by title and surname, pupils
+# by first name. With the eight names above, every name sat in threats and disclosures, and a
+# model trained on them read "Mr Jones ... my son" as a safeguarding matter (experiment C6,
+# docs/classifier-experiments.md). Drawn from the pool, a name says nothing about the label.
+_TITLES = ("Mr", "Mrs", "Miss", "Ms", "Dr")
+_SURNAMES = (
+    "Ahmed",
+    "Baker",
+    "Campbell",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "O'Brien",
+    "Price",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walsh",
+    "Young",
+    "Zielinski",
+    "Begum",
+    "Murphy",
+)
+_FIRST_NAMES = (
+    "Ava",
+    "Noah",
+    "Olivia",
+    "Leo",
+    "Amelia",
+    "Oscar",
+    "Isla",
+    "Muhammad",
+    "Freya",
+    "Harry",
+    "Zara",
+    "Alfie",
+    "Mia",
+    "Kacper",
+    "Grace",
+    "Theo",
+    "Layla",
+    "Reuben",
+    "Ruby",
+    "Tyler",
+    "Chloe",
+    "Ibrahim",
+    "Poppy",
+    "Callum",
+    "Sofia",
+    "Jack",
+    "Maya",
+    "Dylan",
+    "Evie",
+    "Luca",
+)
 _INSULTS = ("a useless idiot", "a fat pig", "a stupid cow", "a total loser", "a disgusting creep")
 _GROUPS = ("immigrants", "Muslims", "Jews", "gay people", "Black people", "girls", "Gypsies")
 _HATE_CLAIMS = (
@@ -66,22 +129,46 @@ def _row(text: str, **positive: int) -> dict[str, object]:
     return {"text": text, **{label: float(positive.get(label, 0)) for label in LABELS}}
 
 
-def template_rows() -> pd.DataFrame:
-    """Slot-filled variants of the hand-written patterns, to give the heads school wording."""
+def wide_name_pool(seed: int = 13) -> list[str]:
+    """Every staff and pupil name the wide pool holds, in a seeded order."""
+    staff = [f"{title} {surname}" for title, surname in itertools.product(_TITLES, _SURNAMES)]
+    pool = staff + list(_FIRST_NAMES)
+    random.Random(seed).shuffle(pool)
+    return pool
+
+
+def template_rows(wide_names: bool = False) -> pd.DataFrame:
+    """Slot-filled variants of the hand-written patterns, to give the heads school wording.
+
+    By default each name slot takes each of the eight fixed names, as the committed model was
+    trained. With `wide_names` the same slots take the next name of the seeded wide pool in
+    turn instead, so the rows, their order and their labels stay the same (and so does the
+    validation quarter `load_school` draws by position) while no name recurs across labels.
+    """
+    pool = itertools.cycle(wide_name_pool()) if wide_names else None
+    drawn: dict[tuple[str, str], str] = {}
+
+    def named(name: str, template: str) -> str:
+        # One draw per (name, template): a template without the school slot repeats its text
+        # across schools, and those repeats must still collapse as they do with fixed names.
+        if pool is None:
+            return name
+        return drawn.setdefault((name, template), next(pool))
+
     rows: list[dict[str, object]] = []
     for name, insult in itertools.product(_NAMES, _INSULTS):
-        rows.append(_row(f"{name} is {insult}", abuse=1, bullying=1))
+        rows.append(_row(f"{named(name, insult)} is {insult}", abuse=1, bullying=1))
     for group, claim in itertools.product(_GROUPS, _HATE_CLAIMS):
         rows.append(_row(claim.format(g=group), abuse=1, hate=1))
     rows.extend(_row(text, safeguarding=1) for text in _SELF_HARM)
     for name, threat in itertools.product(_NAMES, _THREATS):
-        rows.append(_row(threat.format(n=name), abuse=1, bullying=1, safeguarding=1))
+        rows.append(_row(threat.format(n=named(name, threat)), abuse=1, bullying=1, safeguarding=1))
     for name, template in itertools.product(_NAMES, _AT_RISK):
-        rows.append(_row(template.format(n=name), safeguarding=1))
+        rows.append(_row(template.format(n=named(name, template)), safeguarding=1))
     for school, template in itertools.product(_SCHOOLS, _COMPLAINTS):
         rows.append(_row(template.format(s=school), complaint=1))
     for name, school, template in itertools.product(_NAMES[::2], _SCHOOLS[:2], _FRIENDLY):
-        rows.append(_row(template.format(n=name, s=school)))
+        rows.append(_row(template.format(n=named(name, template), s=school)))
     return pd.DataFrame(rows).drop_duplicates("text")
 
 
@@ -204,10 +291,12 @@ def world_train_split(seed: int = 13, fraction: float = 0.25) -> tuple[pd.DataFr
     )
 
 
-def load_school(seed: int = 13, val_fraction: float = 0.25) -> pd.DataFrame:
+def load_school(
+    seed: int = 13, val_fraction: float = 0.25, wide_names: bool = False
+) -> pd.DataFrame:
     """Hand-written training/validation rows and the held-out check set."""
     written = pd.read_csv(SCHOOL_DIR / "train.csv")
-    generated = template_rows()
+    generated = template_rows(wide_names)
     pool = pd.concat([written, generated], ignore_index=True)
     order = list(range(len(pool)))
     random.Random(seed).shuffle(order)

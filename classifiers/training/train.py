@@ -86,6 +86,10 @@ class DataSettings:
     # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
     # the artefact's "text_normalisation", in inference. Off for the same reason as above.
     character_normalisation: bool = False
+    # Fill the template rows' name slots from a wide seeded pool instead of eight fixed names
+    # (school.template_rows), so no name is tied to a label. Off for the same reason as above;
+    # experiment C7 trained with it.
+    wide_template_names: bool = False
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -163,7 +167,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     public = load_public(Path(data_dir), settings.splits, settings.sources)
     if settings.weak_safeguarding:
         _add_weak_safeguarding(public)
-    parts = [public, load_school(settings.splits.seed)]
+    parts = [public, load_school(settings.splits.seed, wide_names=settings.wide_template_names)]
     if settings.identity_rows:
         parts.append(identity_train_tasks().assign(identity_row=True))
     if settings.world_rows:
@@ -410,6 +414,7 @@ SETTINGS_RECORDED_WHEN_ON: dict[str, object] = {
     "world_holdout": 0.0,
     "world_weight": 1.0,
     "character_normalisation": False,
+    "wide_template_names": False,
 }
 
 

@@ -149,6 +149,18 @@ def model() -> None:
     help="Read slang and obfuscated spellings through in training and serving "
     "(default: off, as the committed model).",
 )
+@click.option(
+    "--wide-template-names/--fixed-template-names",
+    default=None,
+    help="Fill the template rows' names from a wide pool, so no name is tied to a label "
+    "(default: the eight fixed names, as the committed model).",
+)
+@click.option(
+    "--safeguarding-min-recall",
+    type=click.FloatRange(min=0.5, max=1.0),
+    help="Calibrate the safeguarding threshold to keep at least this share of validation "
+    "positives (default: as the committed model, 0.9).",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -165,6 +177,8 @@ def train_command(
     world_holdout: float | None,
     world_weight: float | None,
     character_normalisation: bool | None,
+    wide_template_names: bool | None,
+    safeguarding_min_recall: float | None,
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     _pin_cpu_code_paths()
@@ -186,8 +200,12 @@ def train_command(
         world_holdout=world_holdout,
         world_weight=world_weight,
         character_normalisation=character_normalisation,
+        wide_template_names=wide_template_names,
     )
     given = {name: value for name, value in data_options.items() if value is not None}
+    if safeguarding_min_recall is not None:
+        min_recall = {**config.data.min_recall, "safeguarding": safeguarding_min_recall}
+        given["min_recall"] = min_recall
     config = replace(config, data=replace(config.data, **given))
     if not config.data.world_rows and (world_holdout or world_weight):
         raise UserError(

@@ -153,3 +153,20 @@ def test_fold_recall_counts_the_positives_the_model_flags(model) -> None:
     )
     assert safeguarding_recall(model, rows) == 1.0
     assert safeguarding_recall(model, rows[rows["safeguarding"] == 0]) == 1.0  # nothing to miss
+
+
+def test_wide_names_and_a_recall_floor_are_recorded_and_versioned(
+    capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
+) -> None:
+    """C7's options: recorded only when on, and a floor outside 0.5..1 is refused up front."""
+    assert "wide_template_names" not in train_record(TrainConfig())["data"]
+    wide = replace(DataSettings(), wide_template_names=True, min_recall={"safeguarding": 0.95})
+    record = train_record(replace(TrainConfig(), data=wide))["data"]
+    assert record["wide_template_names"] is True
+    assert record["min_recall"] == {"safeguarding": 0.95}
+    assert DataSettings.from_record(record) == wide
+    args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path)]
+    code = main([*args, "--safeguarding-min-recall", "1.5"])
+    text = "".join(capsys.readouterr())
+    assert code == 2 and "--safeguarding-min-recall" in text and "Traceback" not in text
+    assert not any(tmp_path.iterdir())

@@ -234,3 +234,27 @@ def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:
     assert set(rows["split"]) == {"train"} and set(rows["source"]) == {"school"}
     assert "world_check" in check_sets()
     assert not set(rows["text"]) & set(check_sets()["world_check"]["text"])
+
+
+def test_wide_template_names_change_the_names_and_nothing_else() -> None:
+    """C7's fix for the name cue (docs/classifier-experiments.md): no name tied to a label."""
+    import re
+
+    from classifiers.training.school import _NAMES, wide_name_pool
+
+    fixed, wide = template_rows(), template_rows(wide_names=True)
+    assert len(wide) == len(fixed)
+    assert (wide[list(LABELS)].to_numpy() == fixed[list(LABELS)].to_numpy()).all()
+    assert not any(name in text for name in _NAMES for text in wide["text"])
+    for name in wide_name_pool():
+        pattern = re.compile(rf"(?<![\w']){re.escape(name)}\b")
+        assert sum(bool(pattern.search(text)) for text in wide["text"]) <= 1, name
+    # The validation quarter is drawn by position, so it holds the same rows either way.
+    split_fixed, split_wide = load_school(), load_school(wide_names=True)
+    assert split_fixed["split"].tolist() == split_wide["split"].tolist()
+    check = split_wide["source"] == "school_check"
+    assert split_wide[check]["text"].equals(split_fixed[check]["text"])
+    trained = {normalise(t).lower() for t in wide["text"]}
+    assert not {normalise(t).lower() for t in pd.read_csv(SCHOOL_DIR / "check.csv")["text"]} & (
+        trained
+    )

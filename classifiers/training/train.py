@@ -101,9 +101,14 @@ class DataSettings:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> DataSettings:
-        """The settings an artefact's `train_config["data"]` records (JSON turned lists back)."""
+        """The settings an artefact's `train_config["data"]` records (JSON turned lists back).
+
+        A setting the record lacks was off when that model trained (see `train_record`), not
+        at whatever today's default is.
+        """
         return cls(
             **{
+                **SETTINGS_RECORDED_WHEN_ON,
                 **record,
                 "sources": tuple(record["sources"]),
                 "splits": SplitConfig(**record["splits"]),

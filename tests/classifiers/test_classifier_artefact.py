@@ -106,3 +106,19 @@ def test_a_run_cut_short_by_the_wall_clock_says_so() -> None:
     assert early_stop_warning({"training": {"stopped_early": False, "steps": 1200}}) is None
     # The committed model ran its planned steps.
     assert early_stop_warning(read_config(DEFAULT_DIR)) is None
+
+
+def test_an_artefacts_record_reads_back_as_the_settings_it_trained_with() -> None:
+    """A setting added after a model trained is absent from its record and means "off".
+
+    Soups and interpolations rebuild a model's data from its record; were a later default
+    switched on, reading an older record must not quietly turn it on for that model.
+    """
+    from dataclasses import replace
+
+    from classifiers.training.train import DataSettings, TrainConfig, train_record
+
+    record = read_config(DEFAULT_DIR)["train_config"]
+    settings = DataSettings.from_record(record["data"])
+    assert train_record(replace(TrainConfig(), data=settings))["data"] == record["data"]
+    assert not settings.world_rows and not settings.wide_template_names

@@ -37,7 +37,7 @@ from classifiers.model import (
     scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.text import CHARACTERS, deobfuscate
+from classifiers.text import CHARACTERS, deobfuscate, normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
@@ -45,6 +45,7 @@ from classifiers.training.lexicon import matches_safeguarding
 from classifiers.training.school import (
     identity_train_tasks,
     load_school,
+    world_train_frame,
     world_train_split,
     world_train_tasks,
 )
@@ -83,6 +84,9 @@ class DataSettings:
     # Scales the world rows' loss weight on top of the school weight (they are school rows,
     # so they are also repeated `school_repeats` times per epoch).
     world_weight: float = 1.0
+    # Per-category factors on top of `world_weight` (school/world_train*.csv `category`), for
+    # a category that teaches more than its wording warrants (experiment C9).
+    world_category_weights: dict[str, float] = field(default_factory=dict)
     # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
     # the artefact's "text_normalisation", in inference. Off for the same reason as above.
     character_normalisation: bool = False
@@ -181,7 +185,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
             if settings.world_holdout
             else world_train_tasks()
         )
-        parts.append(world.assign(world_row=True))
+        parts.append(world.assign(world_row=True, world_category=_world_categories(world)))
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     if settings.character_normalisation:
@@ -191,7 +195,16 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
         table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
     if settings.world_rows:
         table.loc[table["world_row"].eq(True), "weight"] *= settings.world_weight
+        for category, factor in settings.world_category_weights.items():
+            table.loc[table["world_category"].eq(category), "weight"] *= factor
     return table.reset_index(drop=True)
+
+
+def _world_categories(world: pd.DataFrame) -> list[str]:
+    """Each world row's category, found by its (normalised) text."""
+    frame = world_train_frame()
+    by_text = dict(zip((normalise(t) for t in frame["text"]), frame["category"], strict=True))
+    return [by_text[text] for text in world["text"]]
 
 
 def _add_weak_safeguarding(public: pd.DataFrame) -> None:
@@ -420,6 +433,7 @@ SETTINGS_RECORDED_WHEN_ON: dict[str, object] = {
     "world_weight": 1.0,
     "character_normalisation": False,
     "wide_template_names": False,
+    "world_category_weights": {},
 }
 
 

@@ -161,6 +161,14 @@ def model() -> None:
     help="Calibrate the safeguarding threshold to keep at least this share of validation "
     "positives (default: as the committed model, 0.9).",
 )
+@click.option(
+    "--world-category-weight",
+    "world_category_weights",
+    multiple=True,
+    metavar="CATEGORY=FACTOR",
+    help="Scale one school-world category's loss weight (the `category` column of "
+    "school/world_train*.csv), on top of --world-weight. Repeatable.",
+)
 def train_command(
     data_dir: Path,
     out_dir: Path | None,
@@ -179,6 +187,7 @@ def train_command(
     character_normalisation: bool | None,
     wide_template_names: bool | None,
     safeguarding_min_recall: float | None,
+    world_category_weights: tuple[str, ...],
 ) -> None:
     """Fine-tune LoRA adapters and heads, calibrate thresholds, write the artefact."""
     _pin_cpu_code_paths()
@@ -206,11 +215,13 @@ def train_command(
     if safeguarding_min_recall is not None:
         min_recall = {**config.data.min_recall, "safeguarding": safeguarding_min_recall}
         given["min_recall"] = min_recall
+    if world_category_weights:
+        given["world_category_weights"] = _category_weights(world_category_weights)
     config = replace(config, data=replace(config.data, **given))
-    if not config.data.world_rows and (world_holdout or world_weight):
+    if not config.data.world_rows and (world_holdout or world_weight or world_category_weights):
         raise UserError(
-            "--world-holdout and --world-weight apply only to the school-world rows, which "
-            "are off by default: add --world-rows, or drop both options."
+            "--world-holdout, --world-weight and --world-category-weight apply only to the "
+            "school-world rows, which are off by default: add --world-rows, or drop them."
         )
     if delta_scale is not None:
         config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))
@@ -228,6 +239,27 @@ def train_command(
     warning = early_stop_warning(read_config(target))
     if warning:
         click.echo(warning, err=True)
+
+
+def _category_weights(given: tuple[str, ...]) -> dict[str, float]:
+    """`CATEGORY=FACTOR` pairs, each category one the world rows actually have."""
+    from classifiers.training.school import world_train_frame
+
+    known = set(world_train_frame()["category"])
+    weights: dict[str, float] = {}
+    for pair in given:
+        category, _, factor = pair.partition("=")
+        try:
+            value = float(factor)
+        except ValueError:
+            value = -1.0
+        if category not in known or value <= 0:
+            raise UserError(
+                f"--world-category-weight {pair}: expected CATEGORY=FACTOR with a factor above "
+                f"0 and a category of school/world_train*.csv, one of: {', '.join(sorted(known))}"
+            )
+        weights[category] = value
+    return weights
 
 
 @model.command("soup")

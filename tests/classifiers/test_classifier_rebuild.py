@@ -170,3 +170,29 @@ def test_wide_names_and_a_recall_floor_are_recorded_and_versioned(
     text = "".join(capsys.readouterr())
     assert code == 2 and "--safeguarding-min-recall" in text and "Traceback" not in text
     assert not any(tmp_path.iterdir())
+
+
+def test_a_world_category_weight_scales_only_that_category(datasets_dir: Path) -> None:
+    """`--world-category-weight` (C9): one category counts less, every other row as before."""
+    base = DataSettings(world_rows=True)
+    scaled = replace(base, world_category_weights={"safeguarding_staff_contact": 0.25})
+    before = build_table(datasets_dir, base, 13)
+    after = build_table(datasets_dir, scaled, 13)
+    target = after["world_category"].eq("safeguarding_staff_contact")
+    assert target.sum() == (world_train_frame()["category"] == "safeguarding_staff_contact").sum()
+    assert (after.loc[target, "weight"] == before.loc[target, "weight"] * 0.25).all()
+    assert after.loc[~target, "weight"].equals(before.loc[~target, "weight"])
+    record = train_record(replace(TrainConfig(), data=scaled))["data"]
+    assert record["world_category_weights"] == {"safeguarding_staff_contact": 0.25}
+    assert "world_category_weights" not in train_record(TrainConfig())["data"]
+
+
+@pytest.mark.parametrize("pair", ["safeguarding_staf_contact=0.5", "negative_office=0", "x"])
+def test_a_bad_world_category_weight_is_named_and_refused(
+    pair: str, capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
+) -> None:
+    args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path), "--world-rows"]
+    code = main([*args, "--world-category-weight", pair])
+    text = "".join(capsys.readouterr())
+    assert code == 2 and pair in text and "safeguarding_staff_contact" in text
+    assert "Traceback" not in text and not any(tmp_path.iterdir())

@@ -73,27 +73,29 @@ class DataSettings:
     # auxiliary `targeted` label lost 0.03, so full weight was not kept.
     identity_rows: bool = True
     identity_weight: float = 0.25  # scales those rows' loss weight (on top of the school weight)
-    # The school-world rows (school/world_train*.csv, issue 20), trained as school rows. Off
-    # by default so the committed model, trained before they existed, rebuilds exactly from
-    # this config; experiments C5 and C6 trained with them (docs/classifier-experiments.md).
-    world_rows: bool = False
+    # The school-world rows (school/world_train*.csv, issue 20), trained as school rows. The
+    # committed model (experiment C9a, docs/classifier-experiments.md) trained with them.
+    world_rows: bool = True
     # A seeded share of every world-row category held out of training (0: none), so a model
     # trained with them can still be judged on school-world wording it has not seen
-    # (school.world_train_split, the same fold `trustwatch model rebuild` judges on).
-    world_holdout: float = 0.0
+    # (school.world_train_split, the same fold `trustwatch model rebuild` judges on). The
+    # committed model was trained without the 0.25 fold it was judged on, and is kept so.
+    world_holdout: float = 0.25
     # Scales the world rows' loss weight on top of the school weight (they are school rows,
     # so they are also repeated `school_repeats` times per epoch).
     world_weight: float = 1.0
     # Per-category factors on top of `world_weight` (school/world_train*.csv `category`), for
-    # a category that teaches more than its wording warrants (experiment C9).
-    world_category_weights: dict[str, float] = field(default_factory=dict)
+    # a category that teaches more than its wording warrants. At full weight the staff-contact
+    # positives made "[teacher] is following up with my son" a safeguarding alert (C8a).
+    world_category_weights: dict[str, float] = field(
+        default_factory=lambda: {"safeguarding_staff_contact": 0.25}
+    )
     # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
-    # the artefact's "text_normalisation", in inference. Off for the same reason as above.
-    character_normalisation: bool = False
+    # the artefact's "text_normalisation", in inference.
+    character_normalisation: bool = True
     # Fill the template rows' name slots from a wide seeded pool instead of eight fixed names
-    # (school.template_rows), so no name is tied to a label. Off for the same reason as above;
-    # experiment C7 trained with it.
-    wide_template_names: bool = False
+    # (school.template_rows), so no name is tied to a label (experiments C7 to C9).
+    wide_template_names: bool = True
     source_weights: dict[str, float] = field(
         default_factory=lambda: {"cyberbullying": 0.5, "school": 2.0}
     )
@@ -125,9 +127,11 @@ class OptimSettings:
     """Optimiser and schedule."""
 
     epochs: float = 1.0  # upper bound; the time budget may shorten the run (see RunSettings)
-    # Fixes the step count exactly (no budget fitting). 1200 steps (about 1.4 epochs) is what
-    # the committed model used; None lets the budget probe choose.
-    max_steps: int | None = 1200
+    # Fixes the step count exactly (no budget fitting); None lets the budget probe choose.
+    # 1352 steps is 1.39 epochs, as earlier models' 1200 steps were before the school-world
+    # rows lengthened the epoch (experiment C8: fewer passes over the public rows cost
+    # TweetEval hate 0.02 F1).
+    max_steps: int | None = 1352
     batch_size: int = 32
     lr_lora: float = 1.5e-3
     lr_heads: float = 3e-3

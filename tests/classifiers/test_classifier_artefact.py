@@ -116,9 +116,18 @@ def test_an_artefacts_record_reads_back_as_the_settings_it_trained_with() -> Non
     """
     from dataclasses import replace
 
-    from classifiers.training.train import DataSettings, TrainConfig, train_record
+    from classifiers.training.train import (
+        SETTINGS_RECORDED_WHEN_ON,
+        DataSettings,
+        TrainConfig,
+        train_record,
+    )
 
     record = read_config(DEFAULT_DIR)["train_config"]
     settings = DataSettings.from_record(record["data"])
     assert train_record(replace(TrainConfig(), data=settings))["data"] == record["data"]
-    assert not settings.world_rows and not settings.wide_template_names
+    # A model trained before the issue 20 settings (de1002fb's recipe) records none of them.
+    before = replace(DataSettings(), **SETTINGS_RECORDED_WHEN_ON)
+    older = train_record(replace(TrainConfig(), data=before))["data"]
+    assert not set(SETTINGS_RECORDED_WHEN_ON) & set(older)
+    assert DataSettings.from_record(older) == before != DataSettings()

@@ -135,7 +135,7 @@ def test_world_options_without_world_rows_are_refused(
     args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path)]
     code = main([*args, "--no-world-rows", "--world-weight", "0.5"])
     text = "".join(capsys.readouterr())
-    assert code == 2 and "add --world-rows" in text and "Traceback" not in text
+    assert code == 2 and "drop --no-world-rows" in text and "Traceback" not in text
     assert not any(tmp_path.iterdir())  # nothing trained, nothing written
 
 

@@ -129,14 +129,14 @@ def model() -> None:
 @click.option(
     "--world-rows/--no-world-rows",
     default=None,
-    help="Train on the school-world rows, school/world_train*.csv (default: off, as the "
-    "committed model). --world-holdout and --world-weight apply only with them.",
+    help="Train on the school-world rows, school/world_train*.csv (default: on, as the "
+    "committed model). --world-holdout and the world weights apply only with them.",
 )
 @click.option(
     "--world-holdout",
     type=click.FloatRange(min=0.0, max=0.5, max_open=True),
     help="Hold out this seeded share of each world-row category, the fold `trustwatch model "
-    "rebuild --judge-only` judges on (0.25 there) [default: 0].",
+    "rebuild --judge-only` judges on [default: 0.25, as the committed model].",
 )
 @click.option(
     "--world-weight",
@@ -147,13 +147,14 @@ def model() -> None:
     "--character-normalisation/--no-character-normalisation",
     default=None,
     help="Read slang and obfuscated spellings through in training and serving "
-    "(default: off, as the committed model).",
+    "(default: on, as the committed model).",
 )
 @click.option(
     "--wide-template-names/--fixed-template-names",
     default=None,
     help="Fill the template rows' names from a wide pool, so no name is tied to a label "
-    "(default: the eight fixed names, as the committed model).",
+    "(default: the wide pool, as the committed model; models before 342009f7 used eight "
+    "fixed names).",
 )
 @click.option(
     "--safeguarding-min-recall",
@@ -167,7 +168,8 @@ def model() -> None:
     multiple=True,
     metavar="CATEGORY=FACTOR",
     help="Scale one school-world category's loss weight (the `category` column of "
-    "school/world_train*.csv), on top of --world-weight. Repeatable.",
+    "school/world_train*.csv), on top of --world-weight. Repeatable; given, it replaces the "
+    "committed model's safeguarding_staff_contact=0.25.",
 )
 def train_command(
     data_dir: Path,
@@ -221,7 +223,7 @@ def train_command(
     if not config.data.world_rows and (world_holdout or world_weight or world_category_weights):
         raise UserError(
             "--world-holdout, --world-weight and --world-category-weight apply only to the "
-            "school-world rows, which are off by default: add --world-rows, or drop them."
+            "school-world rows: drop --no-world-rows, or drop those options."
         )
     if delta_scale is not None:
         config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))

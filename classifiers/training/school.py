@@ -264,6 +264,13 @@ def world_train_frame() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def world_categories(rows: pd.DataFrame) -> list[str]:
+    """The category of each world row in `rows` (as `world_train_tasks` lays them out)."""
+    frame = world_train_frame()
+    by_text = dict(zip((normalise(t) for t in frame["text"]), frame["category"], strict=True))
+    return [by_text[text] for text in rows["text"]]
+
+
 def world_train_paths() -> list[Path]:
     """The school-world training files in the order they are read."""
     return [SCHOOL_DIR / "world_train.csv", *sorted(SCHOOL_DIR.glob("world_train_*.csv"))]

@@ -37,7 +37,7 @@ from classifiers.model import (
     scaled_lora_delta,
 )
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.text import CHARACTERS, deobfuscate, normalise
+from classifiers.text import CHARACTERS, deobfuscate
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.cpu_paths import code_paths_in_use
 from classifiers.training.data import LOADERS, SplitConfig, load_public, sample_per_source
@@ -45,7 +45,7 @@ from classifiers.training.lexicon import matches_safeguarding
 from classifiers.training.school import (
     identity_train_tasks,
     load_school,
-    world_train_frame,
+    world_categories,
     world_train_split,
     world_train_tasks,
 )
@@ -189,7 +189,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
             if settings.world_holdout
             else world_train_tasks()
         )
-        parts.append(world.assign(world_row=True, world_category=_world_categories(world)))
+        parts.append(world.assign(world_row=True, world_category=world_categories(world)))
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     if settings.character_normalisation:
@@ -202,13 +202,6 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
         for category, factor in settings.world_category_weights.items():
             table.loc[table["world_category"].eq(category), "weight"] *= factor
     return table.reset_index(drop=True)
-
-
-def _world_categories(world: pd.DataFrame) -> list[str]:
-    """Each world row's category, found by its (normalised) text."""
-    frame = world_train_frame()
-    by_text = dict(zip((normalise(t) for t in frame["text"]), frame["category"], strict=True))
-    return [by_text[text] for text in world["text"]]
 
 
 def _add_weak_safeguarding(public: pd.DataFrame) -> None:

@@ -140,17 +140,19 @@ def wide_name_pool(seed: int = 13) -> list[str]:
 def template_rows(wide_names: bool = False) -> pd.DataFrame:
     """Slot-filled variants of the hand-written patterns, to give the heads school wording.
 
-    By default each name slot takes each of the eight fixed names, as the committed model was
-    trained. With `wide_names` the same slots take the next name of the seeded wide pool in
-    turn instead, so the rows, their order and their labels stay the same (and so does the
-    validation quarter `load_school` draws by position) while no name recurs across labels.
+    By default each name slot takes each of the eight fixed names, as models before 342009f7
+    were trained. With `wide_names` (the committed recipe) the slots take names of the seeded
+    wide pool instead, so the rows, their order and their labels stay the same (and so does
+    the validation quarter `load_school` draws by position) while no name recurs across labels.
     """
     pool = itertools.cycle(wide_name_pool()) if wide_names else None
     drawn: dict[tuple[str, str], str] = {}
 
     def named(name: str, template: str) -> str:
-        # One draw per (name, template): a template without the school slot repeats its text
-        # across schools, and those repeats must still collapse as they do with fixed names.
+        # Every call advances the pool, but a (name, template) pair keeps the name it got
+        # first: a template without the school slot repeats its text across schools, and
+        # those repeats must still collapse as they do with fixed names. (The committed model
+        # trained on exactly these draws, so the order of calls is part of its recipe.)
         if pool is None:
             return name
         return drawn.setdefault((name, template), next(pool))

@@ -179,7 +179,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     """Public + hand-written rows in the shared task layout, with a `weight` per row."""
     public = load_public(Path(data_dir), settings.splits, settings.sources)
     if settings.weak_safeguarding:
-        _add_weak_safeguarding(public)
+        add_weak_safeguarding(public)
     parts = [public, load_school(settings.splits.seed, wide_names=settings.wide_template_names)]
     if settings.identity_rows:
         parts.append(identity_train_tasks().assign(identity_row=True))
@@ -204,7 +204,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     return table.reset_index(drop=True)
 
 
-def _add_weak_safeguarding(public: pd.DataFrame) -> None:
+def add_weak_safeguarding(public: pd.DataFrame) -> None:
     """Lexicon positives anywhere; lexicon-clean inoffensive OLID tweets as negatives."""
     hits = public["text"].map(matches_safeguarding)
     inoffensive = (public["source"] == "olid") & (public["abuse"] == 0.0)

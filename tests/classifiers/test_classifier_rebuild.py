@@ -22,8 +22,13 @@ from classifiers.training.rebuild import (
     safeguarding_recall,
     with_recall_clause,
 )
-from classifiers.training.retrain import RetrainSettings, training_frame
-from classifiers.training.school import load_school, world_train_frame, world_train_split
+from classifiers.training.retrain import RetrainSettings, training_frame, validation_table
+from classifiers.training.school import (
+    load_school,
+    world_categories,
+    world_train_frame,
+    world_train_split,
+)
 from classifiers.training.train import (
     SETTINGS_RECORDED_WHEN_ON,
     DataSettings,
@@ -56,7 +61,7 @@ def test_rebuild_trains_on_neither_school_validation_nor_the_world_fold():
     assert not settings.school_val_rows and settings.thresholds_from_validation
     frame, record = training_frame([], settings, data_dir=None)
     trained = set(frame["text"])
-    school = load_school(settings.seed)
+    school = load_school(settings.seed, wide_names=settings.wide_template_names)
     school_val = school[(school["source"] == "school") & (school["split"] == "val")]
     fold = world_train_split(settings.seed, settings.world_holdout)[1]
     assert not trained & {deobfuscate(t) for t in school_val["text"]}
@@ -98,9 +103,44 @@ def test_tuned_settings_override_only_what_is_named_and_weight_the_world_rows():
     assert not settings.school_val_rows and settings.world_holdout > 0
     frame, _ = training_frame([], settings, data_dir=None)
     trained_world = world_train_split(settings.seed, settings.world_holdout)[0]
-    world = {deobfuscate(t) for t in trained_world["text"]}
+    staff = pd.Series(world_categories(trained_world)) == "safeguarding_staff_contact"
+    world = {deobfuscate(t) for t in trained_world["text"][~staff.to_numpy()]}
     weights = frame.loc[frame["text"].isin(world), "weight"]
     assert len(weights) and (weights == 0.5).all()
+    # The shipped recipe's quarter weight on staff-contact rows applies on top.
+    contact = {deobfuscate(t) for t in trained_world["text"][staff.to_numpy()]}
+    weights = frame.loc[frame["text"].isin(contact), "weight"]
+    assert len(weights) and (weights == 0.125).all()
+
+
+def test_weekly_retrain_follows_the_shipped_recipe_and_keeps_its_thresholds():
+    """Wide template names and category weights as the committed model trained with."""
+    shipped, weekly = DataSettings(), RetrainSettings()
+    assert weekly.wide_template_names == shipped.wide_template_names
+    assert weekly.world_category_weights == shipped.world_category_weights
+    assert not weekly.thresholds_from_validation
+    frame, _ = training_frame([], weekly, data_dir=None)
+    wide = load_school(weekly.seed, wide_names=True)
+    fixed = load_school(weekly.seed, wide_names=False)
+    only_wide = set(wide["text"]) - set(fixed["text"])
+    only_fixed = set(fixed[fixed["source"] == "school"]["text"]) - set(wide["text"])
+    trained = set(frame["text"])
+    assert only_wide and {deobfuscate(t) for t in only_wide} & trained
+    assert not {deobfuscate(t) for t in only_fixed} & trained
+
+
+def test_validation_rows_are_the_school_quarter_minus_anything_trained_on():
+    settings = rebuild_settings(hold_out_world=True)
+    school = load_school(settings.seed, wide_names=settings.wide_template_names)
+    quarter = [
+        deobfuscate(t)
+        for t in school[(school["source"] == "school") & (school["split"] == "val")]["text"]
+    ]
+    table = validation_table(settings, None, trained_texts={quarter[0]})
+    assert set(table["text"]) == set(quarter) - {quarter[0]}  # no world fold: it judges
+    assert (table["split"] == "val").all()
+    # Training on the quarter leaves nothing of it to set thresholds.
+    assert validation_table(RetrainSettings(), None, set()).empty
 
 
 def test_training_table_holds_out_the_world_fold_and_weights_the_world_rows(

@@ -55,7 +55,8 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bno food (?:at home|in the house)\b",
         r"\b(?:always|constantly|every day) (?:hungry|starving)\b",
         r"\bout on (?:his|her|their) own\b.{0,40}\b(?:night|late|dark)\b",
-        r"\bleft (?:home )?alone\b.{0,40}\b(?:night|nights|days|weekend|late)\b",
+        r"\bleft (?:home )?(?:alone|on (?:his|her|their) own|by (?:him|her|them)sel(?:f|ves))\b"
+        r".{0,40}\b(?:night|nights|days|weekend|late)\b",
     ),
     "grooming_or_exploitation": (
         rf"\bgroom(?:ed|ing|s)? (?:a |the |my |our |young |these )?{_WHO}\b",
@@ -72,6 +73,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:going to|gonna|will|'ll) (?:stab|shoot|kill|murder) "
         r"(?:you|him|her|them|someone|everyone|a teacher|the teacher)\b",
         r"\b(?:shoot|blow) up (?:the|this|that|our|your) school\b",
+        r"\b(?:a|the) bomb (?:in|at|under|near|outside) "
+        r"(?:the |our |this |that |my |your )?school\b",
+        r"\bbomb threats?\b.{0,40}\bschool\b|\bschool\b.{0,40}\bbomb threats?\b",
     ),
     # The trust's policy forbids staff to follow, message or befriend pupils on personal
     # accounts, so a parent asking about it, or a pupil mentioning it, is a safeguarding

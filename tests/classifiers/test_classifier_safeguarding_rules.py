@@ -40,6 +40,10 @@ DISCLOSURES = [
     ("a TA gave my son her personal number and said not to tell his mum", "staff_pupil_contact"),
     ("my 12 year old was given nitrous by a sixth former at the bus stop", "peer_supply"),
     ("year 10s are making the little ones hold their weed in their bags", "peer_supply"),
+    ("the kids next door get left on their own for days, the eldest is 8", "neglect"),
+    ("he's left by himself most nights while his mum works", "neglect"),
+    ("my son says someone phoned in a bomb threat to the school", "weapon_or_threat"),
+    ("there is a bomb at the school, get the kids out", "weapon_or_threat"),
 ]
 
 ORDINARY = [
@@ -57,6 +61,8 @@ ORDINARY = [
     "The school is dealing with the drugs issue, letter to parents tomorrow",
     "Mr Shah posted the match photos on the school Facebook page, the kids look great",
     "Can I buy a second-hand blazer from the PTA sale for my daughter?",
+    "The school disco last night was the bomb!",
+    "Year 6 were left on their own for ten minutes to finish the quiz",
     "",
 ]
 

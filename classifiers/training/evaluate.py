@@ -27,6 +27,7 @@ from classifiers.text import normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.data import SplitConfig, load_public, sample_per_source
 from classifiers.training.model_card import write_model_card
+from classifiers.training.robustness import spelling_robustness
 from classifiers.training.school import (
     identity_check,
     identity_check_tasks,
@@ -488,6 +489,7 @@ def evaluate(
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "multilingual": multilingual_summary(table, scores, thresholds),
         "world_categories": world_categories(table, scores, thresholds),
+        "spelling_robustness": spelling_robustness(classifier, table, thresholds["abuse"]),
         "training": config.get("training", {}),
     }
     write_reports(out_dir, config, metrics, compare_with)

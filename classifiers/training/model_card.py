@@ -124,6 +124,42 @@ def _multilingual_lines(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
+_ROBUSTNESS_SLICES = {
+    "offensive": "offensive OLID A test posts",
+    "misogyny": "Cyberbullying test gender attacks",
+}
+
+
+def _robustness_lines(metrics: dict[str, Any]) -> list[str]:
+    summary = metrics.get("spelling_robustness") or {}
+    if not summary:
+        return []
+    parts = []
+    for name, entry in summary["slices"].items():
+        variants = []
+        for variant, figures in entry.items():
+            if not isinstance(figures, dict) or not figures["n"]:
+                continue
+            plain = figures.get("recall_disguised_without_normalisation")
+            without = f" ({plain:.2f} without it)" if plain is not None else ""
+            variants.append(
+                f"{variant} {figures['recall_as_written']:.2f} -> "
+                f"{figures['recall_disguised']:.2f}{without} (n={figures['n']})"
+            )
+        label = _ROBUSTNESS_SLICES.get(name, name)
+        parts.append(
+            f"{label} with a known insult (n={entry['n']}, recall {entry['recall']:.2f}): "
+            + "; ".join(variants)
+        )
+    norm = "the character normalisation" if summary["normalisation"] else "no normalisation"
+    return [
+        "",
+        "Disguised spellings (`classifiers/training/robustness.py`): abuse recall at the "
+        f"production threshold ({summary['threshold']:.3f}) as written -> with each insult "
+        f"disguised, the model reading it through {norm}. " + ". ".join(parts) + ".",
+    ]
+
+
 def _agreement_lines(metrics: dict[str, Any]) -> list[str]:
     agreement = metrics.get("bf16_agreement") or {}
     if not agreement:
@@ -310,6 +346,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         *_identity_lines(metrics),
         *_category_lines(metrics),
         *_multilingual_lines(metrics),
+        *_robustness_lines(metrics),
         *_validation_lines(metrics),
         *_agreement_lines(metrics),
         *_comparison_table(metrics),

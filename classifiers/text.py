@@ -101,26 +101,57 @@ def _forms(word: str) -> tuple[str, ...]:
     return (word, plural, word + "ing", word + "ed")
 
 
-_KNOWN = {form for word in MASKED_WORDS for form in _forms(word)}
+def _forms_2(word: str) -> tuple[str, ...]:
+    """As `_forms`, with the plural English actually uses after a hiss ("bitches")."""
+    if word.endswith(("ch", "sh", "s", "x", "z")):
+        return (word, word + "es", word + "ing", word + "ed")
+    return _forms(word)
 
 
-def _unmask(match: re.Match[str]) -> str:
+_KNOWN = frozenset(form for word in MASKED_WORDS for form in _forms(word))
+
+# --- characters-2 (issue 20, after measuring disguised spellings) ---------------------------
+# `characters` is frozen: every stored score made with it keeps its meaning. The second mode
+# forms plurals properly, restores four more starred insults, and joins letters spaced apart
+# ("b i t c h", "s.l.u.t") back into a listed word. A run of single letters is joined only
+# when the result is a listed word or one of its forms, so "a b c" and initials stay as written.
+CHARACTERS_2 = "characters-2"
+MASKED_WORDS_2: tuple[str, ...] = (*MASKED_WORDS, "bastard", "dick", "prick", "skank")
+_KNOWN_2 = frozenset(form for word in MASKED_WORDS_2 for form in _forms_2(word))
+_SPACED = re.compile(r"(?<![\w*])[a-z](?:[ .][a-z]){2,}(?![\w*])", re.IGNORECASE)
+
+
+def _unmask(match: re.Match[str], known: frozenset[str] = _KNOWN) -> str:
     token = match.group(0)
     pattern = re.compile("^" + re.escape(token.lower()).replace(r"\*", "[a-z]") + "$")
-    found = sorted(w for w in _KNOWN if len(w) == len(token) and pattern.match(w))
+    found = sorted(w for w in known if len(w) == len(token) and pattern.match(w))
     return found[0] if len(found) == 1 else token
 
 
-def deobfuscate(text: str) -> str:
+def _join_spaced(match: re.Match[str]) -> str:
+    run = match.group(0)
+    joined = re.sub(r"[ .]", "", run)
+    return joined if joined.lower() in _KNOWN_2 else run
+
+
+def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
-    class names ("Year 7", "3pm", "10R") are left alone."""
+    class names ("Year 7", "3pm", "10R") are left alone. `characters-2` also joins spaced
+    letters and knows more words (above)."""
     text = _TOKEN.sub(_unleet, text)
-    text = _MASKED.sub(_unmask, text)
+    if mode == CHARACTERS_2:
+        text = _SPACED.sub(_join_spaced, text)
+        text = _MASKED.sub(lambda m: _unmask(m, _KNOWN_2), text)
+    else:
+        text = _MASKED.sub(_unmask, text)
     return _REPEAT.sub(r"\1\1", text)
 
 
+NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2)
+
+
 def normalise_for(text: object, mode: str | None) -> str:
-    """`normalise`, plus `deobfuscate` when an artefact's `text_normalisation` asks for it."""
+    """`normalise`, plus `deobfuscate` in the mode an artefact's `text_normalisation` names."""
     clean = normalise(text)
-    return deobfuscate(clean) if mode == CHARACTERS else clean
+    return deobfuscate(clean, mode) if mode in NORMALISATION_MODES else clean

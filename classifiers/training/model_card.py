@@ -151,7 +151,8 @@ def _robustness_lines(metrics: dict[str, Any]) -> list[str]:
             f"{label} with a known insult (n={entry['n']}, recall {entry['recall']:.2f}): "
             + "; ".join(variants)
         )
-    norm = "the character normalisation" if summary["normalisation"] else "no normalisation"
+    mode = summary.get("mode")
+    norm = f"the character normalisation (`{mode}`)" if summary["normalisation"] else "none"
     return [
         "",
         "Disguised spellings (`classifiers/training/robustness.py`): abuse recall at the "

@@ -5,8 +5,10 @@ with; a fix to the rules (issue 20: an educational mention of a topic is not a d
 reaches serving only in a new artefact. Retraining is one way; when the weights need not
 change, this copies adapter, heads and thresholds and replaces only `safeguarding_rules`
 with what training writes now. The version changes (the rules are hashed); the lineage goes
-in the run record, which the hash leaves out. Text normalisation is not switched on: the
-weights were not trained with it.
+in the run record, which the hash leaves out. Text normalisation is not switched on by a
+rules refresh: the weights were not trained with it. `refresh_normalisation` moves a model
+already trained with character normalisation to a later mode of it (`characters-2`), which
+differs from the first only on disguised insults.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from pathlib import Path
 
 from classifiers.artefact import artefact_version, read_config, write_config
 from classifiers.safeguarding_rules import artefact_rules
+from classifiers.text import CHARACTERS, CHARACTERS_2
 from classifiers.training.interpolate import WEIGHT_FILES
 
 LINEAGE_KEY = "rules_updated_from"
+NORMALISATION_LINEAGE_KEY = "normalisation_updated_from"
 
 
 def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
@@ -29,6 +33,31 @@ def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     config = read_config(artefact_dir)
     config["safeguarding_rules"] = artefact_rules()
     config.setdefault("training", {})[LINEAGE_KEY] = artefact_version(artefact_dir)
+    return _write_copy(artefact_dir, out_dir, config)
+
+
+def refresh_normalisation(artefact_dir: Path, out_dir: Path) -> str:
+    """Write `artefact_dir` to `out_dir` serving with `characters-2`; return the new version.
+
+    Only from `characters`: a model trained without normalisation has never seen restored
+    spellings, and one already on `characters-2` has nothing to gain.
+    """
+    artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)
+    if out_dir.resolve() == artefact_dir.resolve():
+        raise ValueError(f"{out_dir} is the source artefact; write the refreshed copy elsewhere")
+    config = read_config(artefact_dir)
+    if config.get("text_normalisation") != CHARACTERS:
+        raise ValueError(
+            f"{artefact_dir} serves with text_normalisation "
+            f"{config.get('text_normalisation')!r}; only a {CHARACTERS!r} model moves to "
+            f"{CHARACTERS_2!r}"
+        )
+    config["text_normalisation"] = CHARACTERS_2
+    config.setdefault("training", {})[NORMALISATION_LINEAGE_KEY] = artefact_version(artefact_dir)
+    return _write_copy(artefact_dir, out_dir, config)
+
+
+def _write_copy(artefact_dir: Path, out_dir: Path, config: dict) -> str:
     for name in WEIGHT_FILES:
         (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(artefact_dir / name, out_dir / name)

@@ -46,7 +46,7 @@ from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS, TASKS
 from classifiers.model import MultiTaskModel, TaskHeads, TopModel, scaled_lora_delta
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.text import CHARACTERS, deobfuscate, normalise
+from classifiers.text import CHARACTERS, NORMALISATION_MODES, deobfuscate, normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.promotion import (
     VERDICT_SET,
@@ -166,7 +166,10 @@ def _verdict_frame(verdicts: list[VerdictItem], weight: float) -> pd.DataFrame:
 
 
 def training_frame(
-    verdicts: list[VerdictItem], settings: RetrainSettings, data_dir: Path | None
+    verdicts: list[VerdictItem],
+    settings: RetrainSettings,
+    data_dir: Path | None,
+    mode: str = CHARACTERS,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Verdict rows + hand-written school rows (+ public rows) with a weight per row."""
     parts = [_verdict_frame(verdicts, settings.verdict_weight)]
@@ -196,8 +199,9 @@ def training_frame(
         parts.append(rows.assign(weight=1.0))
         public = {str(k): int(v) for k, v in rows["source"].value_counts().items()}
     frame = pd.concat(parts, ignore_index=True)[["text", "source", *TASKS, "weight"]]
-    # Retrained models read slang spellings through (classifiers.text.deobfuscate).
-    frame["text"] = [deobfuscate(t) for t in frame["text"]]
+    # Retrained models read slang spellings through (classifiers.text.deobfuscate), in the
+    # mode the model they start from serves with.
+    frame["text"] = [deobfuscate(t, mode) for t in frame["text"]]
     frame = frame[frame["text"].str.len() > 0].reset_index(drop=True)
     counts = {str(k): int(v) for k, v in frame["source"].value_counts().items()}
     return frame, {"rows_by_source": counts, "public": public}
@@ -223,7 +227,10 @@ def _scores(model: MultiTaskModel, tokenizer, texts: list[str], max_length: int)
 
 
 def validation_table(
-    settings: RetrainSettings, data_dir: Path | None, trained_texts: set[str]
+    settings: RetrainSettings,
+    data_dir: Path | None,
+    trained_texts: set[str],
+    mode: str = CHARACTERS,
 ) -> pd.DataFrame:
     """Rows the challenger was not fitted to that may set its thresholds.
 
@@ -247,7 +254,7 @@ def validation_table(
     if not parts:
         return pd.DataFrame(columns=["text", *TASKS])
     table = pd.concat(parts, ignore_index=True)[["text", *TASKS]]
-    table["text"] = [deobfuscate(t) for t in table["text"]]
+    table["text"] = [deobfuscate(t, mode) for t in table["text"]]
     table = table[(table["text"].str.len() > 0) & ~table["text"].isin(trained_texts)]
     return table.assign(split="val").reset_index(drop=True)
 
@@ -288,6 +295,13 @@ def verdict_thresholds(
     return out
 
 
+def normalisation_mode(config: dict[str, Any]) -> str:
+    """The base model's character normalisation; retraining always reads spellings through,
+    and keeps a newer mode rather than dropping back to the first."""
+    mode = config.get("text_normalisation")
+    return mode if mode in NORMALISATION_MODES else CHARACTERS
+
+
 def build_challenger(
     base_dir: Path,
     out_dir: Path,
@@ -303,7 +317,8 @@ def build_challenger(
     n_calibration = round(len(verdicts) * settings.calibration_fraction)
     calibration = [verdicts[i] for i in sorted(order[:n_calibration])]
     fitted = [verdicts[i] for i in sorted(order[n_calibration:])]
-    frame, data_record = training_frame(fitted, settings, data_dir)
+    mode = normalisation_mode(read_config(Path(base_dir)))
+    frame, data_record = training_frame(fitted, settings, data_dir, mode)
     tokenizer = load_tokenizer()
     token_ids = tokenizer(frame["text"].tolist(), truncation=True, max_length=settings.max_length)[
         "input_ids"
@@ -333,13 +348,13 @@ def build_challenger(
     recalibrated: dict[str, float] = {}
     from_validation: dict[str, float] = {}
     if settings.thresholds_from_validation:
-        table = validation_table(settings, data_dir, set(frame["text"]))
+        table = validation_table(settings, data_dir, set(frame["text"]), mode)
         if len(table):
             from_validation = validation_thresholds(model, tokenizer, config, table, settings)
             data_record["validation_rows"] = len(table)
     if calibration:
         verdict_rows = _verdict_frame(calibration, 1.0)
-        verdict_rows["text"] = [deobfuscate(t) for t in verdict_rows["text"]]
+        verdict_rows["text"] = [deobfuscate(t, mode) for t in verdict_rows["text"]]
         with scaled_lora_delta(encoder, delta_scale(config)):
             texts = verdict_rows["text"].tolist()
             scores = _scores(model, tokenizer, texts, settings.max_length)
@@ -366,7 +381,7 @@ def build_challenger(
     new_config = {
         **config,
         "safeguarding_rules": artefact_rules(),
-        "text_normalisation": CHARACTERS,
+        "text_normalisation": mode,
         "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
         "retrain": lineage,
         "training": {**config.get("training", {}), "retrain": summary},

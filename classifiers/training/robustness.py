@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from classifiers.text import CHARACTERS, MASKED_WORDS
+from classifiers.text import MASKED_WORDS, NORMALISATION_MODES
 
 # Insults a disguised spelling is tried on: the words `deobfuscate` restores from a mask,
 # plus everyday insults that are never masked but are often respelled.
@@ -107,15 +107,17 @@ def has_insult(text: str) -> bool:
     return bool(_WORD.search(text))
 
 
-def robustness_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The test rows this measures: abusive, on a public set, with a known insult in them.
+def robustness_rows(table: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+    """The rows this measures: abusive, on a public set, with a known insult in them.
 
-    `offensive`: OLID level A test posts labelled offensive. `misogyny`: Cyberbullying test
-    tweets labelled as gender attacks (the corpus labels them for bullying and hate; the
-    abuse head never trains on its labels).
+    `offensive`: OLID posts labelled offensive (level A test, or OLID's validation split).
+    `misogyny`: Cyberbullying tweets labelled as gender attacks (the corpus labels them for
+    bullying and hate; the abuse head never trains on its labels). Validation rows decide
+    between models; test rows are only reported.
     """
-    test = table["split"].eq("test")
-    offensive = test & table["source"].eq("olid_a") & table["abuse"].eq(1.0)
+    test = table["split"].eq(split)
+    olid = table["source"].isin(["olid_a"] if split == "test" else ["olid", "olid_a"])
+    offensive = test & olid & table["abuse"].eq(1.0)
     misogyny = test & table["source"].eq("cyberbullying")
     misogyny &= table["kind"].astype(str).eq("gender") if "kind" in table else False
     parts = []
@@ -131,15 +133,15 @@ def _recall(scores: np.ndarray, threshold: float) -> float:
 
 
 def spelling_robustness(
-    classifier: Any, table: pd.DataFrame, threshold: float
+    classifier: Any, table: pd.DataFrame, threshold: float, split: str = "test"
 ) -> dict[str, Any] | None:
     """Abuse recall per slice: as written, and with each disguise (with and without the
     artefact's character normalisation, where it has one). Rows a variant leaves unchanged
     are left out of that variant's figures."""
-    rows = robustness_rows(table)
+    rows = robustness_rows(table, split)
     if rows.empty:
         return None
-    normalises = classifier.config.get("text_normalisation") == CHARACTERS
+    normalises = classifier.config.get("text_normalisation") in NORMALISATION_MODES
     plain = copy.copy(classifier)
     plain.config = {**classifier.config, "text_normalisation": None}
     column = classifier.tasks.index("abuse")
@@ -147,7 +149,12 @@ def spelling_robustness(
     def score(model: Any, texts: list[str]) -> np.ndarray:
         return model.predict_tasks(texts).to_numpy()[:, column] if texts else np.array([])
 
-    out: dict[str, Any] = {"threshold": threshold, "normalisation": normalises, "slices": {}}
+    out: dict[str, Any] = {
+        "threshold": threshold,
+        "normalisation": normalises,
+        "mode": classifier.config.get("text_normalisation"),
+        "slices": {},
+    }
     for name, group in rows.groupby("slice", sort=False):
         texts = group["text"].tolist()
         original = score(classifier, texts)

@@ -17,8 +17,14 @@ from classifiers.artefact import (
 )
 from classifiers.inference import TransformerClassifier
 from classifiers.safeguarding_rules import RULE_SCORE, artefact_rules
+from classifiers.text import CHARACTERS, CHARACTERS_2
 from classifiers.training.interpolate import WEIGHT_FILES
-from classifiers.training.refresh_rules import LINEAGE_KEY, refresh_rules
+from classifiers.training.refresh_rules import (
+    LINEAGE_KEY,
+    NORMALISATION_LINEAGE_KEY,
+    refresh_normalisation,
+    refresh_rules,
+)
 
 LESSON = "Thoughtful PSHE lesson this morning on suicide prevention and who to talk to"
 
@@ -53,6 +59,50 @@ def test_refresh_changes_only_the_rules_and_records_lineage(legacy: Path, tmp_pa
 def test_refresh_refuses_to_overwrite_its_source(legacy: Path) -> None:
     with pytest.raises(ValueError, match="source artefact"):
         refresh_rules(legacy, legacy)
+
+
+def _on_first_mode(folder: Path) -> Path:
+    config = read_config(folder)
+    config["text_normalisation"] = CHARACTERS
+    write_config(folder, config)
+    return folder
+
+
+def test_moving_to_the_second_mode_changes_only_the_mode(legacy: Path, tmp_path: Path) -> None:
+    source = _on_first_mode(legacy)
+    out = tmp_path / "second"
+    version = refresh_normalisation(source, out)
+    assert version == artefact_version(out) != artefact_version(source)
+    for name in WEIGHT_FILES:
+        assert (out / name).read_bytes() == (source / name).read_bytes()
+    before, after = read_config(source), read_config(out)
+    assert after["text_normalisation"] == CHARACTERS_2
+    assert after["training"][NORMALISATION_LINEAGE_KEY] == artefact_version(source)
+    for config in (before, after):
+        config.pop("text_normalisation")
+        config["training"].pop(NORMALISATION_LINEAGE_KEY, None)
+    assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
+
+
+def test_only_a_model_on_the_first_mode_moves_to_the_second(legacy: Path, tmp_path: Path) -> None:
+    config = read_config(legacy)
+    config.pop("text_normalisation", None)
+    write_config(legacy, config)
+    with pytest.raises(ValueError, match="only a 'characters' model"):
+        refresh_normalisation(legacy, tmp_path / "out")
+    with pytest.raises(ValueError, match="source artefact"):
+        refresh_normalisation(_on_first_mode(legacy), legacy)
+
+
+@pytest.mark.slow
+def test_the_second_mode_scores_a_spaced_insult_as_written(legacy: Path, tmp_path: Path) -> None:
+    """Same weights: on the second mode, the spaced and the written insult are one text."""
+    source = _on_first_mode(legacy)
+    refresh_normalisation(source, tmp_path / "second")
+    first, second = TransformerClassifier(source), TransformerClassifier(tmp_path / "second")
+    spaced, written = "shut up you s l u t", "shut up you slut"
+    assert second.predict_tasks([spaced]).equals(second.predict_tasks([written]))
+    assert not first.predict_tasks([spaced]).equals(first.predict_tasks([written]))
 
 
 @pytest.mark.slow

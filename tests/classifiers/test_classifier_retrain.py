@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from classifiers.active import active_artefact, models_dir, shipped_artefact
 from classifiers.artefact import artefact_version, read_config
+from classifiers.text import CHARACTERS, CHARACTERS_2
 from classifiers.training.promotion import (
     VERDICT_SET,
     LabelComparison,
@@ -19,7 +20,12 @@ from classifiers.training.promotion import (
     compare_label,
     decide,
 )
-from classifiers.training.retrain import RetrainSettings, VerdictItem, split_by_time
+from classifiers.training.retrain import (
+    RetrainSettings,
+    VerdictItem,
+    normalisation_mode,
+    split_by_time,
+)
 from tests.web.factories import Post, add_alert, add_thread, make_user
 from trustwatch.db.engine import session_scope
 from trustwatch.db.models import Classification, LabelVerdict, ModelVersion
@@ -136,6 +142,9 @@ def test_a_season_of_verdicts_promotes_refuses_and_rolls_back(sqlite_engine):
         assert sorted(rescored) == sorted(read_config(active_artefact())["labels"])
     assert first.rescored == 1
     assert (models_dir() / first.version / "MODEL_CARD.md").is_file()
+    # The challenger reads spellings through in the mode the shipped model serves with.
+    promoted, base = read_config(active_artefact()), read_config(shipped_artefact())
+    assert promoted["text_normalisation"] == base["text_normalisation"]
 
     # 2. Nothing new since: the rebuilt challenger cannot beat the champion, so it is refused
     #    and the champion keeps serving.
@@ -194,3 +203,10 @@ def test_paired_bootstrap_brackets_the_difference():
     challenger = np.where(rng.random(300) < 0.9, y, 1 - y)
     c = compare_label(y, champion, challenger, PromotionRule())
     assert c.low < c.diff < c.high and c.low > 0  # clearly better: the CI excludes zero
+
+
+def test_retraining_keeps_the_base_models_normalisation_mode():
+    assert normalisation_mode({"text_normalisation": CHARACTERS_2}) == CHARACTERS_2
+    assert normalisation_mode({"text_normalisation": CHARACTERS}) == CHARACTERS
+    # A base that never normalised still gets it: retraining always reads spellings through.
+    assert normalisation_mode({}) == CHARACTERS

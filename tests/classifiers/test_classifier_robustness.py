@@ -45,10 +45,10 @@ def _table() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "text": [
-                "@USER you stupid bitch",  # offensive, an insult: measured
-                "@USER this is shit",  # offensive, an insult: measured
-                "@USER go away",  # offensive, no known insult: left out
-                "@USER you are a lovely person, bitch",  # not offensive: left out
+                "@Millbrook_Mum you stupid bitch",  # offensive, an insult: measured
+                "@Millbrook_Mum this is shit",  # offensive, an insult: measured
+                "@Millbrook_Mum go away",  # offensive, no known insult: left out
+                "@Millbrook_Mum you are a lovely person, bitch",  # not offensive: left out
                 "what a dumb whore she is",  # gender attack with an insult: measured
                 "stupid muslims",  # another kind: left out
                 "you stupid bitch",  # validation row: left out
@@ -65,8 +65,8 @@ def test_rows_are_abusive_public_test_rows_with_a_known_insult() -> None:
     rows = robustness_rows(_table())
     assert rows["slice"].tolist() == ["offensive", "offensive", "misogyny"]
     assert rows["text"].tolist() == [
-        "@USER you stupid bitch",
-        "@USER this is shit",
+        "@Millbrook_Mum you stupid bitch",
+        "@Millbrook_Mum this is shit",
         "what a dumb whore she is",
     ]
 

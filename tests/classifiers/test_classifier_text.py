@@ -6,6 +6,7 @@ import pytest
 
 from classifiers.text import (
     CHARACTERS,
+    CHARACTERS_2,
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
@@ -77,3 +78,43 @@ def test_only_artefacts_that_ask_get_character_normalisation() -> None:
     raw = "@Someone stop being a b1tch"
     assert normalise_for(raw, None) == normalise(raw)
     assert normalise_for(raw, CHARACTERS) == deobfuscate(normalise(raw))
+
+
+# characters-2: what the disguised-spelling measurement found `characters` misses.
+
+
+@pytest.mark.parametrize(
+    ("raw", "first", "second"),
+    [
+        ("these b*tches again", "these b*tches again", "these bitches again"),
+        ("what a sk*nk", "what a sk*nk", "what a skank"),
+        ("you b i t c h", "you b i t c h", "you bitch"),
+        ("s.l.u.t", "s.l.u.t", "slut"),
+        ("f u c k i n g hell", "f u c k i n g hell", "fucking hell"),
+        ("stop being a b1tch", "stop being a bitch", "stop being a bitch"),
+    ],
+)
+def test_the_second_mode_reads_more_disguises_and_the_first_is_unchanged(
+    raw: str, first: str, second: str
+) -> None:
+    assert deobfuscate(raw) == first
+    assert deobfuscate(raw, CHARACTERS_2) == second
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a b c d e, easy as 1 2 3",  # spaced letters that spell no listed word
+        "Sorting the P E kit for Y 7",
+        "I a m so proud of our choir",
+        "Mr J. R. Smith and Mrs A. B. Jones",
+    ],
+)
+def test_spaced_letters_are_joined_only_into_a_listed_word(text: str) -> None:
+    assert deobfuscate(text, CHARACTERS_2) == text
+
+
+def test_an_artefact_on_the_second_mode_gets_it() -> None:
+    raw = "@Someone you b i t c h"
+    assert normalise_for(raw, CHARACTERS_2) == deobfuscate(normalise(raw), CHARACTERS_2)
+    assert normalise_for(raw, CHARACTERS) == normalise(raw)

@@ -61,11 +61,15 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "grooming_or_exploitation": (
         rf"\bgroom(?:ed|ing|s)? (?:a |the |my |our |young |these )?{_WHO}\b",
         r"\bbeing groomed\b",
-        rf"\b(?:man|men|woman|adult|stranger|someone|somebody)\b.{{0,80}}"
+        rf"\b(?:man|men|woman|adult|stranger|someone|somebody|an account|a profile)\b.{{0,80}}"
         rf"\b(?:asking|asked|offering|offered|approach\w*|following|followed)\b.{{0,20}}{_WHO}\b",
         r"\bhanging (?:around|about|round) (?:the|outside the) (?:school )?gates?\b",
         r"\b(?:nudes|naked (?:pictures|photos|pics)|indecent (?:images|pictures|photos))\b",
         r"\b(?:county lines|running drugs|dealing drugs)\b",
+        # Children used to carry for others ("paid to run packages across town").
+        rf"^(?=.*\b(?:{_WHO}|year \d+s?|yr \d+s?|younger|kids)\b)"
+        r"(?=.*\b(?:paid|forced|pressured|used|groomed)\b.{0,30}\bto "
+        r"(?:run|carry|deliver|drop|hold|move)\b.{0,20}\b(?:packages|parcels|packets)\b)",
     ),
     "weapon_or_threat": (
         r"\b(?:knife|knives|blade|gun|machete)\b.{0,40}\bschool\b",
@@ -86,10 +90,12 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?=.*\b(?:teachers?|sir|miss|mr|mrs|ms|coach|tutor|staff|tas?|teaching assistants?|"
         r"head ?teacher|deputy|senco|pe teacher|members? of staff|colleague|teaches)\b)"
         r"(?=.*\b(?:instagram|insta|ig|snapchat|snap|tiktok|facebook|fb|whatsapp|discord|xbox|"
-        r"playstation|ps5|fortnite|roblox|gam(?:e|es|ing) online|voice notes?|streaks|dms?|"
+        r"playstation|ps5|fortnite|roblox|gam(?:e|es|ing) online|voice notes?|streaks|"
+        r"dm(?:s|ing|ed|'?d)?|"
         r"friend requests?|personal (?:account|number|phone|mobile|email)|private(?:ly)? "
         r"(?:account|messages?|message|chat)|secret|delete (?:the|their|his|her|our) messages|"
-        r"not to tell|wouldn'?t see|lifts? home|babysit\w*|selfies|bikini)\b)"
+        r"not to tell|(?:don'?t|do not) tell (?:your|his|her|their|the others|anyone at home)|"
+        r"wouldn'?t see|lifts? home|babysit\w*|selfies|bikini)\b)"
         rf"(?=.*\b(?:{_WHO}|year \d+s?|yr \d+s?|\d+ ?(?:yo|yr old|year old)|me|my|us|niece|"
         r"nephew)\b)",
     ),

@@ -44,6 +44,9 @@ DISCLOSURES = [
     ("he's left by himself most nights while his mum works", "neglect"),
     ("my son says someone phoned in a bomb threat to the school", "weapon_or_threat"),
     ("there is a bomb at the school, get the kids out", "weapon_or_threat"),
+    ("my son's football coach keeps DMing him and said don't tell your mum", "staff_pupil_contact"),
+    ("year 8s getting paid to carry parcels for lads in a car", "grooming_or_exploitation"),
+    ("an account is asking girls at the school to send it pictures", "grooming_or_exploitation"),
 ]
 
 ORDINARY = [
@@ -70,6 +73,21 @@ ORDINARY = [
 @pytest.mark.parametrize(("text", "category"), DISCLOSURES)
 def test_each_kind_of_disclosure_is_matched(text: str, category: str) -> None:
     assert category in categories_matched(text)
+
+
+# Everyday posts close to the patterns broadened from the school-world fold (C12): the
+# rules must not take them (the model may score them on its own).
+NEAR_MISSES = [
+    "Can I drop the PE bags at reception for the kids?",
+    "Mr Smith said dont tell anyone about the surprise assembly for the kids",
+    "Year 9 helped carry parcels to the hall for the food bank",
+    "Our account is asking parents to share their sports day photos!",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_of_the_broadened_rules_are_not_matched(text: str) -> None:
+    assert rule_hits([text], PATTERNS, educational_context()).tolist() == [False]
 
 
 @pytest.mark.parametrize("text", ORDINARY)

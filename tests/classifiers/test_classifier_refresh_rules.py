@@ -40,20 +40,30 @@ def legacy(tmp_path: Path) -> Path:
     return folder
 
 
+def _assert_a_copy_changing_only(
+    source: Path, out: Path, version: str, key: str, lineage: str
+) -> dict:
+    """Weights byte-identical, a new version, and the config equal but for `key` and its
+    lineage entry; returns the copy's config."""
+    assert version == artefact_version(out) != artefact_version(source)
+    for name in WEIGHT_FILES:
+        assert (out / name).read_bytes() == (source / name).read_bytes()
+    before, after = read_config(source), read_config(out)
+    assert after["training"][lineage] == artefact_version(source)
+    changed = read_config(out)
+    for config in (before, after):
+        config.pop(key, None)
+        config["training"].pop(lineage, None)
+    assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
+    return changed
+
+
 def test_refresh_changes_only_the_rules_and_records_lineage(legacy: Path, tmp_path: Path) -> None:
     out = tmp_path / "refreshed"
     version = refresh_rules(legacy, out)
-    assert version == artefact_version(out) != artefact_version(legacy)
-    for name in WEIGHT_FILES:
-        assert (out / name).read_bytes() == (legacy / name).read_bytes()
-    before, after = read_config(legacy), read_config(out)
+    after = _assert_a_copy_changing_only(legacy, out, version, "safeguarding_rules", LINEAGE_KEY)
     assert after["safeguarding_rules"] == artefact_rules()
-    assert after["training"][LINEAGE_KEY] == artefact_version(legacy)
-    assert after.get("text_normalisation") == before.get("text_normalisation")
-    for config in (before, after):
-        config.pop("safeguarding_rules")
-        config["training"].pop(LINEAGE_KEY, None)
-    assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
+    assert after.get("text_normalisation") == read_config(legacy).get("text_normalisation")
 
 
 def test_refresh_refuses_to_overwrite_its_source(legacy: Path) -> None:
@@ -72,16 +82,10 @@ def test_moving_to_the_second_mode_changes_only_the_mode(legacy: Path, tmp_path:
     source = _on_first_mode(legacy)
     out = tmp_path / "second"
     version = refresh_normalisation(source, out)
-    assert version == artefact_version(out) != artefact_version(source)
-    for name in WEIGHT_FILES:
-        assert (out / name).read_bytes() == (source / name).read_bytes()
-    before, after = read_config(source), read_config(out)
+    after = _assert_a_copy_changing_only(
+        source, out, version, "text_normalisation", NORMALISATION_LINEAGE_KEY
+    )
     assert after["text_normalisation"] == CHARACTERS_2
-    assert after["training"][NORMALISATION_LINEAGE_KEY] == artefact_version(source)
-    for config in (before, after):
-        config.pop("text_normalisation")
-        config["training"].pop(NORMALISATION_LINEAGE_KEY, None)
-    assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
 
 
 def test_only_a_model_on_the_first_mode_moves_to_the_second(legacy: Path, tmp_path: Path) -> None:

@@ -27,9 +27,7 @@ NORMALISATION_LINEAGE_KEY = "normalisation_updated_from"
 
 def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     """Write `artefact_dir` to `out_dir` with the current rules; return the new version."""
-    artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)
-    if out_dir.resolve() == artefact_dir.resolve():
-        raise ValueError(f"{out_dir} is the source artefact; write the refreshed copy elsewhere")
+    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
     config["safeguarding_rules"] = artefact_rules()
     config.setdefault("training", {})[LINEAGE_KEY] = artefact_version(artefact_dir)
@@ -42,9 +40,7 @@ def refresh_normalisation(artefact_dir: Path, out_dir: Path) -> str:
     Only from `characters`: a model trained without normalisation has never seen restored
     spellings, and one already on `characters-2` has nothing to gain.
     """
-    artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)
-    if out_dir.resolve() == artefact_dir.resolve():
-        raise ValueError(f"{out_dir} is the source artefact; write the refreshed copy elsewhere")
+    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
     if config.get("text_normalisation") != CHARACTERS:
         raise ValueError(
@@ -55,6 +51,14 @@ def refresh_normalisation(artefact_dir: Path, out_dir: Path) -> str:
     config["text_normalisation"] = CHARACTERS_2
     config.setdefault("training", {})[NORMALISATION_LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
+
+
+def _source_and_target(artefact_dir: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Both as paths; a refresh never overwrites the artefact it copies."""
+    artefact_dir, out_dir = Path(artefact_dir), Path(out_dir)
+    if out_dir.resolve() == artefact_dir.resolve():
+        raise ValueError(f"{out_dir} is the source artefact; write the refreshed copy elsewhere")
+    return artefact_dir, out_dir
 
 
 def _write_copy(artefact_dir: Path, out_dir: Path, config: dict) -> str:

@@ -30,6 +30,10 @@ _CARER = (
     r"(?:dad|father|stepdad|step-dad|step dad|mum|mother|stepmum|step-mum|mom|parent|carer|"
     r"uncle|brother|boyfriend|girlfriend|partner)"
 )
+_VICTIM = (
+    rf"(?:her|him|them|me|us|my (?:son|daughter|child|kid|friend|sister|brother)|a {_WHO}|"
+    r"(?:a|one of the) year \d+s?)"
+)
 
 PATTERNS: dict[str, tuple[str, ...]] = {
     "self_harm": (
@@ -41,6 +45,14 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bwant(?:s|ed|ing)? to die\b",
         r"\b(?:don'?t|doesn'?t|do not|does not) want to (?:live|be alive|be here any ?more)\b",
         r"\boverdos\w*",
+        r"\b(?:cuts?|cutting|scars?|scratches) (?:on |into )?(?:her|his|their|my) "
+        r"(?:arms?|wrists?|legs?|thighs?)\b",
+        r"\bmaking (?:her|him|them|my)\s?(?:self|selves) sick\b",
+        r"\b(?:eating disorder|anorexi\w*|bulimi\w*)\b",
+        r"\b(?:hasn'?t|has not|haven'?t|have not) eaten (?:in|for) (?:days|\d+ days|a week)\b",
+        r"\b(?:better off without me|no reason to (?:live|go on)|"
+        r"wish(?:es|ed)? (?:i|she|he|they) (?:was|were) dead|"
+        r"wish(?:es|ed)? (?:i|she|he|they) (?:had never been|hadn'?t been|wasn'?t|weren'?t) born)\b",
     ),
     "abuse_at_home": (
         rf"\b{_CARER}s? (?:hits|beats|kicks|punches|slaps|hurts|burns|chokes|touches|touched|"
@@ -50,6 +62,18 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:bruises|bruising|burn marks|marks) (?:on|all over|up and down) "
         r"(?:her|his|their)\b",
         r"\b(?:sexual(?:ly)? abus\w*|touched (?:her|him|them) inappropriately)\b",
+        r"\bdomestic (?:abuse|violence)\b.{0,40}\b(?:at home|in (?:the|their|his|her|our) "
+        r"(?:house|home)|between (?:his|her|their|my) parents)\b",
+        r"\b(?:witness\w*|see(?:s|n|ing)?|living with|lives with) domestic (?:abuse|violence)\b",
+        rf"\b(?:scared|afraid|frightened|terrified) of (?:her|his|their|my) {_CARER}\b",
+        r"\bhit(?:s|ting)? (?:her|him|them|me) with (?:a|the|his|her) "
+        r"(?:belt|stick|shoe|slipper|cable|wire|hanger)\b",
+        rf"\b{_CARER}(?:'s|s)? (?:locks|locked|shuts|shut) (?:her|him|them|me) in\b",
+        rf"\b{_CARER}(?:'s|s)? (?:is |was |are |were )?(?:always|constantly|often) "
+        r"(?:drunk|high|off (?:his|her|their) face)\b",
+        r"\bpassed out drunk\b",
+        r"\b(?:kicked|thrown|threw) (?:her|him|them|me) out of (?:the house|home)\b",
+        r"\b(?:sleeping rough|sofa ?surfing)\b",
     ),
     "neglect": (
         r"\bno food (?:at home|in the house)\b",
@@ -80,6 +104,34 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:a|the) bomb (?:in|at|under|near|outside) "
         r"(?:the |our |this |that |my |your )?school\b",
         r"\bbomb threats?\b.{0,40}\bschool\b|\bschool\b.{0,40}\bbomb threats?\b",
+        r"\b(?:carry|carries|carrying|carried|brought|brings|bringing) (?:a |his |her |their )?"
+        r"(?:knife|knives|blade|blades|machete)\b(?! to a gun)",
+    ),
+    # Sexual abuse and harassment, including between children and online (KCSIE's
+    # child-on-child abuse): the verb with a victim, so talk about the topic does not match.
+    "sexual_harm": (
+        r"\b(?:was|been|got|being|were) (?:sexually (?:assaulted|abused|harassed|exploited)|"
+        r"raped|groped|touched up|sextorted|upskirted)\b",
+        rf"\b(?:sexually (?:assaulted|assaulting|harassed|harassing|exploited|exploiting)|"
+        rf"raped|raping|groped|groping|touched up|touching up|sextort(?:ed|ing)) {_VICTIM}\b",
+        r"\bupskirt(?:ed|ing)? (?:photos|pictures|pics|videos?|shots?)\b",
+        r"\bblackmail\w* (?:her|him|them|me|my (?:son|daughter|child))\b",
+        r"\b(?:threaten\w*|going) to (?:share|post|send|leak) (?:her|his|their|my) "
+        r"(?:pics|pictures|photos|videos?)\b",
+        r"\b(?:explicit|intimate) (?:images|pictures|photos|pics|videos?)\b",
+        r"\b(?:1[89]|[2-5]\d) ?(?:year old|yr old|yo)\b.{0,30}\b(?:boyfriend|girlfriend)\b",
+        r"\b(?:much|way|a lot) older (?:boyfriend|man|men|guy|lad)\b",
+    ),
+    # Harms KCSIE names that a school may be the first to hear of.
+    "forced_marriage_fgm_or_radicalisation": (
+        r"\b(?:forced (?:in)?to (?:marry|get married)|(?:being|be|get) married off)\b",
+        r"\bhonou?r[- ]based (?:abuse|violence)\b",
+        r"\b(?:fgm|female genital mutilation)\b",
+        r"\b(?:being|been|getting|got|was) radicali[sz]ed\b",
+        rf"\bradicali[sz]ing (?:{_WHO}|young people|him|her|them|my)\b",
+        r"\b(?:being|been|getting|got) (?:recruited|groomed|pulled|drawn|dragged) "
+        r"in ?to (?:a |the )?gangs?\b",
+        r"\bgangs? (?:are |is )?(?:recruit|groom)(?:s|ing)\b",
     ),
     # The trust's policy forbids staff to follow, message or befriend pupils on personal
     # accounts, so a parent asking about it, or a pupil mentioning it, is a safeguarding
@@ -108,13 +160,15 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"stash\w*|hold(?:ing)? (?:their|his|her|a|the) (?:bag|weed|stuff|package|parcel)|"
         r"running a (?:vape|drug) (?:shop|business)))"
         r"(?=.*\b(?:vapes?|vaping|weed|drugs|pills|nitrous|nos|balloons|edibles|ket|coke|"
-        r"cocaine|thc|spice|xans?|xanax|canisters?|spliffs?|mandy|mdma|pills|bag)\b)"
+        r"cocaine|thc|spice|xans?|xanax|canisters?|spliffs?|mandy|mdma|bag)\b)"
         rf"(?=.*\b(?:{_WHO}|year \d+s?|yr \d+s?|\d+ ?(?:yo|yr old|year old)|younger|"
-        r"little ones|sixth form\w*|primary|lads|kids|toilets|playground|gates?)\b)",
+        r"little ones|sixth form\w*|primary|lads|toilets|playground|gates?)\b)",
     ),
     "missing_child": (
         rf"\b{_WHO}\b.{{0,40}}\b(?:missing since|gone missing|has(?:n'?t| not) come home|"
         r"ran away from home|run away from home)\b",
+        r"\bmissing from home\b",
+        r"\b(?:hasn'?t|has not|haven'?t|have not) been home (?:since|for)\b",
     ),
 }
 

@@ -47,6 +47,30 @@ DISCLOSURES = [
     ("my son's football coach keeps DMing him and said don't tell your mum", "staff_pupil_contact"),
     ("year 8s getting paid to carry parcels for lads in a car", "grooming_or_exploitation"),
     ("an account is asking girls at the school to send it pictures", "grooming_or_exploitation"),
+    # KCSIE harms with rules since C13.
+    ("my daughter was groped on the school bus by two year 11s", "sexual_harm"),
+    ("a lad in her form is threatening to post her pictures if she tells", "sexual_harm"),
+    ("our 15 year old has a 22 year old boyfriend and we don't know what to do", "sexual_harm"),
+    (
+        "she's worried she'll be forced to marry when they go back this summer",
+        "forced_marriage_fgm_or_radicalisation",
+    ),
+    (
+        "I think my nephew is being radicalised by videos his older cousin sends",
+        "forced_marriage_fgm_or_radicalisation",
+    ),
+    (
+        "gangs are recruiting year 8s outside the chicken shop after school",
+        "forced_marriage_fgm_or_radicalisation",
+    ),
+    ("noticed fresh scars on her wrists in PE today", "self_harm"),
+    ("he keeps making himself sick after lunch", "self_harm"),
+    ("she says everyone would be better off without me", "self_harm"),
+    ("he's terrified of his stepdad and won't say why", "abuse_at_home"),
+    ("his dad is always drunk when he picks him up", "abuse_at_home"),
+    ("a boy in year 10 was kicked out of home and is sofa surfing", "abuse_at_home"),
+    ("one of the year 9s has been carrying a knife on the way home", "weapon_or_threat"),
+    ("my friend hasn't been home since friday and isn't answering", "missing_child"),
 ]
 
 ORDINARY = [
@@ -82,6 +106,15 @@ NEAR_MISSES = [
     "Mr Smith said dont tell anyone about the surprise assembly for the kids",
     "Year 9 helped carry parcels to the hall for the food bank",
     "Our account is asking parents to share their sports day photos!",
+    # The topics of the C13 rules, talked about rather than disclosed.
+    "Sixth form debate tonight: should sexual harassment law cover online abuse?",
+    "The new RSE policy on consent and sexual assault is on the website",
+    "Great talk from the police on knife crime and why carrying one makes you less safe",
+    "Brought a knife to a gun fight with that netball team, well played all",
+    "The teacher kicked him out of the lesson for talking",
+    "Mr Patel would be better off without the year 11 set, honestly",
+    "Form tutors: the radicalisation and Prevent training is on Monday",
+    "Our Year 9 drama piece follows a boy who gets drawn into a gang",
 ]
 
 

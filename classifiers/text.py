@@ -134,11 +134,58 @@ def _join_spaced(match: re.Match[str]) -> str:
     return joined if joined.lower() in _KNOWN_2 else run
 
 
+# --- characters-3 (issue 20, C15) -----------------------------------------------------------
+# Slurs aimed at pupils that the first lists lacked (a masked "k*ke" or "y*d" stayed masked),
+# a doubled digit between letters ("p00f", "qu33r", which the single-digit rule skips because
+# each digit's neighbour is a digit) and 6 for g ("fa66ot"). Both earlier modes are frozen.
+CHARACTERS_3 = "characters-3"
+MASKED_WORDS_3: tuple[str, ...] = (
+    *MASKED_WORDS_2,
+    "bellend",
+    "chink",
+    "chinky",
+    "coon",
+    "kike",
+    "mong",
+    "nonce",
+    "poof",
+    "raghead",
+    "spaz",
+    "towelhead",
+    "wanker",
+    "yid",
+)
+_KNOWN_3 = frozenset(form for word in MASKED_WORDS_3 for form in _forms_2(word))
+# A doubled digit or dollar between letters ("!!" is emphasis, not "ii"); 6 stands for g only
+# doubled ("fa66ot"), so a class name such as "Y6B" is left as written.
+_LEET_RUN = re.compile(r"(?<=[a-z])(?:([01345$])\1|66)(?=[a-z])", re.IGNORECASE)
+
+
+def _unleet_3(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if _EMAIL.search(token):
+        return token
+    return _LEET_RUN.sub(lambda m: 2 * _LEET.get(m.group(0)[0], "g"), token)
+
+
+def _join_spaced_3(match: re.Match[str]) -> str:
+    run = match.group(0)
+    joined = re.sub(r"[ .]", "", run)
+    return joined if joined.lower() in _KNOWN_3 else run
+
+
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
     class names ("Year 7", "3pm", "10R") are left alone. `characters-2` also joins spaced
-    letters and knows more words (above)."""
+    letters and knows more words; `characters-3` knows more again and reads doubled digits
+    (above)."""
+    if mode == CHARACTERS_3:
+        text = _TOKEN.sub(_unleet_3, text)
+        text = _TOKEN.sub(_unleet, text)
+        text = _SPACED.sub(_join_spaced_3, text)
+        text = _MASKED.sub(lambda m: _unmask(m, _KNOWN_3), text)
+        return _REPEAT.sub(r"\1\1", text)
     text = _TOKEN.sub(_unleet, text)
     if mode == CHARACTERS_2:
         text = _SPACED.sub(_join_spaced, text)
@@ -148,7 +195,7 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     return _REPEAT.sub(r"\1\1", text)
 
 
-NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2)
+NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3)
 
 
 def normalise_for(text: object, mode: str | None) -> str:

@@ -7,8 +7,8 @@ change, this copies adapter, heads and thresholds and replaces only `safeguardin
 with what training writes now. The version changes (the rules are hashed); the lineage goes
 in the run record, which the hash leaves out. Text normalisation is not switched on by a
 rules refresh: the weights were not trained with it. `refresh_normalisation` moves a model
-already trained with character normalisation to a later mode of it (`characters-2`), which
-differs from the first only on disguised insults.
+already trained with character normalisation to a later mode of it (`characters-2`,
+`characters-3`), which differs from the earlier ones only on disguised insults.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from classifiers.artefact import artefact_version, read_config, write_config
 from classifiers.safeguarding_rules import artefact_rules
-from classifiers.text import CHARACTERS, CHARACTERS_2
+from classifiers.text import CHARACTERS_2, NORMALISATION_MODES
 from classifiers.training.interpolate import WEIGHT_FILES
 
 LINEAGE_KEY = "rules_updated_from"
@@ -34,21 +34,24 @@ def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     return _write_copy(artefact_dir, out_dir, config)
 
 
-def refresh_normalisation(artefact_dir: Path, out_dir: Path) -> str:
-    """Write `artefact_dir` to `out_dir` serving with `characters-2`; return the new version.
+def refresh_normalisation(artefact_dir: Path, out_dir: Path, mode: str = CHARACTERS_2) -> str:
+    """Write `artefact_dir` to `out_dir` serving with the later `mode`; return the new version.
 
-    Only from `characters`: a model trained without normalisation has never seen restored
-    spellings, and one already on `characters-2` has nothing to gain.
+    Only from an earlier character mode: a model trained without normalisation has never
+    seen restored spellings, and one already on `mode` or later has nothing to gain.
     """
+    if mode not in NORMALISATION_MODES[1:]:
+        raise ValueError(f"{mode!r} is not a later character mode ({NORMALISATION_MODES[1:]})")
     artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
-    if config.get("text_normalisation") != CHARACTERS:
+    earlier = NORMALISATION_MODES[: NORMALISATION_MODES.index(mode)]
+    if config.get("text_normalisation") not in earlier:
+        names = " or ".join(repr(m) for m in earlier)
         raise ValueError(
             f"{artefact_dir} serves with text_normalisation "
-            f"{config.get('text_normalisation')!r}; only a {CHARACTERS!r} model moves to "
-            f"{CHARACTERS_2!r}"
+            f"{config.get('text_normalisation')!r}; only a {names} model moves to {mode!r}"
         )
-    config["text_normalisation"] = CHARACTERS_2
+    config["text_normalisation"] = mode
     config.setdefault("training", {})[NORMALISATION_LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
 

@@ -17,7 +17,7 @@ from classifiers.artefact import (
 )
 from classifiers.inference import TransformerClassifier
 from classifiers.safeguarding_rules import RULE_SCORE, artefact_rules
-from classifiers.text import CHARACTERS, CHARACTERS_2
+from classifiers.text import CHARACTERS, CHARACTERS_2, CHARACTERS_3
 from classifiers.training.interpolate import WEIGHT_FILES
 from classifiers.training.refresh_rules import (
     LINEAGE_KEY,
@@ -118,3 +118,17 @@ def test_refreshed_rules_stop_raising_a_lesson_the_old_ones_raised(
     old = TransformerClassifier(legacy, threads=1).predict_proba([LESSON])["safeguarding"][0]
     new = TransformerClassifier(out, threads=1).predict_proba([LESSON])["safeguarding"][0]
     assert old >= RULE_SCORE > new
+
+
+def test_a_model_on_an_earlier_mode_moves_to_the_third(legacy: Path, tmp_path: Path) -> None:
+    second = tmp_path / "second"
+    refresh_normalisation(_on_first_mode(legacy), second)
+    version = refresh_normalisation(second, tmp_path / "third", CHARACTERS_3)
+    after = _assert_a_copy_changing_only(
+        second, tmp_path / "third", version, "text_normalisation", NORMALISATION_LINEAGE_KEY
+    )
+    assert after["text_normalisation"] == CHARACTERS_3
+    with pytest.raises(ValueError, match="only a 'characters' or 'characters-2' model"):
+        refresh_normalisation(tmp_path / "third", tmp_path / "again", CHARACTERS_3)
+    with pytest.raises(ValueError, match="not a later character mode"):
+        refresh_normalisation(second, tmp_path / "back", CHARACTERS)

@@ -7,6 +7,7 @@ import pytest
 from classifiers.text import (
     CHARACTERS,
     CHARACTERS_2,
+    CHARACTERS_3,
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
@@ -118,3 +119,39 @@ def test_an_artefact_on_the_second_mode_gets_it() -> None:
     raw = "@Someone you b i t c h"
     assert normalise_for(raw, CHARACTERS_2) == deobfuscate(normalise(raw), CHARACTERS_2)
     assert normalise_for(raw, CHARACTERS) == normalise(raw)
+
+
+# characters-3 (C15): slurs aimed at pupils the earlier lists lacked, and doubled digits.
+
+
+@pytest.mark.parametrize(
+    ("raw", "second", "third"),
+    [
+        ("another k*ke on the board", "another k*ke on the board", "another kike on the board"),
+        ("y*ds everywhere", "y*ds everywhere", "yids everywhere"),
+        ("he's such a p00f", "he's such a p00f", "he's such a poof"),
+        ("what a fa66ot", "what a fa66ot", "what a faggot"),
+        ("sp*z in 9B", "sp*z in 9B", "spaz in 9B"),
+        ("shut up you w a n k e r", "shut up you w a n k e r", "shut up you wanker"),
+        ("ch*nky eyes", "ch*nky eyes", "chinky eyes"),
+        ("stop being a b1tch", "stop being a bitch", "stop being a bitch"),
+    ],
+)
+def test_the_third_mode_reads_more_slurs_and_the_second_is_unchanged(
+    raw: str, second: str, third: str
+) -> None:
+    assert deobfuscate(raw, CHARACTERS_2) == second
+    assert deobfuscate(raw, CHARACTERS_3) == third
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Y6B and Y5A swap rooms on Friday",  # a single 6 between letters is a class name
+        "SO PROUD!!WELL DONE",  # doubled emphasis is not a letter
+        "ring 0800 600 1234 or email office@school00.org",
+        "Mr J*nes said no, Year 66 is not a thing",  # a masked word not on the list stays masked
+    ],
+)
+def test_the_third_mode_leaves_class_names_emphasis_and_numbers_alone(text: str) -> None:
+    assert deobfuscate(text, CHARACTERS_3) == deobfuscate(text, CHARACTERS_2)

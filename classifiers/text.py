@@ -128,10 +128,10 @@ def _unmask(match: re.Match[str], known: frozenset[str] = _KNOWN) -> str:
     return found[0] if len(found) == 1 else token
 
 
-def _join_spaced(match: re.Match[str]) -> str:
+def _join_spaced(match: re.Match[str], known: frozenset[str] = _KNOWN_2) -> str:
     run = match.group(0)
     joined = re.sub(r"[ .]", "", run)
-    return joined if joined.lower() in _KNOWN_2 else run
+    return joined if joined.lower() in known else run
 
 
 # --- characters-3 (issue 20, C15) -----------------------------------------------------------
@@ -168,12 +168,6 @@ def _unleet_3(match: re.Match[str]) -> str:
     return _LEET_RUN.sub(lambda m: 2 * _LEET.get(m.group(0)[0], "g"), token)
 
 
-def _join_spaced_3(match: re.Match[str]) -> str:
-    run = match.group(0)
-    joined = re.sub(r"[ .]", "", run)
-    return joined if joined.lower() in _KNOWN_3 else run
-
-
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
@@ -183,7 +177,7 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     if mode == CHARACTERS_3:
         text = _TOKEN.sub(_unleet_3, text)
         text = _TOKEN.sub(_unleet, text)
-        text = _SPACED.sub(_join_spaced_3, text)
+        text = _SPACED.sub(lambda m: _join_spaced(m, _KNOWN_3), text)
         text = _MASKED.sub(lambda m: _unmask(m, _KNOWN_3), text)
         return _REPEAT.sub(r"\1\1", text)
     text = _TOKEN.sub(_unleet, text)

@@ -136,7 +136,8 @@ def model() -> None:
     "--world-holdout",
     type=click.FloatRange(min=0.0, max=0.5, max_open=True),
     help="Hold out this seeded share of each world-row category, the fold `trustwatch model "
-    "rebuild --judge-only` judges on [default: 0.25, as the committed model].",
+    "rebuild --judge-only` judges on [default: 0, as the committed model; 0.25 holds out "
+    "the fold].",
 )
 @click.option(
     "--world-weight",

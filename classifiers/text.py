@@ -168,18 +168,72 @@ def _unleet_3(match: re.Match[str]) -> str:
     return _LEET_RUN.sub(lambda m: 2 * _LEET.get(m.group(0)[0], "g"), token)
 
 
+# --- characters-4 (issue 20, C16) -----------------------------------------------------------
+# Slang respellings that keep an insult's sound ("fuk", "biatch", "kunt", "wanka"): no digit,
+# star or space to undo, so the earlier modes leave them, and the tokenizer splits them into
+# pieces the model never learned as abuse. Each is restored only as a whole word and only to
+# the word it respells; spellings that are also ordinary words or text-speak ("dike", "ho",
+# "bish", "shite", "cnt" for "can't", "hore") are left out. Written from general knowledge,
+# not from any dataset row. The earlier modes are frozen.
+CHARACTERS_4 = "characters-4"
+RESPELLED_WORDS: dict[str, tuple[str, ...]] = {
+    "bastard": ("basterd", "bastad", "bastid", "barstard", "basturd"),
+    "bitch": ("biatch", "biotch", "beyotch", "bytch", "biach"),
+    "bitches": ("biatches", "biotches", "bytches", "bitchez"),
+    "cunt": ("kunt", "cvnt"),
+    "cunts": ("kunts",),
+    "dick": ("dik", "dikk"),
+    "fag": ("phag", "fagg"),
+    "faggot": ("fagot", "faggit", "fagget", "phaggot", "fgt"),
+    "fuck": ("fuk", "fuq", "fck", "fcuk", "phuck", "phuk", "fukk"),
+    "fucked": ("fukd", "fuckd", "fcked", "fukked"),
+    "fucker": ("fukker", "fuker", "fcker"),
+    "fucking": ("fuking", "fukin", "fkn", "fckn", "fcking", "fckin", "fuckin", "fukn", "fkin"),
+    "gyppo": ("gypo", "gippo"),
+    "idiot": ("idjit", "eejit"),
+    "nigga": ("niqqa", "nigguh", "niggah"),
+    "nigger": ("niqqer",),
+    "paki": ("pakki",),
+    "pikey": ("pikie", "paikey"),
+    "prick": ("prik", "prikk"),
+    "retard": ("retart", "tard"),
+    "retarded": ("retarted", "tarded"),
+    "shit": ("shyt", "shiet"),
+    "slut": ("slutt", "slvt"),
+    "spastic": ("spaztic", "spastik"),
+    "spaz": ("spazz",),
+    "stupid": ("stoopid", "stupit"),
+    "tranny": ("trannie",),
+    "twat": ("twatt", "twot"),
+    "wanker": ("wanka", "wankr"),
+    "whore": ("whor", "whoar"),
+}
+_RESPELLED_TO = {
+    spelling: word for word, spellings in RESPELLED_WORDS.items() for spelling in spellings
+}
+_RESPELLED = re.compile(
+    r"(?<![\w*@])(" + "|".join(sorted(_RESPELLED_TO, key=len, reverse=True)) + r")(?![\w*@])",
+    re.IGNORECASE,
+)
+
+
+def _restore_respelled(match: re.Match[str]) -> str:
+    return _RESPELLED_TO[match.group(0).lower()]
+
+
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
     class names ("Year 7", "3pm", "10R") are left alone. `characters-2` also joins spaced
-    letters and knows more words; `characters-3` knows more again and reads doubled digits
-    (above)."""
-    if mode == CHARACTERS_3:
+    letters and knows more words; `characters-3` knows more again and reads doubled digits;
+    `characters-4` also restores slang respellings (above)."""
+    if mode in (CHARACTERS_3, CHARACTERS_4):
         text = _TOKEN.sub(_unleet_3, text)
         text = _TOKEN.sub(_unleet, text)
         text = _SPACED.sub(lambda m: _join_spaced(m, _KNOWN_3), text)
         text = _MASKED.sub(lambda m: _unmask(m, _KNOWN_3), text)
-        return _REPEAT.sub(r"\1\1", text)
+        text = _REPEAT.sub(r"\1\1", text)
+        return _RESPELLED.sub(_restore_respelled, text) if mode == CHARACTERS_4 else text
     text = _TOKEN.sub(_unleet, text)
     if mode == CHARACTERS_2:
         text = _SPACED.sub(_join_spaced, text)
@@ -189,7 +243,7 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     return _REPEAT.sub(r"\1\1", text)
 
 
-NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3)
+NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3, CHARACTERS_4)
 
 
 def normalise_for(text: object, mode: str | None) -> str:

@@ -8,6 +8,7 @@ from classifiers.text import (
     CHARACTERS,
     CHARACTERS_2,
     CHARACTERS_3,
+    CHARACTERS_4,
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
@@ -155,3 +156,39 @@ def test_the_third_mode_reads_more_slurs_and_the_second_is_unchanged(
 )
 def test_the_third_mode_leaves_class_names_emphasis_and_numbers_alone(text: str) -> None:
     assert deobfuscate(text, CHARACTERS_3) == deobfuscate(text, CHARACTERS_2)
+
+
+# characters-4 (C16): slang respellings that keep an insult's sound.
+
+
+@pytest.mark.parametrize(
+    ("raw", "third", "fourth"),
+    [
+        ("ur a fukin biatch", "ur a fukin biatch", "ur a fucking bitch"),
+        ("FUK this school", "FUK this school", "fuck this school"),
+        ("shut up you wanka!", "shut up you wanka!", "shut up you wanker!"),
+        ("kunts, the lot of them", "kunts, the lot of them", "cunts, the lot of them"),
+        ("what a b1atch", "what a biatch", "what a bitch"),  # the digit first, then the word
+        ("stoopid tard", "stoopid tard", "stupid retard"),
+    ],
+)
+def test_the_fourth_mode_restores_slang_respellings_and_the_third_is_unchanged(
+    raw: str, third: str, fourth: str
+) -> None:
+    assert deobfuscate(raw, CHARACTERS_3) == third
+    assert deobfuscate(raw, CHARACTERS_4) == fourth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i cnt make parents evening, can we rearrange",  # text-speak for can't
+        "the dike at the bottom of the field has flooded",
+        "Ho ho ho! Santa's grotto opens at 3pm",
+        "shite weather for sports day",  # an ordinary British word, left to the model
+        "email fuk@school.org or see bytcheston.com",  # part of an address, not a word
+        "fukushima project in Year 9 geography",
+    ],
+)
+def test_the_fourth_mode_leaves_ordinary_words_and_addresses_alone(text: str) -> None:
+    assert deobfuscate(text, CHARACTERS_4) == deobfuscate(text, CHARACTERS_3)

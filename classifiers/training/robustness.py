@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from classifiers.text import MASKED_WORDS, NORMALISATION_MODES
+from classifiers.training.respellings_independent import RESPELLINGS_INDEPENDENT
 
 # Insults a disguised spelling is tried on: the words `deobfuscate` restores from a mask,
 # plus everyday insults that are never masked but are often respelled.
@@ -88,12 +89,19 @@ def _respelled(word: str) -> str:
     return RESPELLINGS.get(word.lower(), word)
 
 
+def _respelled_independent(word: str) -> str:
+    """The first respelling in a list written apart from `characters-4`'s table (C16), so a
+    mode built from respellings the project knew is also measured on ones it did not."""
+    return RESPELLINGS_INDEPENDENT.get(word.lower(), (word,))[0]
+
+
 VARIANTS: dict[str, Callable[[str], str]] = {
     "leet": _leet,
     "masked": _masked,
     "held": _held,
     "spaced": _spaced,
     "respelled": _respelled,
+    "respelled_independent": _respelled_independent,
 }
 
 

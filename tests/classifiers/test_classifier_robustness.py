@@ -29,6 +29,21 @@ def test_each_disguise_rewrites_only_the_insults() -> None:
         )
 
 
+def test_the_independent_respellings_are_apart_from_the_measured_and_the_restored() -> None:
+    """C16's out-of-sample figure: the second list takes none of the first's spellings, and
+    its first choices (the ones measured) include spellings `characters-4` does not restore."""
+    from classifiers.text import _RESPELLED_TO
+    from classifiers.training.respellings_independent import RESPELLINGS_INDEPENDENT
+    from classifiers.training.robustness import INSULTS, RESPELLINGS
+
+    assert set(RESPELLINGS_INDEPENDENT) <= set(INSULTS)
+    spellings = {s for options in RESPELLINGS_INDEPENDENT.values() for s in options}
+    assert not spellings & set(RESPELLINGS.values())
+    firsts = {options[0] for options in RESPELLINGS_INDEPENDENT.values()}
+    assert firsts - set(_RESPELLED_TO)
+    assert disguise("You Stupid BITCH", "respelled_independent") == "You stupit bish"
+
+
 def test_a_word_without_a_respelling_is_left_as_written() -> None:
     """Case is kept where nothing changes, so the row is not counted as disguised."""
     assert disguise("What an Idiot", "respelled") == "What an Idiot"

@@ -56,6 +56,40 @@ def _clocks(items: pd.DataFrame) -> pd.DataFrame:
     return find_clocks(items, school_author_keys={SCHOOL_KEY: 1})
 
 
+def test_two_replies_in_the_same_minute_answer_with_the_lower_id_in_any_order() -> None:
+    """Found by the property below (seed 247): the answer followed the rows' input order."""
+    minute = pd.Timedelta(minutes=1)
+    rows = [
+        (1, "t0", None, "a", False, START),
+        (2, "t0-1", "t0", SCHOOL_KEY, True, START + minute),
+        (3, "t0-2", "t0", SCHOOL_KEY, True, START + minute),
+    ]
+    items = pd.DataFrame(
+        [
+            {
+                "item_id": item_id,
+                "platform": "x",
+                "external_id": ext,
+                "parent_external_id": parent,
+                "thread_root_external_id": "t0",
+                "account_id": 1,
+                "school_id": 1,
+                "author_key": author,
+                "is_from_school": from_school,
+                "is_deleted": False,
+                "created_at": created,
+            }
+            for item_id, ext, parent, author, from_school, created in rows
+        ]
+    )
+    items["created_at"] = pd.to_datetime(items["created_at"], utc=True).dt.as_unit("us")
+    items = items[ITEM_COLUMNS]
+    for frame in (items, items.iloc[::-1].reset_index(drop=True)):
+        clocks = _clocks(frame)
+        assert clocks["item_id"].tolist() == [1]
+        assert clocks["response_item_id"].tolist() == [2]
+
+
 @settings(max_examples=40, deadline=None)
 @given(items=threads(), seed=st.integers(0, 2**16))
 def test_clocks_are_consistent_and_order_free(items: pd.DataFrame, seed: int) -> None:

@@ -194,7 +194,9 @@ def find_clocks(
     )
     need = pd.merge_asof(
         need.sort_values("created_at", kind="stable"),
-        answers.sort_values("response_at", kind="stable"),
+        # Two replies in the same second: the lower item id answers, whatever order the
+        # rows came in, so a rerun or a reload never moves a clock's answer.
+        answers.sort_values(["response_at", "response_item_id"], kind="stable"),
         left_on="created_at",
         right_on="response_at",
         by="match_key",

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifiers.text import deobfuscate
+from classifiers.text import RESPELLED_WORDS, deobfuscate
 from classifiers.training.model_card import _robustness_lines
+from classifiers.training.respellings_independent import RESPELLINGS_INDEPENDENT
 from classifiers.training.robustness import (
+    INSULTS,
+    RESPELLINGS,
     VARIANTS,
     disguise,
     robustness_rows,
@@ -32,15 +35,12 @@ def test_each_disguise_rewrites_only_the_insults() -> None:
 def test_the_independent_respellings_are_apart_from_the_measured_and_the_restored() -> None:
     """C16's out-of-sample figure: the second list takes none of the first's spellings, and
     its first choices (the ones measured) include spellings `characters-4` does not restore."""
-    from classifiers.text import _RESPELLED_TO
-    from classifiers.training.respellings_independent import RESPELLINGS_INDEPENDENT
-    from classifiers.training.robustness import INSULTS, RESPELLINGS
-
     assert set(RESPELLINGS_INDEPENDENT) <= set(INSULTS)
     spellings = {s for options in RESPELLINGS_INDEPENDENT.values() for s in options}
     assert not spellings & set(RESPELLINGS.values())
     firsts = {options[0] for options in RESPELLINGS_INDEPENDENT.values()}
-    assert firsts - set(_RESPELLED_TO)
+    restored = {s for options in RESPELLED_WORDS.values() for s in options}
+    assert firsts - restored
     assert disguise("You Stupid BITCH", "respelled_independent") == "You stupit bish"
 
 

@@ -56,7 +56,7 @@ def _clocks(items: pd.DataFrame) -> pd.DataFrame:
     return find_clocks(items, school_author_keys={SCHOOL_KEY: 1})
 
 
-def test_two_replies_in_the_same_minute_answer_with_the_lower_id_in_any_order() -> None:
+def test_two_replies_at_the_same_instant_answer_with_the_lower_id_in_any_order() -> None:
     """Found by the property below (seed 247): the answer followed the rows' input order."""
     minute = pd.Timedelta(minutes=1)
     rows = [

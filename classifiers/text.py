@@ -221,12 +221,99 @@ def _restore_respelled(match: re.Match[str]) -> str:
     return _RESPELLED_TO[match.group(0).lower()]
 
 
+# --- characters-5 (issue 20, C18) -----------------------------------------------------------
+# The encoder's vocabulary has no emoji: every one reaches the model as the same unknown token,
+# so "you look like a 🐷", "🐒🐒 go home" and "🏳️‍🌈🤮" carry no more meaning than their words
+# alone. The emoji people use as an insult, a slur, a threat or a scoff are read here as the
+# word a reader sees (a run of the same one as one word); the rest stay as written. Two dog
+# whistles are read too: "14/88" (and "1488" not followed by a word, where it is more likely
+# a count) and the triple brackets that tag a name or group as Jewish ("(((them)))"), except
+# around a hug. Written from general knowledge before the coded probe set was read; the
+# earlier modes are frozen.
+CHARACTERS_5 = "characters-5"
+EMOJI_WORDS: dict[str, str] = {
+    "🐷": "pig",
+    "🐖": "pig",
+    "🐽": "pig",
+    "🐮": "cow",
+    "🐄": "cow",
+    "🐳": "whale",
+    "🐋": "whale",
+    "🐒": "monkey",
+    "🐵": "monkey",
+    "🦍": "gorilla",
+    "🍌": "banana",
+    "🤡": "clown",
+    "🐍": "snake",
+    "🐀": "rat",
+    "🧌": "troll",
+    "🤓": "nerd",
+    "💩": "crap",
+    "🤮": "disgusting",
+    "🤢": "disgusting",
+    "🖕": "fuck you",
+    "🔪": "knife",
+    "🔫": "gun",
+    "🪦": "grave",
+    "⚰": "coffin",
+    "🙄": "rolls eyes",
+    "😒": "unimpressed",
+    "🤦": "facepalm",
+    "😡": "angry",
+    "😠": "angry",
+    "🤬": "furious",
+    "♿": "wheelchair",
+    "🦽": "wheelchair",
+    "🦼": "wheelchair",
+    "🚤": "boat",
+    "🛥": "boat",
+    "⛵": "boat",
+    "🏳\u200d🌈": "pride flag",
+    "🏳\u200d⚧": "trans flag",
+}
+# Presentation selectors and skin tones change nothing a reader sees; nor do the gender signs
+# joined to a person emoji ("🤦‍♀️").
+_EMOJI_TAIL = "[\U0001f3fb-\U0001f3ff]?(?:\u200d[\u2640\u2642])?"
+_EMOJI = re.compile(
+    "(?P<emoji>"
+    + "|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True))
+    + ")"
+    + _EMOJI_TAIL
+    + "(?:\\s*(?P=emoji)"
+    + _EMOJI_TAIL
+    + ")*"
+)
+# "14/88" has no innocent reading; a bare "1488" followed by a word is more likely a count.
+_NAZI_NUMBERS = re.compile(
+    r"(?<![\w£$€.,/])(?:14\s?/\s?88|1488(?!\s+[a-z]))(?![\w%]|[.,/]\d)", re.IGNORECASE
+)
+_ECHO = re.compile(r"\({3}\s*([a-z][\w' -]{0,40}?)\s*\){3}", re.IGNORECASE)
+_HUGS = frozenset({"hug", "hugs", "big hugs", "love", "sending love"})
+
+
+def _read_echo(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    return match.group(0) if inner.lower() in _HUGS else f"jewish {inner}"
+
+
+def read_emoji_and_codes(text: str) -> str:
+    """Emoji used as insults and two dog whistles, as the words a reader sees (above)."""
+    text = text.replace("\ufe0f", "")
+    text = _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group('emoji')]} ", text)
+    text = _NAZI_NUMBERS.sub("nazi", text)
+    text = _ECHO.sub(_read_echo, text)
+    return _SPACE.sub(" ", text).strip()
+
+
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and
     class names ("Year 7", "3pm", "10R") are left alone. `characters-2` also joins spaced
     letters and knows more words; `characters-3` knows more again and reads doubled digits;
-    `characters-4` also restores slang respellings (above)."""
+    `characters-4` also restores slang respellings; `characters-5` first reads insulting
+    emoji and two dog whistles (above)."""
+    if mode == CHARACTERS_5:
+        return deobfuscate(read_emoji_and_codes(text), CHARACTERS_4)
     if mode in (CHARACTERS_3, CHARACTERS_4):
         text = _TOKEN.sub(_unleet_3, text)
         text = _TOKEN.sub(_unleet, text)
@@ -243,7 +330,7 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     return _REPEAT.sub(r"\1\1", text)
 
 
-NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3, CHARACTERS_4)
+NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3, CHARACTERS_4, CHARACTERS_5)
 
 
 def normalise_for(text: object, mode: str | None) -> str:

@@ -239,6 +239,15 @@ def world_check() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "world_check.csv", dtype={"text": str, "category": str})
 
 
+def coded_probe() -> pd.DataFrame:
+    """Insults and hate carried by emoji and dog whistles, and their innocent look-alikes (C18).
+
+    Written by a helper from general knowledge, without sight of the check sets or of
+    `characters-5`'s table, so it measures that table out of sample until it has decided.
+    """
+    return pd.read_csv(SCHOOL_DIR / "coded_probe.csv", dtype={"text": str, "category": str})
+
+
 def world_check_tasks() -> pd.DataFrame:
     """The school-world check set as test rows in the shared layout (all five labels)."""
     return _as_tasks(world_check(), "world_check", "test")
@@ -324,6 +333,7 @@ CHECK_FILES: dict[str, str] = {
     "school_check": "check.csv",
     "identity_check": "identity_check.csv",
     "world_check": "world_check.csv",
+    "coded_probe": "coded_probe.csv",
 }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.training.evaluate import binary_metrics
-from classifiers.training.school import check_sets, world_check
+from classifiers.training.school import check_sets, coded_probe, world_check
 
 
 def category_table(
@@ -55,6 +55,9 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
     world = world_check()
     scores = classifier.predict_proba(world["text"].tolist())
     report["categories"] = category_table(world, scores, thresholds)
+    coded = coded_probe()
+    coded_scores = classifier.predict_proba(coded["text"].tolist())
+    report["coded_categories"] = category_table(coded, coded_scores, thresholds)
     both = pd.concat([check_sets()["school_check"], world[["text", *LABELS]]], ignore_index=True)
     both_scores = classifier.predict_proba(both["text"].tolist())
     report["sets"]["school_check+world_check"] = {
@@ -74,12 +77,13 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{name:26} {label:12} n={m['n']:4d} pos={m['positives']:3d} "
                 f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
             )
-    lines.append("")
-    lines.append(f"{'category':28} {'n':>3} {'right':>5}  missed / false flags")
-    for category, c in report["categories"].items():
-        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
-        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)
-        lines.append(
-            f"{category:28} {c['n']:3d} {c['all_right']:5d}  {missed or '-'} / {false or '-'}"
-        )
+    for key in ("categories", "coded_categories"):
+        lines.append("")
+        lines.append(f"{'category':28} {'n':>3} {'right':>5}  missed / false flags")
+        for category, c in report.get(key, {}).items():
+            missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
+            false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)
+            lines.append(
+                f"{category:28} {c['n']:3d} {c['all_right']:5d}  {missed or '-'} / {false or '-'}"
+            )
     return "\n".join(lines)

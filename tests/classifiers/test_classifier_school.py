@@ -218,7 +218,10 @@ def test_school_world_training_rows_are_not_near_copies_of_any_check_row() -> No
 
     trained = _world_file("world_train")["text"]
     checks = pd.concat(
-        [pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("check.csv", "world_check.csv")]
+        [
+            pd.read_csv(SCHOOL_DIR / f)["text"]
+            for f in ("check.csv", "world_check.csv", "coded_probe.csv")
+        ]
         + [identity_check()["text"]],
         ignore_index=True,
     )

@@ -9,6 +9,7 @@ from classifiers.text import (
     CHARACTERS_2,
     CHARACTERS_3,
     CHARACTERS_4,
+    CHARACTERS_5,
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
@@ -192,3 +193,42 @@ def test_the_fourth_mode_restores_slang_respellings_and_the_third_is_unchanged(
 )
 def test_the_fourth_mode_leaves_ordinary_words_and_addresses_alone(text: str) -> None:
     assert deobfuscate(text, CHARACTERS_4) == deobfuscate(text, CHARACTERS_3)
+
+
+# characters-5 (C18): emoji used as insults, and two dog whistles, read as words.
+
+
+@pytest.mark.parametrize(
+    ("raw", "fifth"),
+    [
+        ("you look like a 🐷 lol", "you look like a pig lol"),
+        ("🐒🐒🐒 go home", "monkey go home"),  # a run of one emoji is one word
+        ("🐒 🐒🐒 go home", "monkey go home"),
+        ("🤡🤡 ur such a fuk", "clown ur such a fuck"),  # then the fourth mode's respellings
+        ("🖕🏻 mr hughes", "fuck you mr hughes"),  # skin tone
+        ("🤦\u200d♀️ again", "facepalm again"),  # a person emoji with a gender sign
+        ("pride month 🏳️\u200d🌈🤮", "pride month pride flag disgusting"),  # a joined flag
+        ("14/88 lads", "nazi lads"),
+        ("see u all there 1488", "see u all there nazi"),
+        ("(((they))) run this school", "jewish they run this school"),
+        ("new timetable 🙄 great", "new timetable rolls eyes great"),
+    ],
+)
+def test_the_fifth_mode_reads_insulting_emoji_and_dog_whistles(raw: str, fifth: str) -> None:
+    assert deobfuscate(raw, CHARACTERS_5) == fifth
+    assert deobfuscate(raw, CHARACTERS_4) != fifth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1488 pupils on roll this year",  # a count
+        "£1,488 raised for the hospice",
+        "call 01488 555 000",
+        "room 14, 88 chairs",
+        "(((hugs))) to everyone at the fair",
+        "well done team ❤️😂🎉",  # emoji without a listed reading stay as written
+    ],
+)
+def test_the_fifth_mode_leaves_counts_hugs_and_other_emoji_alone(text: str) -> None:
+    assert deobfuscate(text, CHARACTERS_5) == deobfuscate(text.replace("\ufe0f", ""), CHARACTERS_4)

@@ -29,6 +29,7 @@ from classifiers.training.data import SplitConfig, load_public, sample_per_sourc
 from classifiers.training.model_card import write_model_card
 from classifiers.training.robustness import spelling_robustness
 from classifiers.training.school import (
+    coded_probe,
     identity_check,
     identity_check_tasks,
     load_school,
@@ -396,6 +397,26 @@ def world_categories(
     return category_table(frame, scores.loc[rows].reset_index(drop=True), thresholds)
 
 
+def coded_probe_summary(
+    classifier: TransformerClassifier, thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """The coded probe (emoji and dog whistles, and their look-alikes): per label and category.
+
+    Scored apart from the test table: it is the project's own file, never trained on, and its
+    look-alike rows are what show a reading of an emoji or a code going too far.
+    """
+    from classifiers.training.school_report import category_table
+
+    frame = coded_probe()
+    scores = classifier.predict_proba(frame["text"].tolist())
+    labels = {
+        label: binary_metrics(frame[label].to_numpy(), scores[label].to_numpy(), thresholds[label])
+        for label in LABELS
+        if frame[label].nunique() == 2
+    }
+    return {"labels": labels, "categories": category_table(frame, scores, thresholds)}
+
+
 def bf16_agreement(
     artefact_dir: Path, texts: list[str], reference: pd.DataFrame, thresholds: dict[str, float]
 ) -> dict[str, Any]:
@@ -489,6 +510,7 @@ def evaluate(
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "multilingual": multilingual_summary(table, scores, thresholds),
         "world_categories": world_categories(table, scores, thresholds),
+        "coded_probe": coded_probe_summary(classifier, thresholds),
         "spelling_robustness": spelling_robustness(classifier, table, thresholds["abuse"]),
         "training": config.get("training", {}),
     }

@@ -63,6 +63,36 @@ _IDENTITY_KINDS = {
 }
 
 
+def _coded_probe_lines(metrics: dict[str, Any]) -> list[str]:
+    """The coded probe: per-label figures, then its categories (look-alikes included)."""
+    probe = metrics.get("coded_probe") or {}
+    if not probe:
+        return []
+    figures = "; ".join(
+        f"{label} F1 {m['f1']:.3f} (precision {m['precision']:.2f}, recall {m['recall']:.2f}, "
+        f"{m['positives']} positives)"
+        for label, m in probe["labels"].items()
+    )
+    lines = [
+        "",
+        "Coded probe (`classifiers/school/coded_probe.csv`: insults and hate carried by emoji "
+        f"and dog whistles, and innocent look-alikes), at the production thresholds: {figures}.",
+        "",
+        "| Category | Rows | All right | Missed | False flags |",
+        "|---|---|---|---|---|",
+    ]
+    return lines + _category_rows(probe["categories"])
+
+
+def _category_rows(categories: dict[str, Any]) -> list[str]:
+    rows = []
+    for category, c in categories.items():
+        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v) or "-"
+        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v) or "-"
+        rows.append(f"| {category} | {c['n']} | {c['all_right']} | {missed} | {false} |")
+    return rows
+
+
 def _category_lines(metrics: dict[str, Any]) -> list[str]:
     """The school-world check set per category: rows all right, misses and false flags."""
     categories = metrics.get("world_categories") or {}
@@ -76,11 +106,7 @@ def _category_lines(metrics: dict[str, Any]) -> list[str]:
         "| Category | Rows | All right | Missed | False flags |",
         "|---|---|---|---|---|",
     ]
-    for category, c in categories.items():
-        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v) or "-"
-        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v) or "-"
-        lines.append(f"| {category} | {c['n']} | {c['all_right']} | {missed} | {false} |")
-    return lines
+    return lines + _category_rows(categories)
 
 
 def _identity_lines(metrics: dict[str, Any]) -> list[str]:
@@ -346,6 +372,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "3-class OffensEval level C results (winner about 0.660).",
         *_identity_lines(metrics),
         *_category_lines(metrics),
+        *_coded_probe_lines(metrics),
         *_multilingual_lines(metrics),
         *_robustness_lines(metrics),
         *_validation_lines(metrics),

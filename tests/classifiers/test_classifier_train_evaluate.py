@@ -15,6 +15,7 @@ from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.precision import BF16_TOLERANCE, native_bf16
 from classifiers.training.evaluate import TEST_SETS, add_comparisons, evaluate
+from classifiers.training.school import coded_probe
 from classifiers.training.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
@@ -118,6 +119,13 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, evaluatio
     assert f"attacks on a group {hate['flagged']} of {hate['n']}" in card
     # The default configuration trains on the identity rows, and the card says at what weight.
     assert "identity_train.csv` (hand-written attacks" in card and "at 0.25 times" in card
+    # The coded probe is scored whole, per label and per category, and the card shows both.
+    probe = stored["coded_probe"]
+    assert sum(c["n"] for c in probe["categories"].values()) == len(coded_probe())
+    assert {"abuse", "bullying", "hate"} <= set(probe["labels"])
+    assert "Coded probe (`classifiers/school/coded_probe.csv`" in card
+    assert f"hate F1 {probe['labels']['hate']['f1']:.3f}" in card
+    assert "| emoji_lookalike | 30 |" in card
 
 
 def test_comparisons_keep_the_cards_test_set_order(

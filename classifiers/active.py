@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT
+from classifiers.layout import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
 
 VAR_ENV = "TRUSTWATCH_VAR_DIR"
 POINTER = "active.json"
@@ -45,6 +45,11 @@ def active_artefact() -> Path:
     if record.get("version") == SHIPPED or not (path / "config.json").is_file():
         return shipped_artefact()
     return path
+
+
+def serving_normalisation() -> str | None:
+    """The text normalisation the serving model reads with (its config; no weights loaded)."""
+    return read_config(active_artefact()).get("text_normalisation")
 
 
 def set_active(version: str, path: Path | None) -> None:

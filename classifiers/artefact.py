@@ -18,11 +18,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from classifiers.encoder import load_base_encoder
+
+# Re-exported: callers have always found the layout here.
+from classifiers.layout import ARTEFACTS_DIR as ARTEFACTS_DIR
+from classifiers.layout import CONFIG_FILE, read_config
+from classifiers.layout import DEFAULT_ARTEFACT as DEFAULT_ARTEFACT
 from classifiers.model import LoraSettings, MultiTaskModel, TaskHeads, scale_lora_delta
 
-ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
-DEFAULT_ARTEFACT = "minilm-lora-v1"
-CONFIG_FILE = "config.json"
 HEADS_FILE = "heads.safetensors"
 ADAPTER_DIR = "adapter"
 ADAPTER_WEIGHTS = f"{ADAPTER_DIR}/adapter_model.safetensors"
@@ -33,11 +35,6 @@ VERSIONED_FILES = (
     HEADS_FILE,
     CONFIG_FILE,
 )
-
-
-def read_config(artefact_dir: Path) -> dict[str, Any]:
-    """The artefact's config.json as a dict."""
-    return json.loads((Path(artefact_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
 
 
 def write_config(artefact_dir: Path, config: dict[str, Any]) -> None:

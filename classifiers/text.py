@@ -337,3 +337,18 @@ def normalise_for(text: object, mode: str | None) -> str:
     """`normalise`, plus `deobfuscate` in the mode an artefact's `text_normalisation` names."""
     clean = normalise(text)
     return deobfuscate(clean, mode) if mode in NORMALISATION_MODES else clean
+
+
+def model_reading(text: str | None, mode: str | None) -> str | None:
+    """The post as the model read it, when that differs from what was written in more than
+    held letters ("🐍 slytherin" read as "snake slytherin", "fkn" as "fucking"); else None.
+
+    Shown beside a flagged post so a lead can see why an emoji or a disguised word was flagged,
+    and dismiss a misreading in one look. Handles and links stay as written: this is for a
+    person, not for the tokenizer.
+    """
+    if not text or mode not in NORMALISATION_MODES:
+        return None
+    written = _SPACE.sub(" ", text.replace("\ufe0f", "")).strip()
+    read = deobfuscate(written, mode)
+    return None if read == _REPEAT.sub(r"\1\1", written) else read

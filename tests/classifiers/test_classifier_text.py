@@ -13,6 +13,7 @@ from classifiers.text import (
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
+    model_reading,
     normalise,
     normalise_for,
 )
@@ -232,3 +233,21 @@ def test_the_fifth_mode_reads_insulting_emoji_and_dog_whistles(raw: str, fifth: 
 )
 def test_the_fifth_mode_leaves_counts_hugs_and_other_emoji_alone(text: str) -> None:
     assert deobfuscate(text, CHARACTERS_5) == deobfuscate(text.replace("\ufe0f", ""), CHARACTERS_4)
+
+
+@pytest.mark.parametrize(
+    ("written", "mode", "reading"),
+    [
+        ("@kayla_x 🐍🐍 everyone knows", CHARACTERS_5, "@kayla_x snake everyone knows"),
+        ("ur a fkn joke", CHARACTERS_4, "ur a fucking joke"),
+        ("ur a fkn joke", CHARACTERS_3, None),  # the third mode reads it as written
+        ("soooo proud of Year 6 ❤️", CHARACTERS_5, None),  # held letters alone are no news
+        ("Thank you for a lovely sports day", CHARACTERS_5, None),
+        ("🤡🤡", None, None),  # a model with no character mode reads text as written
+        ("", CHARACTERS_5, None),
+    ],
+)
+def test_the_model_reading_is_shown_only_where_it_differs(
+    written: str, mode: str | None, reading: str | None
+) -> None:
+    assert model_reading(written, mode) == reading

@@ -126,6 +126,29 @@ def test_detail_shows_the_case_and_is_audited(client, sqlite_engine, casework, p
     ]
 
 
+def test_detail_shows_how_the_model_read_an_emoji_insult(
+    client, sqlite_engine, warehouse, casework, people
+):
+    """A lead sees why "🤡🤡" was flagged: the serving model reads insulting emoji as words."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with session_scope(warehouse) as session:
+        items = add_thread(
+            session,
+            school_key="oakfield",
+            start=now - dt.timedelta(hours=2),
+            posts=[
+                Post("Team sheet for Saturday", author_id="school", from_school=True),
+                Post("jayden thinks hes captain 🤡🤡 fkn joke", author_id="p-1", minutes=5),
+            ],
+        )
+        emoji_alert = add_alert(session, items[1], alert_type="bullying", severity="medium")
+    sign_in(client, sqlite_engine, people["lead"])
+    html = client.get(f"/alerts/{emoji_alert.alert_id}").text
+    assert "Read by the model as: <q>jayden thinks hes captain clown fucking joke</q>" in html
+    # A post the model read as written carries no such line.
+    assert "Read by the model as" not in client.get(f"/alerts/{casework.oak_alert_id}").text
+
+
 def test_acknowledge_then_resolve_with_history(client, sqlite_engine, casework, people):
     csrf = sign_in(client, sqlite_engine, people["lead"])
     url = f"/alerts/{casework.oak_alert_id}"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from classifiers.active import serving_normalisation
+from classifiers.text import model_reading
 from trustwatch.alerts.engine import SLA_AT_RISK, SLA_BREACHED
 from trustwatch.db.models import (
     Alert,
@@ -255,6 +257,8 @@ class AlertDetail:
     sla: ResponseSla | None
     thread_truncated: bool = False
     other_alerts: list[Alert] = field(default_factory=list)
+    # The post as the serving model reads it, where that differs (classifiers.text).
+    reading: str | None = None
 
 
 def get_visible_alert(session: Session, *, user: WebUser, alert_id: int) -> Alert | None:
@@ -345,6 +349,7 @@ def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
         sla=session.get(ResponseSla, item.item_id),
         thread_truncated=truncated,
         other_alerts=others,
+        reading=None if item.text_purged_at else model_reading(item.text, serving_normalisation()),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -290,3 +292,19 @@ def test_waiting_list_and_item_page(client, sqlite_engine, casework, people):
     assert _audit(sqlite_engine, "item.view")
     sign_in(client, sqlite_engine, people["mill_lead"])
     assert client.get(f"/mentions/{casework.flagged_item_id}").status_code == 404
+
+
+def test_the_review_app_reads_the_serving_mode_without_loading_torch() -> None:
+    """The app asks the model's config how it reads text; loading torch for that would cost
+    every web worker a gigabyte. Checked in a fresh interpreter."""
+    code = (
+        "import sys\n"
+        "import trustwatch.web.main\n"
+        "from classifiers.active import serving_normalisation\n"
+        "assert serving_normalisation()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

@@ -128,7 +128,7 @@ def test_detail_shows_the_case_and_is_audited(client, sqlite_engine, casework, p
     ]
 
 
-def test_detail_shows_how_the_model_read_an_emoji_insult(
+def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
     client, sqlite_engine, warehouse, casework, people
 ):
     """A lead sees why "🤡🤡" was flagged: the serving model reads insulting emoji as words."""
@@ -147,8 +147,11 @@ def test_detail_shows_how_the_model_read_an_emoji_insult(
     sign_in(client, sqlite_engine, people["lead"])
     html = client.get(f"/alerts/{emoji_alert.alert_id}").text
     assert "Read by the model as: <q>jayden thinks hes captain clown fucking joke</q>" in html
+    item_page = client.get(f"/mentions/{items[1].item_id}").text
+    assert "<q>jayden thinks hes captain clown fucking joke</q>" in item_page
     # A post the model read as written carries no such line.
     assert "Read by the model as" not in client.get(f"/alerts/{casework.oak_alert_id}").text
+    assert "Read by the model as" not in client.get(f"/mentions/{casework.flagged_item_id}").text
 
 
 def test_acknowledge_then_resolve_with_history(client, sqlite_engine, casework, people):

@@ -315,6 +315,12 @@ def thread_of(session: Session, item: Item, user: WebUser) -> tuple[list[ThreadE
     return entries, truncated
 
 
+def reading_of(item: Item) -> str | None:
+    """How the serving model read the post, where that differs from its text (see
+    classifiers.text.model_reading); nothing once retention has removed the text."""
+    return None if item.text_purged_at else model_reading(item.text, serving_normalisation())
+
+
 def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
     item = session.get_one(Item, alert.item_id)
     thread, truncated = thread_of(session, item, user)
@@ -349,7 +355,7 @@ def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
         sla=session.get(ResponseSla, item.item_id),
         thread_truncated=truncated,
         other_alerts=others,
-        reading=None if item.text_purged_at else model_reading(item.text, serving_normalisation()),
+        reading=reading_of(item),
     )
 
 

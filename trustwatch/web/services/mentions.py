@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trustwatch.db.models import Account, Alert, Item, ResponseSla, School, WebUser
-from trustwatch.web.services.alerts import ThreadEntry, thread_of
+from trustwatch.web.services.alerts import ThreadEntry, reading_of, thread_of
 from trustwatch.web.services.listing import Window
 from trustwatch.web.services.scope import school_clause
 
@@ -96,6 +96,7 @@ class ItemDetail:
     thread_truncated: bool
     sla: ResponseSla | None
     alerts: list[Alert]
+    reading: str | None = None
 
 
 def item_detail(session: Session, *, item: Item, user: WebUser) -> ItemDetail:
@@ -111,4 +112,5 @@ def item_detail(session: Session, *, item: Item, user: WebUser) -> ItemDetail:
                 select(Alert).where(Alert.item_id == item.item_id).order_by(Alert.alert_id)
             )
         ),
+        reading=reading_of(item),
     )

@@ -39,27 +39,29 @@ def category_table(
 
 
 def school_report(artefact_dir: Path | str) -> dict[str, Any]:
-    """Per-label metrics on each school check set, and the school-world category table."""
+    """Per-label metrics on each school check set, and the category tables of the two sets
+    that name categories. Each set is scored once; the tables and the pooled figures reuse
+    those scores (`check_sets` keeps each file's row order)."""
     classifier = TransformerClassifier(artefact_dir, precision="fp32")
     thresholds = classifier.thresholds
     report: dict[str, Any] = {"version": classifier.version, "sets": {}}
-    for name, frame in check_sets().items():
-        scores = classifier.predict_proba(frame["text"].tolist())
-        per_label = {}
-        for label in LABELS:
-            if label in frame and frame[label].nunique() == 2:
-                per_label[label] = binary_metrics(
-                    frame[label].to_numpy(), scores[label].to_numpy(), thresholds[label]
-                )
-        report["sets"][name] = per_label
-    world = world_check()
-    scores = classifier.predict_proba(world["text"].tolist())
-    report["categories"] = category_table(world, scores, thresholds)
-    coded = coded_probe()
-    coded_scores = classifier.predict_proba(coded["text"].tolist())
-    report["coded_categories"] = category_table(coded, coded_scores, thresholds)
-    both = pd.concat([check_sets()["school_check"], world[["text", *LABELS]]], ignore_index=True)
-    both_scores = classifier.predict_proba(both["text"].tolist())
+    sets = check_sets()
+    scores = {
+        name: classifier.predict_proba(frame["text"].tolist()) for name, frame in sets.items()
+    }
+    for name, frame in sets.items():
+        report["sets"][name] = {
+            label: binary_metrics(
+                frame[label].to_numpy(), scores[name][label].to_numpy(), thresholds[label]
+            )
+            for label in LABELS
+            if label in frame and frame[label].nunique() == 2
+        }
+    report["categories"] = category_table(world_check(), scores["world_check"], thresholds)
+    report["coded_categories"] = category_table(coded_probe(), scores["coded_probe"], thresholds)
+    pooled = ("school_check", "world_check")
+    both = pd.concat([sets[name] for name in pooled], ignore_index=True)
+    both_scores = pd.concat([scores[name] for name in pooled], ignore_index=True)
     report["sets"]["school_check+world_check"] = {
         label: binary_metrics(
             both[label].to_numpy(), both_scores[label].to_numpy(), thresholds[label]

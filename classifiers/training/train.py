@@ -94,6 +94,11 @@ class DataSettings:
     # Character-aware normalisation (classifiers.text.deobfuscate) in training and, through
     # the artefact's "text_normalisation", in inference.
     character_normalisation: bool = True
+    # The `deobfuscate` mode training reads in, and the artefact then serves with. Models up
+    # to C18 trained in the first mode and were moved to later ones for serving only
+    # (refresh_rules.refresh_normalisation); training in the serving mode lets the model
+    # learn from what those modes restore (C19: emoji read as words in the school-world rows).
+    normalisation_mode: str = CHARACTERS
     # Fill the template rows' name slots from a wide seeded pool instead of eight fixed names
     # (school.template_rows), so no name is tied to a label (experiments C7 to C9).
     wide_template_names: bool = True
@@ -194,7 +199,7 @@ def build_table(data_dir: Path, settings: DataSettings, seed: int) -> pd.DataFra
     table = pd.concat(parts, ignore_index=True)
     table = sample_per_source(table, settings.sample, seed)
     if settings.character_normalisation:
-        table["text"] = [deobfuscate(t) for t in table["text"]]
+        table["text"] = [deobfuscate(t, settings.normalisation_mode) for t in table["text"]]
     table["weight"] = table["source"].map(settings.source_weights).fillna(1.0)
     if settings.identity_rows:
         table.loc[table["identity_row"].eq(True), "weight"] *= settings.identity_weight
@@ -430,6 +435,7 @@ SETTINGS_RECORDED_WHEN_ON: dict[str, object] = {
     "world_holdout": 0.0,
     "world_weight": 1.0,
     "character_normalisation": False,
+    "normalisation_mode": CHARACTERS,
     "wide_template_names": False,
     "world_category_weights": {},
 }
@@ -508,7 +514,11 @@ def train(
             "version": base_model_version(),
         },
         "safeguarding_rules": artefact_rules(),
-        **({"text_normalisation": CHARACTERS} if config.data.character_normalisation else {}),
+        **(
+            {"text_normalisation": config.data.normalisation_mode}
+            if config.data.character_normalisation
+            else {}
+        ),
         "train_config": train_record(config),
         "training": summary,
         "data": data_summary(table, rows),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from classifiers.text import NORMALISATION_MODES
 from trustwatch.cli.context import AppContext, pass_app
 from trustwatch.errors import UserError
 
@@ -151,6 +152,12 @@ def model() -> None:
     "(default: on, as the committed model).",
 )
 @click.option(
+    "--normalisation-mode",
+    type=click.Choice(NORMALISATION_MODES),
+    help="The character mode training reads in and the artefact serves with (default: "
+    "characters, the first; the committed model trained in it and serves a later one).",
+)
+@click.option(
     "--wide-template-names/--fixed-template-names",
     default=None,
     help="Fill the template rows' names from a wide pool, so no name is tied to a label "
@@ -188,6 +195,7 @@ def train_command(
     world_holdout: float | None,
     world_weight: float | None,
     character_normalisation: bool | None,
+    normalisation_mode: str | None,
     wide_template_names: bool | None,
     safeguarding_min_recall: float | None,
     world_category_weights: tuple[str, ...],
@@ -212,6 +220,7 @@ def train_command(
         world_holdout=world_holdout,
         world_weight=world_weight,
         character_normalisation=character_normalisation,
+        normalisation_mode=normalisation_mode,
         wide_template_names=wide_template_names,
     )
     given = {name: value for name, value in data_options.items() if value is not None}
@@ -225,6 +234,11 @@ def train_command(
         raise UserError(
             "--world-holdout, --world-weight and --world-category-weight apply only to the "
             "school-world rows: drop --no-world-rows, or drop those options."
+        )
+    if normalisation_mode and not config.data.character_normalisation:
+        raise UserError(
+            "--normalisation-mode names the character mode to read in: drop "
+            "--no-character-normalisation, or drop --normalisation-mode."
         )
     if delta_scale is not None:
         config = replace(config, lora=replace(config.lora, delta_scale=delta_scale))

@@ -245,3 +245,35 @@ def test_a_bad_world_category_weight_is_named_and_refused(
     text = "".join(capsys.readouterr())
     assert code == 2 and pair in text and "safeguarding_staff_contact" in text
     assert "Traceback" not in text and not any(tmp_path.iterdir())
+
+
+def test_a_normalisation_mode_is_read_in_training_and_recorded_only_when_not_the_first(
+    capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
+) -> None:
+    """`--normalisation-mode` (C19): training reads the world rows in the mode the artefact
+    will serve, so an emoji insult reaches the model as the word a reader sees."""
+    from classifiers.text import CHARACTERS, CHARACTERS_5
+
+    base = replace(OFF, world_rows=True, character_normalisation=True)
+    first = build_table(datasets_dir, base, 13)
+    fifth = build_table(datasets_dir, replace(base, normalisation_mode=CHARACTERS_5), 13)
+    assert len(first) == len(fifth)
+    assert any("🐷" in t for t in first["text"])  # the world rows hold emoji insults
+    assert not any("🐷" in t for t in fifth["text"])
+    changed = first["text"] != fifth["text"]
+    assert changed.any()
+    assert fifth.loc[changed, "text"].str.contains(r"\bpig\b").any()
+    assert "normalisation_mode" not in train_record(replace(TrainConfig(), data=base))["data"]
+    record = train_record(
+        replace(TrainConfig(), data=replace(base, normalisation_mode=CHARACTERS_5))
+    )["data"]
+    assert record["normalisation_mode"] == CHARACTERS_5
+    assert (
+        DataSettings.from_record({**record, "normalisation_mode": CHARACTERS}).normalisation_mode
+        == CHARACTERS
+    )
+    args = ["model", "train", "--data", str(datasets_dir), "--out", str(tmp_path)]
+    code = main([*args, "--normalisation-mode", CHARACTERS_5, "--no-character-normalisation"])
+    text = "".join(capsys.readouterr())
+    assert code == 2 and "--normalisation-mode" in text and "Traceback" not in text
+    assert not any(tmp_path.iterdir())

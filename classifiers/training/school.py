@@ -248,6 +248,17 @@ def coded_probe() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "coded_probe.csv", dtype={"text": str, "category": str})
 
 
+def fresh_check() -> pd.DataFrame:
+    """School-world rows across issue 20's categories that no experiment may choose on (C19).
+
+    Written by a helper who opened no project file, then cut of every row closer to an
+    existing school row than the near-copy cut, unread. Every other school set has judged an
+    adoption and is in-sample; this one stands in for the held-out school messages issue 20's
+    evaluation will use, so it is only ever reported (docs/classifier-experiments.md, C19).
+    """
+    return pd.read_csv(SCHOOL_DIR / "fresh_check.csv", dtype={"text": str, "category": str})
+
+
 def world_check_tasks() -> pd.DataFrame:
     """The school-world check set as test rows in the shared layout (all five labels)."""
     return _as_tasks(world_check(), "world_check", "test")
@@ -334,6 +345,7 @@ CHECK_FILES: dict[str, str] = {
     "identity_check": "identity_check.csv",
     "world_check": "world_check.csv",
     "coded_probe": "coded_probe.csv",
+    "fresh_check": "fresh_check.csv",
 }
 
 

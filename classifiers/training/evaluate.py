@@ -30,6 +30,7 @@ from classifiers.training.model_card import write_model_card
 from classifiers.training.robustness import spelling_robustness
 from classifiers.training.school import (
     coded_probe,
+    fresh_check,
     identity_check,
     identity_check_tasks,
     load_school,
@@ -397,17 +398,18 @@ def world_categories(
     return category_table(frame, scores.loc[rows].reset_index(drop=True), thresholds)
 
 
-def coded_probe_summary(
-    classifier: TransformerClassifier, thresholds: dict[str, float]
+def probe_summary(
+    classifier: TransformerClassifier, thresholds: dict[str, float], frame: pd.DataFrame
 ) -> dict[str, Any]:
-    """The coded probe (emoji and dog whistles, and their look-alikes): per label and category.
+    """A school set with a `category` column (the coded probe, fresh_check): per label and
+    category.
 
-    Scored apart from the test table: it is the project's own file, never trained on, and its
-    look-alike rows are what show a reading of an emoji or a code going too far.
+    Scored apart from the test table: these are the project's own files, never trained on;
+    the coded probe's look-alike rows show a reading of an emoji or a code going too far, and
+    fresh_check is the one school set no experiment has chosen on.
     """
     from classifiers.training.school_report import category_table
 
-    frame = coded_probe()
     scores = classifier.predict_proba(frame["text"].tolist())
     labels = {
         label: binary_metrics(frame[label].to_numpy(), scores[label].to_numpy(), thresholds[label])
@@ -510,7 +512,8 @@ def evaluate(
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "multilingual": multilingual_summary(table, scores, thresholds),
         "world_categories": world_categories(table, scores, thresholds),
-        "coded_probe": coded_probe_summary(classifier, thresholds),
+        "coded_probe": probe_summary(classifier, thresholds, coded_probe()),
+        "fresh_check": probe_summary(classifier, thresholds, fresh_check()),
         "spelling_robustness": spelling_robustness(classifier, table, thresholds["abuse"]),
         "training": config.get("training", {}),
     }

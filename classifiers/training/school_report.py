@@ -16,7 +16,7 @@ import pandas as pd
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.training.evaluate import binary_metrics
-from classifiers.training.school import check_sets, coded_probe, world_check
+from classifiers.training.school import check_sets, coded_probe, fresh_check, world_check
 
 
 def category_table(
@@ -59,6 +59,7 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
         }
     report["categories"] = category_table(world_check(), scores["world_check"], thresholds)
     report["coded_categories"] = category_table(coded_probe(), scores["coded_probe"], thresholds)
+    report["fresh_categories"] = category_table(fresh_check(), scores["fresh_check"], thresholds)
     pooled = ("school_check", "world_check")
     both = pd.concat([sets[name] for name in pooled], ignore_index=True)
     both_scores = pd.concat([scores[name] for name in pooled], ignore_index=True)
@@ -71,6 +72,14 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
     return report
 
 
+# The report's category tables, with the set each one comes from.
+CATEGORY_TABLES = {
+    "categories": "world_check",
+    "coded_categories": "coded_probe",
+    "fresh_categories": "fresh_check",
+}
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"model version {report['version']}"]
     for name, labels in report["sets"].items():
@@ -79,9 +88,9 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{name:26} {label:12} n={m['n']:4d} pos={m['positives']:3d} "
                 f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
             )
-    for key in ("categories", "coded_categories"):
+    for key, title in CATEGORY_TABLES.items():
         lines.append("")
-        lines.append(f"{'category':28} {'n':>3} {'right':>5}  missed / false flags")
+        lines.append(f"{title + ' category':28} {'n':>3} {'right':>5}  missed / false flags")
         for category, c in report.get(key, {}).items():
             missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
             false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)

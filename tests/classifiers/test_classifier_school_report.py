@@ -15,7 +15,7 @@ import re
 import pytest
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT
-from classifiers.training.school import CHECK_FILES, coded_probe, world_check
+from classifiers.training.school import CHECK_FILES, coded_probe, fresh_check, world_check
 from trustwatch.cli import main
 
 pytestmark = pytest.mark.slow
@@ -37,10 +37,16 @@ def _f1(report: str, check_set: str, label: str) -> float:
     return float(match.group(1))
 
 
-def test_every_check_set_and_both_category_tables_are_reported(report: str) -> None:
+def test_every_check_set_and_every_category_table_is_reported(report: str) -> None:
     for name in CHECK_FILES:
         assert re.search(rf"^{name}\s", report, re.M), name
-    categories = set(world_check()["category"]) | set(coded_probe()["category"])
+    for name in ("world_check", "coded_probe", "fresh_check"):
+        assert re.search(rf"^{name} category\s+n\s+right", report, re.M), name
+    categories = (
+        set(world_check()["category"])
+        | set(coded_probe()["category"])
+        | set(fresh_check()["category"])
+    )
     for category in categories:
         assert re.search(rf"^{category}\s+\d+\s+\d+\s", report, re.M), category
     # The look-alikes are counted whole: 30 innocent emoji posts, 16 innocent numbers.
@@ -50,8 +56,9 @@ def test_every_check_set_and_both_category_tables_are_reported(report: str) -> N
 
 def test_figures_agree_with_the_committed_metrics(report: str) -> None:
     metrics = json.loads((ARTEFACTS_DIR / DEFAULT_ARTEFACT / "metrics.json").read_text())
-    for label, figures in metrics["coded_probe"]["labels"].items():
-        assert _f1(report, "coded_probe", label) == pytest.approx(figures["f1"], abs=5e-4)
+    for probe in ("coded_probe", "fresh_check"):
+        for label, figures in metrics[probe]["labels"].items():
+            assert _f1(report, probe, label) == pytest.approx(figures["f1"], abs=5e-4)
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding"):
         expected = metrics["results"][f"world_{label}"]["f1"]
         assert _f1(report, "world_check", label) == pytest.approx(expected, abs=5e-4)

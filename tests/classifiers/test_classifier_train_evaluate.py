@@ -15,7 +15,7 @@ from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.precision import BF16_TOLERANCE, native_bf16
 from classifiers.training.evaluate import TEST_SETS, add_comparisons, evaluate
-from classifiers.training.school import coded_probe
+from classifiers.training.school import coded_probe, fresh_check
 from classifiers.training.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
@@ -126,6 +126,12 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, evaluatio
     assert "Coded probe (`classifiers/school/coded_probe.csv`" in card
     assert f"hate F1 {probe['labels']['hate']['f1']:.3f}" in card
     assert "| emoji_lookalike | 30 |" in card
+    # So is fresh_check, the one school set no experiment chooses on.
+    fresh = stored["fresh_check"]
+    assert sum(c["n"] for c in fresh["categories"].values()) == len(fresh_check())
+    assert set(fresh["labels"]) == {"abuse", "bullying", "hate", "complaint", "safeguarding"}
+    assert "Fresh school check (`classifiers/school/fresh_check.csv`" in card
+    assert f"complaint F1 {fresh['labels']['complaint']['f1']:.3f}" in card
 
 
 def test_comparisons_keep_the_cards_test_set_order(

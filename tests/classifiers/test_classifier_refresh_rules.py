@@ -132,3 +132,21 @@ def test_a_model_on_an_earlier_mode_moves_to_the_third(legacy: Path, tmp_path: P
         refresh_normalisation(tmp_path / "third", tmp_path / "again", CHARACTERS_3)
     with pytest.raises(ValueError, match="not a later character mode"):
         refresh_normalisation(second, tmp_path / "back", CHARACTERS)
+
+
+def test_a_threshold_refresh_changes_only_the_named_thresholds(tmp_path: Path) -> None:
+    from classifiers.training.school_thresholds import THRESHOLDS_LINEAGE_KEY, refresh_thresholds
+
+    source = ARTEFACTS_DIR / DEFAULT_ARTEFACT
+    out = tmp_path / "refit"
+    version = refresh_thresholds(source, out, {"hate": 0.25})
+    changed = _assert_a_copy_changing_only(
+        source, out, version, "thresholds", THRESHOLDS_LINEAGE_KEY
+    )
+    before = read_config(source)["thresholds"]
+    assert changed["thresholds"] == {**before, "hate": 0.25}
+    assert TransformerClassifier(out).thresholds["hate"] == 0.25
+    with pytest.raises(ValueError, match="no threshold for"):
+        refresh_thresholds(source, tmp_path / "other", {"sarcasm": 0.5})
+    with pytest.raises(ValueError, match="source artefact"):
+        refresh_thresholds(out, out, {"hate": 0.3})

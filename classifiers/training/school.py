@@ -251,8 +251,8 @@ def coded_probe() -> pd.DataFrame:
 def fresh_check() -> pd.DataFrame:
     """School-world rows across issue 20's categories that no experiment may choose on (C19).
 
-    Written by a helper who opened no project file, then cut of every row closer to an
-    existing school row than the near-copy cut, unread. Every other school set has judged an
+    Written by a helper who opened no project file; every row closer to an existing school
+    row than the near-copy cut was then dropped unread. Every other school set has judged an
     adoption and is in-sample; this one stands in for the held-out school messages issue 20's
     evaluation will use, so it is only ever reported (docs/classifier-experiments.md, C19).
     """

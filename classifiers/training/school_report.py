@@ -73,7 +73,7 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
 
 
 # The report's category tables, with the set each one comes from.
-CATEGORY_TABLES = {
+CATEGORY_TABLES: dict[str, str] = {
     "categories": "world_check",
     "coded_categories": "coded_probe",
     "fresh_categories": "fresh_check",

@@ -23,6 +23,7 @@ from classifiers.training.interpolate import WEIGHT_FILES
 
 LINEAGE_KEY = "rules_updated_from"
 NORMALISATION_LINEAGE_KEY = "normalisation_updated_from"
+THRESHOLDS_LINEAGE_KEY = "thresholds_updated_from"
 
 
 def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
@@ -53,6 +54,21 @@ def refresh_normalisation(artefact_dir: Path, out_dir: Path, mode: str = CHARACT
         )
     config["text_normalisation"] = mode
     config.setdefault("training", {})[NORMALISATION_LINEAGE_KEY] = artefact_version(artefact_dir)
+    return _write_copy(artefact_dir, out_dir, config)
+
+
+def refresh_thresholds(artefact_dir: Path, out_dir: Path, thresholds: dict[str, float]) -> str:
+    """Write `artefact_dir` to `out_dir` with the named thresholds replaced; the new version.
+
+    How a threshold experiment (C20, `school_thresholds`) becomes a candidate to judge.
+    """
+    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
+    config = read_config(artefact_dir)
+    unknown = set(thresholds) - set(config["thresholds"])
+    if unknown:
+        raise ValueError(f"{artefact_dir} has no threshold for {sorted(unknown)}")
+    config["thresholds"] = {**config["thresholds"], **thresholds}
+    config.setdefault("training", {})[THRESHOLDS_LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
 
 

@@ -18,13 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.artefact import artefact_version, read_config
+from classifiers.artefact import read_config
 from classifiers.inference import TransformerClassifier
 from classifiers.training.calibrate import best_threshold
-from classifiers.training.refresh_rules import _source_and_target, _write_copy
 from classifiers.training.school import check_sets, load_school
 
-THRESHOLDS_LINEAGE_KEY = "thresholds_updated_from"
 # Per label, the school sets pooled to refit it on ("school_val": the school rows' seeded
 # validation quarter, which training holds out).
 SCHOOL_THRESHOLD_SETS: dict[str, tuple[str, ...]] = {
@@ -36,8 +34,13 @@ SCHOOL_THRESHOLD_SETS: dict[str, tuple[str, ...]] = {
 def school_thresholds(
     artefact_dir: Path, sets: dict[str, tuple[str, ...]] = SCHOOL_THRESHOLD_SETS
 ) -> dict[str, float]:
-    """Each named label's macro-F1 threshold over the artefact's scores on its pooled sets."""
-    classifier = TransformerClassifier(artefact_dir, precision="fp32")
+    """Each named label's macro-F1 threshold over the artefact's scores on its pooled sets.
+
+    `refresh_rules.refresh_thresholds` writes them into a candidate artefact.
+    """
+    named = {name for names in sets.values() for name in names}
+    if "fresh_check" in named:
+        raise ValueError("fresh_check chooses nothing (docs/classifier-experiments.md, C19)")
     frames = check_sets()
     school = load_school(
         wide_names=read_config(artefact_dir)["train_config"]["data"].get(
@@ -45,27 +48,12 @@ def school_thresholds(
         )
     )
     frames["school_val"] = school[school["split"] == "val"]
+    classifier = TransformerClassifier(artefact_dir, precision="fp32")
+    scores = {name: classifier.predict_proba(frames[name]["text"].tolist()) for name in named}
     out = {}
     for label, names in sets.items():
-        if "fresh_check" in names:
-            raise ValueError("fresh_check chooses nothing (docs/classifier-experiments.md, C19)")
-        truth, scores = [], []
-        for name in names:
-            frame = frames[name]
-            frame = frame[frame[label].notna()]
-            truth.append(frame[label].to_numpy())
-            scores.append(classifier.predict_proba(frame["text"].tolist())[label].to_numpy())
-        out[label] = best_threshold(np.concatenate(truth), np.concatenate(scores))
+        known = [frames[name][label].notna().to_numpy() for name in names]
+        truth = [frames[name][label].to_numpy()[k] for name, k in zip(names, known, strict=True)]
+        score = [scores[name][label].to_numpy()[k] for name, k in zip(names, known, strict=True)]
+        out[label] = best_threshold(np.concatenate(truth), np.concatenate(score))
     return out
-
-
-def refresh_thresholds(artefact_dir: Path, out_dir: Path, thresholds: dict[str, float]) -> str:
-    """Write `artefact_dir` to `out_dir` with the named thresholds replaced; the new version."""
-    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
-    config = read_config(artefact_dir)
-    unknown = set(thresholds) - set(config["thresholds"])
-    if unknown:
-        raise ValueError(f"{artefact_dir} has no threshold for {sorted(unknown)}")
-    config["thresholds"] = {**config["thresholds"], **thresholds}
-    config.setdefault("training", {})[THRESHOLDS_LINEAGE_KEY] = artefact_version(artefact_dir)
-    return _write_copy(artefact_dir, out_dir, config)

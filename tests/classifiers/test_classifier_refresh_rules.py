@@ -22,8 +22,10 @@ from classifiers.training.interpolate import WEIGHT_FILES
 from classifiers.training.refresh_rules import (
     LINEAGE_KEY,
     NORMALISATION_LINEAGE_KEY,
+    THRESHOLDS_LINEAGE_KEY,
     refresh_normalisation,
     refresh_rules,
+    refresh_thresholds,
 )
 
 LESSON = "Thoughtful PSHE lesson this morning on suicide prevention and who to talk to"
@@ -135,8 +137,6 @@ def test_a_model_on_an_earlier_mode_moves_to_the_third(legacy: Path, tmp_path: P
 
 
 def test_a_threshold_refresh_changes_only_the_named_thresholds(tmp_path: Path) -> None:
-    from classifiers.training.school_thresholds import THRESHOLDS_LINEAGE_KEY, refresh_thresholds
-
     source = ARTEFACTS_DIR / DEFAULT_ARTEFACT
     out = tmp_path / "refit"
     version = refresh_thresholds(source, out, {"hate": 0.25})

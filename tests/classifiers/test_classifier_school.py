@@ -104,8 +104,12 @@ def test_lexicon_hits_first_person_risk_but_not_banter() -> None:
 def test_no_dataset_text_in_hand_written_files(public_datasets_dir: Path) -> None:
     public = {t.lower() for t in load_public(public_datasets_dir)["text"] if len(t) > 20}
     names = ("train.csv", "check.csv", "identity_check.csv", "identity_train.csv")
-    more = ("multilingual_train.csv", "multilingual_check.csv", "coded_probe.csv")
-    more += ("fresh_check.csv",)
+    more = (
+        "multilingual_train.csv",
+        "multilingual_check.csv",
+        "coded_probe.csv",
+        "fresh_check.csv",
+    )
     for name in (*names, *more):
         texts = {normalise(t).lower() for t in pd.read_csv(SCHOOL_DIR / name)["text"]}
         assert not texts & public, name

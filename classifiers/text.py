@@ -274,15 +274,15 @@ EMOJI_WORDS: dict[str, str] = {
 # Presentation selectors and skin tones change nothing a reader sees; nor do the gender signs
 # joined to a person emoji ("🤦‍♀️").
 _EMOJI_TAIL = "[\U0001f3fb-\U0001f3ff]?(?:\u200d[\u2640\u2642])?"
-_EMOJI = re.compile(
-    "(?P<emoji>"
-    + "|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True))
-    + ")"
-    + _EMOJI_TAIL
-    + "(?:\\s*(?P=emoji)"
-    + _EMOJI_TAIL
-    + ")*"
-)
+
+
+def _emoji_pattern(table: dict[str, str]) -> re.Pattern[str]:
+    """A listed emoji with its tail, and any run of the same one after it, as one match."""
+    listed = "|".join(re.escape(e) for e in sorted(table, key=len, reverse=True))
+    return re.compile(f"(?P<emoji>{listed}){_EMOJI_TAIL}(?:\\s*(?P=emoji){_EMOJI_TAIL})*")
+
+
+_EMOJI = _emoji_pattern(EMOJI_WORDS)
 # "14/88" has no innocent reading; a bare "1488" followed by a word is more likely a count.
 _NAZI_NUMBERS = re.compile(
     r"(?<![\w£$€.,/])(?:14\s?/\s?88|1488(?!\s+[a-z]))(?![\w%]|[.,/]\d)", re.IGNORECASE
@@ -296,10 +296,78 @@ def _read_echo(match: re.Match[str]) -> str:
     return match.group(0) if inner.lower() in _HUGS else f"jewish {inner}"
 
 
+def _read_emoji(text: str, pattern: re.Pattern[str], table: dict[str, str]) -> str:
+    return pattern.sub(lambda m: f" {table[m.group('emoji')]} ", text.replace("\ufe0f", ""))
+
+
 def read_emoji_and_codes(text: str) -> str:
     """Emoji used as insults and two dog whistles, as the words a reader sees (above)."""
-    text = text.replace("\ufe0f", "")
-    text = _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group('emoji')]} ", text)
+    text = _read_emoji(text, _EMOJI, EMOJI_WORDS)
+    text = _NAZI_NUMBERS.sub("nazi", text)
+    text = _ECHO.sub(_read_echo, text)
+    return _SPACE.sub(" ", text).strip()
+
+
+# --- characters-6 (issue 20, C21) -----------------------------------------------------------
+# The fifth mode reads emoji people throw as insults, but not the ones hate posts use to name
+# their target: a headscarf, a mosque, a star of David, a rainbow all still reach the model as
+# the one unknown token, so "🧕💣" or "no more 🕌 in our town" reads as "[UNK] [UNK]" and the
+# group attacked is invisible. This mode also reads those, the food and animal emoji thrown as
+# racial slurs (coconut, watermelon, cockroach...) and the marks of refusal beside them; and a
+# handful of codes with no innocent reading a school would write: swastika and SS-rune
+# characters, "6MWE", "RaHoWa", "ZOG" in capitals (not Julia Donaldson's dragon), "rapefugees",
+# "kung flu", and three coined disablist and transphobic slurs. Codes that are also scores,
+# counts or words in ordinary use ("13/50", "88", "jogger", "hoe") are left to the model.
+# Written from general knowledge before the probe written for it (coded_probe_2) was read;
+# the earlier modes are frozen.
+CHARACTERS_6 = "characters-6"
+EMOJI_WORDS_6: dict[str, str] = {
+    **EMOJI_WORDS,
+    "🥥": "coconut",
+    "🍉": "watermelon",
+    "🍗": "fried chicken",
+    "🦧": "orangutan",
+    "🐪": "camel",
+    "🐫": "camel",
+    "🪳": "cockroach",
+    "🦠": "virus",
+    "🥓": "bacon",
+    "🦨": "skunk",
+    "💣": "bomb",
+    "✡": "star of david",
+    "🕎": "menorah",
+    "🕍": "synagogue",
+    "☪": "islam",
+    "🕌": "mosque",
+    "🧕": "headscarf",
+    "👳": "turban",
+    "🌈": "rainbow",
+    "🚫": "no",
+    "⛔": "no",
+    "👎": "thumbs down",
+    "🚮": "litter",
+    "🗑": "bin",
+}
+_EMOJI_6 = _emoji_pattern(EMOJI_WORDS_6)
+_CODES_6: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[卐卍]+"), " swastika "),
+    (re.compile(r"ϟϟ|ᛋᛋ"), " nazi ss "),
+    (re.compile(r"(?<!\w)6mwe(?!\w)", re.IGNORECASE), "six million was not enough"),
+    (re.compile(r"(?<!\w)rahowa(?!\w)", re.IGNORECASE), "racial holy war"),
+    (re.compile(r"(?<!\w)ZOG(?!\w)"), "jewish occupied government"),
+    (re.compile(r"(?<!\w)rapefugee(s?)(?!\w)", re.IGNORECASE), r"rapist refugee\1"),
+    (re.compile(r"(?<!\w)kung[ -]?flu(?!\w)", re.IGNORECASE), "chinese virus"),
+    (re.compile(r"(?<!\w)speds(?!\w)", re.IGNORECASE), "retards"),
+    (re.compile(r"(?<!\w)window[ -]?licker(s?)(?!\w)", re.IGNORECASE), r"retard\1"),
+    (re.compile(r"(?<!\w)troons(?!\w)", re.IGNORECASE), "trannies"),
+)
+
+
+def read_emoji_and_codes_6(text: str) -> str:
+    """The fifth mode's reading, with the target and slur emoji and the codes above."""
+    text = _read_emoji(text, _EMOJI_6, EMOJI_WORDS_6)
+    for pattern, reading in _CODES_6:
+        text = pattern.sub(reading, text)
     text = _NAZI_NUMBERS.sub("nazi", text)
     text = _ECHO.sub(_read_echo, text)
     return _SPACE.sub(" ", text).strip()
@@ -311,7 +379,9 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     class names ("Year 7", "3pm", "10R") are left alone. `characters-2` also joins spaced
     letters and knows more words; `characters-3` knows more again and reads doubled digits;
     `characters-4` also restores slang respellings; `characters-5` first reads insulting
-    emoji and two dog whistles (above)."""
+    emoji and two dog whistles (above); `characters-6` reads more emoji and codes."""
+    if mode == CHARACTERS_6:
+        return deobfuscate(read_emoji_and_codes_6(text), CHARACTERS_4)
     if mode == CHARACTERS_5:
         return deobfuscate(read_emoji_and_codes(text), CHARACTERS_4)
     if mode in (CHARACTERS_3, CHARACTERS_4):
@@ -330,7 +400,14 @@ def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     return _REPEAT.sub(r"\1\1", text)
 
 
-NORMALISATION_MODES = (CHARACTERS, CHARACTERS_2, CHARACTERS_3, CHARACTERS_4, CHARACTERS_5)
+NORMALISATION_MODES = (
+    CHARACTERS,
+    CHARACTERS_2,
+    CHARACTERS_3,
+    CHARACTERS_4,
+    CHARACTERS_5,
+    CHARACTERS_6,
+)
 
 
 def normalise_for(text: object, mode: str | None) -> str:

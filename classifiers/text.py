@@ -319,7 +319,9 @@ def read_emoji_and_codes(text: str) -> str:
 # "kung flu", and three coined disablist and transphobic slurs. Codes that are also scores,
 # counts or words in ordinary use ("13/50", "88", "jogger", "hoe") are left to the model.
 # Written from general knowledge before the probe written for it (coded_probe_2) was read;
-# the earlier modes are frozen.
+# the earlier modes are frozen. Refused as a serving change (C21: hate fell on that probe,
+# because the weights had learned the unknown token as a hate cue); kept so C21 reproduces
+# and a model trained reading it can be tried.
 CHARACTERS_6 = "characters-6"
 EMOJI_WORDS_6: dict[str, str] = {
     **EMOJI_WORDS,

@@ -30,6 +30,7 @@ from classifiers.training.model_card import write_model_card
 from classifiers.training.robustness import spelling_robustness
 from classifiers.training.school import (
     coded_probe,
+    coded_probe_2,
     fresh_check,
     identity_check,
     identity_check_tasks,
@@ -401,7 +402,7 @@ def world_categories(
 def probe_summary(
     classifier: TransformerClassifier, thresholds: dict[str, float], frame: pd.DataFrame
 ) -> dict[str, Any]:
-    """A school set with a `category` column (the coded probe, fresh_check): per label and
+    """A school set with a `category` column (the coded probes, fresh_check): per label and
     category.
 
     Scored apart from the test table: these are the project's own files, never trained on;
@@ -513,6 +514,7 @@ def evaluate(
         "multilingual": multilingual_summary(table, scores, thresholds),
         "world_categories": world_categories(table, scores, thresholds),
         "coded_probe": probe_summary(classifier, thresholds, coded_probe()),
+        "coded_probe_2": probe_summary(classifier, thresholds, coded_probe_2()),
         "fresh_check": probe_summary(classifier, thresholds, fresh_check()),
         "spelling_robustness": spelling_robustness(classifier, table, thresholds["abuse"]),
         "training": config.get("training", {}),

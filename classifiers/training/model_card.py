@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from classifiers.labels import LABELS
+
 CITATIONS = (
     "Zampieri, Malmasi, Nakov, Rosenthal, Farra, Kumar (2019). Predicting the Type and Target of "
     "Offensive Posts in Social Media. NAACL. arXiv:1902.09666 (OLID).",
@@ -67,10 +69,17 @@ _IDENTITY_KINDS = {
 PROBES: dict[str, str] = {
     "coded_probe": "Coded probe (`classifiers/school/coded_probe.csv`: insults and hate carried "
     "by emoji and dog whistles, and innocent look-alikes)",
+    "coded_probe_2": "Second coded probe (`classifiers/school/coded_probe_2.csv`: coded and "
+    "emoji hate naming its target, misogynistic insults, and innocent look-alikes; written "
+    "apart to judge C21)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",
 }
+
+
+def _label_rank(label: str) -> int:
+    return LABELS.index(label) if label in LABELS else len(LABELS)
 
 
 def _probe_lines(metrics: dict[str, Any], key: str) -> list[str]:
@@ -81,7 +90,8 @@ def _probe_lines(metrics: dict[str, Any], key: str) -> list[str]:
     figures = "; ".join(
         f"{label} F1 {m['f1']:.3f} (precision {m['precision']:.2f}, recall {m['recall']:.2f}, "
         f"{m['positives']} positives)"
-        for label, m in probe["labels"].items()
+        # In the labels' own order: metrics.json stores its keys sorted.
+        for label, m in sorted(probe["labels"].items(), key=lambda item: _label_rank(item[0]))
     )
     lines = [
         "",

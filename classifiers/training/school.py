@@ -248,6 +248,15 @@ def coded_probe() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "coded_probe.csv", dtype={"text": str, "category": str})
 
 
+def coded_probe_2() -> pd.DataFrame:
+    """Coded and emoji hate, misogynistic insults and their innocent look-alikes (C21).
+
+    Written by a helper who opened no project file, to judge `characters-6`'s table out of
+    sample; five rows within the near-copy cut of a training row were dropped unread.
+    """
+    return pd.read_csv(SCHOOL_DIR / "coded_probe_2.csv", dtype={"text": str, "category": str})
+
+
 def fresh_check() -> pd.DataFrame:
     """School-world rows across issue 20's categories that no experiment may choose on (C19).
 
@@ -345,6 +354,7 @@ CHECK_FILES: dict[str, str] = {
     "identity_check": "identity_check.csv",
     "world_check": "world_check.csv",
     "coded_probe": "coded_probe.csv",
+    "coded_probe_2": "coded_probe_2.csv",
     "fresh_check": "fresh_check.csv",
 }
 

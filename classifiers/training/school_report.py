@@ -16,7 +16,13 @@ import pandas as pd
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.training.evaluate import binary_metrics
-from classifiers.training.school import check_sets, coded_probe, fresh_check, world_check
+from classifiers.training.school import (
+    check_sets,
+    coded_probe,
+    coded_probe_2,
+    fresh_check,
+    world_check,
+)
 
 
 def category_table(
@@ -59,6 +65,9 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
         }
     report["categories"] = category_table(world_check(), scores["world_check"], thresholds)
     report["coded_categories"] = category_table(coded_probe(), scores["coded_probe"], thresholds)
+    report["coded_2_categories"] = category_table(
+        coded_probe_2(), scores["coded_probe_2"], thresholds
+    )
     report["fresh_categories"] = category_table(fresh_check(), scores["fresh_check"], thresholds)
     pooled = ("school_check", "world_check")
     both = pd.concat([sets[name] for name in pooled], ignore_index=True)
@@ -76,6 +85,7 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
 CATEGORY_TABLES: dict[str, str] = {
     "categories": "world_check",
     "coded_categories": "coded_probe",
+    "coded_2_categories": "coded_probe_2",
     "fresh_categories": "fresh_check",
 }
 

@@ -108,6 +108,7 @@ def test_no_dataset_text_in_hand_written_files(public_datasets_dir: Path) -> Non
         "multilingual_train.csv",
         "multilingual_check.csv",
         "coded_probe.csv",
+        "coded_probe_2.csv",
         "fresh_check.csv",
     )
     for name in (*names, *more):
@@ -227,7 +228,13 @@ def test_school_world_training_rows_are_not_near_copies_of_any_check_row() -> No
     trained = _world_file("world_train")["text"]
     checks = {
         name: pd.read_csv(SCHOOL_DIR / name)["text"]
-        for name in ("check.csv", "world_check.csv", "coded_probe.csv", "fresh_check.csv")
+        for name in (
+            "check.csv",
+            "world_check.csv",
+            "coded_probe.csv",
+            "coded_probe_2.csv",
+            "fresh_check.csv",
+        )
     }
     checks["identity_check"] = identity_check()["text"]
     for name, check in checks.items():
@@ -264,6 +271,21 @@ def test_fresh_check_is_labelled_and_no_row_is_near_any_training_row() -> None:
     vectoriser.fit(pd.concat([trained, fresh["text"]], ignore_index=True))
     similarity = (vectoriser.transform(fresh["text"]) @ vectoriser.transform(trained).T).toarray()
     assert similarity.max() < 0.45
+
+
+def test_the_second_coded_probe_is_labelled_and_its_look_alikes_are_innocent() -> None:
+    """coded_probe_2 judged C21's reading table: its look-alike rows are what a reading that
+    goes too far would flag, so they may carry a complaint but never a harm label."""
+    from classifiers.training.school import coded_probe_2
+
+    probe = coded_probe_2()
+    assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
+    assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
+    assert (probe.loc[probe["hate"] == 1, "abuse"] == 1).all()
+    harms = ["abuse", "bullying", "hate", "safeguarding"]
+    look_alikes = probe["category"].str.endswith("_lookalike")
+    assert look_alikes.sum() >= 50 and (probe.loc[look_alikes, harms] == 0).all().all()
+    assert (probe.loc[probe["category"].isin(["coded_hate", "emoji_hate"]), "hate"] == 1).all()
 
 
 def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:

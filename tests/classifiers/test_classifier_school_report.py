@@ -15,7 +15,13 @@ import re
 import pytest
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT
-from classifiers.training.school import CHECK_FILES, coded_probe, fresh_check, world_check
+from classifiers.training.school import (
+    CHECK_FILES,
+    coded_probe,
+    coded_probe_2,
+    fresh_check,
+    world_check,
+)
 from trustwatch.cli import main
 
 pytestmark = pytest.mark.slow
@@ -40,23 +46,26 @@ def _f1(report: str, check_set: str, label: str) -> float:
 def test_every_check_set_and_every_category_table_is_reported(report: str) -> None:
     for name in CHECK_FILES:
         assert re.search(rf"^{name}\s", report, re.M), name
-    for name in ("world_check", "coded_probe", "fresh_check"):
+    for name in ("world_check", "coded_probe", "coded_probe_2", "fresh_check"):
         assert re.search(rf"^{name} category\s+n\s+right", report, re.M), name
     categories = (
         set(world_check()["category"])
         | set(coded_probe()["category"])
+        | set(coded_probe_2()["category"])
         | set(fresh_check()["category"])
     )
     for category in categories:
         assert re.search(rf"^{category}\s+\d+\s+\d+\s", report, re.M), category
-    # The look-alikes are counted whole: 30 innocent emoji posts, 16 innocent numbers.
-    assert re.search(r"^emoji_lookalike\s+30\s", report, re.M)
-    assert re.search(r"^coded_lookalike\s+16\s", report, re.M)
+    # The look-alikes are counted whole, in each probe's own table.
+    for probe, emoji, coded in (("coded_probe", 30, 16), ("coded_probe_2", 22, 30)):
+        table = report.split(f"{probe} category", 1)[1].split("\n\n", 1)[0]
+        assert re.search(rf"^emoji_lookalike\s+{emoji}\s", table, re.M), probe
+        assert re.search(rf"^coded_lookalike\s+{coded}\s", table, re.M), probe
 
 
 def test_figures_agree_with_the_committed_metrics(report: str) -> None:
     metrics = json.loads((ARTEFACTS_DIR / DEFAULT_ARTEFACT / "metrics.json").read_text())
-    for probe in ("coded_probe", "fresh_check"):
+    for probe in ("coded_probe", "coded_probe_2", "fresh_check"):
         for label, figures in metrics[probe]["labels"].items():
             assert _f1(report, probe, label) == pytest.approx(figures["f1"], abs=5e-4)
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding"):

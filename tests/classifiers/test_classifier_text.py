@@ -10,6 +10,7 @@ from classifiers.text import (
     CHARACTERS_3,
     CHARACTERS_4,
     CHARACTERS_5,
+    CHARACTERS_6,
     LINK_TOKEN,
     MENTION_TOKEN,
     deobfuscate,
@@ -233,6 +234,57 @@ def test_the_fifth_mode_reads_insulting_emoji_and_dog_whistles(raw: str, fifth: 
 )
 def test_the_fifth_mode_leaves_counts_hugs_and_other_emoji_alone(text: str) -> None:
     assert deobfuscate(text, CHARACTERS_5) == deobfuscate(text.replace("\ufe0f", ""), CHARACTERS_4)
+
+
+# characters-6 (C21): the emoji and codes that name a hate post's target, read as words.
+
+
+@pytest.mark.parametrize(
+    ("raw", "sixth"),
+    [
+        ("🧕💣 go back", "headscarf bomb go back"),
+        ("no more 🕌 in our town 🚫", "no more mosque in our town no"),
+        ("ur such a 🥥🥥", "ur such a coconut"),  # a run of one emoji is one word
+        ("✡️ lot run the PTA", "star of david lot run the PTA"),  # presentation selector
+        ("🏳️\u200d🌈🌈 pride week", "pride flag rainbow pride week"),  # the fifth mode's flag first
+        ("卐卐 on the year 9 toilet door", "swastika on the year 9 toilet door"),
+        ("ϟϟ lads", "nazi ss lads"),
+        ("6mwe tbh", "six million was not enough tbh"),
+        ("ZOG runs the council", "jewish occupied government runs the council"),
+        ("rapefugees outside the gates", "rapist refugees outside the gates"),
+        ("kung-flu kid in 8R", "chinese virus kid in 8R"),
+        ("the speds in 7C again", "the retards in 7C again"),
+        ("window lickers on the trip", "retards on the trip"),
+        ("troons in the girls toilets", "trannies in the girls toilets"),
+        ("🐷🧕 14/88 ur a fuk", "pig headscarf nazi ur a fuck"),  # and all the fifth reads
+    ],
+)
+def test_the_sixth_mode_reads_target_emoji_and_codes(raw: str, sixth: str) -> None:
+    assert deobfuscate(raw, CHARACTERS_6) == sixth
+    assert deobfuscate(raw, CHARACTERS_5) != sixth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we read Zog in Reception today",  # the dragon, not the code
+        "she sped off before the bell",
+        "scored 13/50 on the mock, gutted",
+        "room 88 is the new SEN base",
+        "well done team ❤️😂🎉",  # emoji without a listed reading stay as written
+        "1488 pupils on roll this year",
+    ],
+)
+def test_the_sixth_mode_leaves_books_scores_and_other_emoji_alone(text: str) -> None:
+    assert deobfuscate(text, CHARACTERS_6) == deobfuscate(text, CHARACTERS_5)
+
+
+def test_the_sixth_mode_reads_every_emoji_the_fifth_reads_the_same_way() -> None:
+    from classifiers.text import EMOJI_WORDS, EMOJI_WORDS_6
+
+    assert {e: EMOJI_WORDS_6[e] for e in EMOJI_WORDS} == EMOJI_WORDS
+    for emoji, word in EMOJI_WORDS_6.items():
+        assert deobfuscate(f"look {emoji} now", CHARACTERS_6) == f"look {word} now"
 
 
 @pytest.mark.parametrize(

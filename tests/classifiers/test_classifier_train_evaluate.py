@@ -15,7 +15,7 @@ from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.precision import BF16_TOLERANCE, native_bf16
 from classifiers.training.evaluate import TEST_SETS, add_comparisons, evaluate
-from classifiers.training.school import coded_probe, fresh_check
+from classifiers.training.school import coded_probe, coded_probe_2, fresh_check
 from classifiers.training.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow
@@ -126,6 +126,10 @@ def test_evaluation_writes_metrics_and_model_card(tiny_artefact: Path, evaluatio
     assert "Coded probe (`classifiers/school/coded_probe.csv`" in card
     assert f"hate F1 {probe['labels']['hate']['f1']:.3f}" in card
     assert "| emoji_lookalike | 30 |" in card
+    second = stored["coded_probe_2"]
+    assert sum(c["n"] for c in second["categories"].values()) == len(coded_probe_2())
+    assert "Second coded probe (`classifiers/school/coded_probe_2.csv`" in card
+    assert f"hate F1 {second['labels']['hate']['f1']:.3f}" in card
     # So is fresh_check, the one school set no experiment chooses on.
     fresh = stored["fresh_check"]
     assert sum(c["n"] for c in fresh["categories"].values()) == len(fresh_check())

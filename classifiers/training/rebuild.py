@@ -49,11 +49,18 @@ def rebuild_settings(hold_out_world: bool, threads: int = 1, **tuned: Any) -> Re
 
 
 def rebuild(
-    data_dir: Path, out_dir: Path, hold_out_world: bool, threads: int = 1, **tuned: Any
+    data_dir: Path,
+    out_dir: Path,
+    hold_out_world: bool,
+    threads: int = 1,
+    start_from: Path | None = None,
+    **tuned: Any,
 ) -> Challenger:
-    """Fine-tune the shipped adapter on public + school rows (no verdicts); write `out_dir`."""
+    """Fine-tune the shipped adapter (or `start_from`, e.g. the shipped weights moved to a
+    later reading mode, C22) on public + school rows (no verdicts); write `out_dir`."""
     settings = rebuild_settings(hold_out_world, threads, **tuned)
-    return build_challenger(shipped_artefact(), Path(out_dir), [], settings, Path(data_dir))
+    base = Path(start_from) if start_from is not None else shipped_artefact()
+    return build_challenger(base, Path(out_dir), [], settings, Path(data_dir))
 
 
 def validation_sets(data_dir: Path, with_world_fold: bool) -> dict[str, pd.DataFrame]:

@@ -277,3 +277,36 @@ def test_a_normalisation_mode_is_read_in_training_and_recorded_only_when_not_the
     text = "".join(capsys.readouterr())
     assert code == 2 and "--normalisation-mode" in text and "Traceback" not in text
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_rebuild_can_start_from_another_artefact_and_reads_its_mode(
+    datasets_dir: Path, tmp_path: Path
+) -> None:
+    """C22 fine-tunes the shipped weights moved to `characters-6`: the rebuild starts from
+    that copy, reads its mode and records it as the version it started from."""
+    from classifiers.active import shipped_artefact
+    from classifiers.artefact import read_config
+    from classifiers.text import CHARACTERS_6
+    from classifiers.training.rebuild import rebuild
+    from classifiers.training.refresh_rules import refresh_normalisation
+
+    base = tmp_path / "base"
+    started_from = refresh_normalisation(shipped_artefact(), base, mode=CHARACTERS_6)
+    built = rebuild(
+        datasets_dir, tmp_path / "out", True, start_from=base, steps=2, public_per_source=5, seed=14
+    )
+    config = read_config(tmp_path / "out")
+    assert config["text_normalisation"] == CHARACTERS_6
+    assert built.lineage["started_from"] == started_from
+    assert built.lineage["settings"]["seed"] == 14 and built.lineage["fit"]["steps"] == 2
+
+
+def test_a_missing_start_from_folder_is_named_and_refused(
+    capsys: pytest.CaptureFixture[str], datasets_dir: Path, tmp_path: Path
+) -> None:
+    args = ["model", "rebuild", "--data", str(datasets_dir), "--out", str(tmp_path / "out")]
+    code = main([*args, "--start-from", str(tmp_path / "nowhere")])
+    text = "".join(capsys.readouterr())
+    assert code == 2 and "--start-from" in text and "nowhere" in text
+    assert "Traceback" not in text and not (tmp_path / "out").exists()

@@ -448,6 +448,13 @@ def retrain_command(
     type=click.FloatRange(min=0.0, min_open=True),
     help="Loss weight of the school-world rows (school/world_train*.csv) [default: 1.0].",
 )
+@click.option("--seed", type=int, help="Training seed [default: 13].")
+@click.option(
+    "--start-from",
+    "start_from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Artefact to fine-tune from [default: the shipped one]; it is also the mode read.",
+)
 @click.option(
     "--judge-only", is_flag=True, help="Judge an already built --out folder; do not train."
 )
@@ -459,6 +466,8 @@ def rebuild_command(
     steps: int | None,
     public_per_source: int | None,
     world_weight: float | None,
+    seed: int | None,
+    start_from: Path | None,
     judge_only: bool,
 ) -> None:
     """Retrain the shipped model on public and school rows (no verdicts) and judge it on
@@ -471,9 +480,11 @@ def rebuild_command(
     _check_data(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not judge_only:
-        given = dict(steps=steps, public_per_source=public_per_source, world_weight=world_weight)
+        given = dict(
+            steps=steps, public_per_source=public_per_source, world_weight=world_weight, seed=seed
+        )
         tuned = {name: value for name, value in given.items() if value is not None}
-        built = rebuild(data_dir, out_dir, hold_out_world, threads, **tuned)
+        built = rebuild(data_dir, out_dir, hold_out_world, threads, start_from, **tuned)
         click.echo(f"built {out_dir} version {built.version}")
     decision, pooled = judge_on_validation(out_dir, data_dir, hold_out_world)
     record = {"decision": decision.as_record(), "pooled_validation": pooled}

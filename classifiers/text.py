@@ -296,16 +296,24 @@ def _read_echo(match: re.Match[str]) -> str:
     return match.group(0) if inner.lower() in _HUGS else f"jewish {inner}"
 
 
-def _read_emoji(text: str, pattern: re.Pattern[str], table: dict[str, str]) -> str:
-    return pattern.sub(lambda m: f" {table[m.group('emoji')]} ", text.replace("\ufe0f", ""))
+def _read_as_words(
+    text: str,
+    pattern: re.Pattern[str],
+    table: dict[str, str],
+    codes: tuple[tuple[re.Pattern[str], str], ...] = (),
+) -> str:
+    """The listed emoji, then any extra codes, then the two dog whistles, as words."""
+    text = pattern.sub(lambda m: f" {table[m.group('emoji')]} ", text.replace("\ufe0f", ""))
+    for code, reading in codes:
+        text = code.sub(reading, text)
+    text = _NAZI_NUMBERS.sub("nazi", text)
+    text = _ECHO.sub(_read_echo, text)
+    return _SPACE.sub(" ", text).strip()
 
 
 def read_emoji_and_codes(text: str) -> str:
     """Emoji used as insults and two dog whistles, as the words a reader sees (above)."""
-    text = _read_emoji(text, _EMOJI, EMOJI_WORDS)
-    text = _NAZI_NUMBERS.sub("nazi", text)
-    text = _ECHO.sub(_read_echo, text)
-    return _SPACE.sub(" ", text).strip()
+    return _read_as_words(text, _EMOJI, EMOJI_WORDS)
 
 
 # --- characters-6 (issue 20, C21) -----------------------------------------------------------
@@ -367,12 +375,7 @@ _CODES_6: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def read_emoji_and_codes_6(text: str) -> str:
     """The fifth mode's reading, with the target and slur emoji and the codes above."""
-    text = _read_emoji(text, _EMOJI_6, EMOJI_WORDS_6)
-    for pattern, reading in _CODES_6:
-        text = pattern.sub(reading, text)
-    text = _NAZI_NUMBERS.sub("nazi", text)
-    text = _ECHO.sub(_read_echo, text)
-    return _SPACE.sub(" ", text).strip()
+    return _read_as_words(text, _EMOJI_6, EMOJI_WORDS_6, _CODES_6)
 
 
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:

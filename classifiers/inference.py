@@ -11,6 +11,7 @@ import torch
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, load_network
 from classifiers.encoder import load_tokenizer
+from classifiers.hate_rules import apply_hate_rules
 from classifiers.precision import prepare_network, resolve_precision
 from classifiers.safeguarding_rules import rule_hits
 from classifiers.text import normalise_for
@@ -73,6 +74,7 @@ class TransformerClassifier:
         # Nothing said carries no risk; do not let the model guess on an empty input.
         scores[[not text for text in clean]] = 0.0
         self._apply_safeguarding_rules(texts, scores)
+        apply_hate_rules(texts, scores, self.tasks, self.config.get("hate_rules"))
         return pd.DataFrame(scores, columns=self.tasks).astype("float64")
 
     def _apply_safeguarding_rules(self, texts: list[str], scores: np.ndarray) -> None:

@@ -378,6 +378,22 @@ def read_emoji_and_codes_6(text: str) -> str:
     return _read_as_words(text, _EMOJI_6, EMOJI_WORDS_6, _CODES_6)
 
 
+def hate_code_sources() -> tuple[str, ...]:
+    """The codes the fifth and sixth modes read, as regex sources that stand alone.
+
+    The hate backstop (`classifiers.hate_rules`, C23) stores these in an artefact's config,
+    so each carries its own case rule and the echo excludes a hug inside the pattern rather
+    than in a callback. Emoji are not here: they read both ways (C18, C21).
+    """
+    hugs = "|".join(re.escape(h) for h in sorted(_HUGS, key=len, reverse=True))
+    echo = rf"\({{3}}\s*(?!(?:{hugs})\s*\){{3}})[a-z][\w' -]{{0,40}}?\s*\){{3}}"
+    codes = [_NAZI_NUMBERS, *(code for code, _ in _CODES_6)]
+    return (
+        *(f"(?i:{c.pattern})" if c.flags & re.IGNORECASE else f"(?:{c.pattern})" for c in codes),
+        f"(?i:{echo})",
+    )
+
+
 def deobfuscate(text: str, mode: str = CHARACTERS) -> str:
     """Undo leetspeak between letters, restore asterisk-masked known words, shorten held
     letters to two ("sooooo" -> "soo"). Applied after `normalise`; numbers, times and

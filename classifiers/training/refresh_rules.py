@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from classifiers.artefact import artefact_version, read_config, write_config
+from classifiers.hate_rules import artefact_hate_rules
 from classifiers.safeguarding_rules import artefact_rules
 from classifiers.text import CHARACTERS_2, NORMALISATION_MODES
 from classifiers.training.interpolate import WEIGHT_FILES
@@ -24,6 +25,7 @@ from classifiers.training.interpolate import WEIGHT_FILES
 LINEAGE_KEY = "rules_updated_from"
 NORMALISATION_LINEAGE_KEY = "normalisation_updated_from"
 THRESHOLDS_LINEAGE_KEY = "thresholds_updated_from"
+HATE_RULES_LINEAGE_KEY = "hate_rules_added_to"
 
 
 def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
@@ -32,6 +34,15 @@ def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     config = read_config(artefact_dir)
     config["safeguarding_rules"] = artefact_rules()
     config.setdefault("training", {})[LINEAGE_KEY] = artefact_version(artefact_dir)
+    return _write_copy(artefact_dir, out_dir, config)
+
+
+def add_hate_rules(artefact_dir: Path, out_dir: Path) -> str:
+    """Write `artefact_dir` to `out_dir` with the hate backstop added; the new version (C23)."""
+    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
+    config = read_config(artefact_dir)
+    config["hate_rules"] = artefact_hate_rules()
+    config.setdefault("training", {})[HATE_RULES_LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
 
 

@@ -1,0 +1,118 @@
+"""The hate backstop (C23): codes with no innocent reading raise `hate` and `abuse`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
+from classifiers.hate_rules import (
+    RULE_SCORE,
+    apply_hate_rules,
+    artefact_hate_rules,
+    codes_matched,
+    hate_rule_hits,
+)
+from classifiers.inference import TransformerClassifier
+from classifiers.text import (
+    CHARACTERS_4,
+    CHARACTERS_5,
+    CHARACTERS_6,
+    deobfuscate,
+    hate_code_sources,
+)
+from classifiers.training.refresh_rules import HATE_RULES_LINEAGE_KEY, add_hate_rules
+
+PATTERNS = list(hate_code_sources())
+
+CODED = [
+    ("meet at the rec after school 14/88", "14/88"),
+    ("dont trust (((the governors))) on this", "(((the governors)))"),
+    ("someone drew a 卍 on the year 8 lockers", "卍"),
+    ("ϟϟ written on the bus shelter by the gates", "ϟϟ"),
+    ("honestly 6MWE", "6MWE"),
+    ("rahowa starts at the academy lol", "rahowa"),
+    ("the head answers to ZOG", "ZOG"),
+    ("more rapefugees moving near the primary", "rapefugees"),
+    ("kung flu boy sat next to my son", "kung flu"),
+    ("why are the speds getting a trip", "speds"),
+    ("bus full of window lickers again", "window lickers"),
+    ("troons wanting to use our changing rooms", "troons"),
+]
+LOOK_ALIKES = [
+    "Zog and the Flying Doctors is our class book this half term",
+    "he sped off on his bike after pick-up",
+    "1488 pupils sat their exams in the hall",
+    "(((hugs))) to all our Year 6 leavers",
+    "(((big hugs))) from the PTA",
+    "kung fu club is back on Thursdays",
+    "zog the dragon costume for world book day",
+    "scored 14/50 in the spelling test",
+    "our SEND team are brilliant",
+    "window cleaners are in on Monday, please keep blinds open",
+]
+
+
+@pytest.mark.parametrize(("text", "code"), CODED)
+def test_each_code_is_caught_and_named(text: str, code: str) -> None:
+    assert hate_rule_hits([text], PATTERNS).tolist() == [True]
+    assert codes_matched(text) == [code]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_books_counts_hugs_and_clubs_are_left_to_the_model(text: str) -> None:
+    assert hate_rule_hits([text], PATTERNS).tolist() == [False]
+    assert codes_matched(text) == []
+
+
+@pytest.mark.parametrize("text", [t for t, _ in CODED] + LOOK_ALIKES)
+def test_the_backstop_catches_exactly_the_codes_the_reading_modes_read(text: str) -> None:
+    """One list, two uses: a code the sixth mode reads (or the fifth's two dog whistles) is a
+    code the backstop catches, and nothing else is. Emoji are read but never caught."""
+    read = deobfuscate(text, CHARACTERS_6) != deobfuscate(text, CHARACTERS_4)
+    assert hate_rule_hits([text], PATTERNS)[0] == read
+
+
+def test_emoji_alone_never_trigger_the_backstop() -> None:
+    texts = ["🐷🥓 for the new kids", "🧕💣", "🐒🐒🐒", "no more 🕌 🚫"]
+    assert deobfuscate(texts[0], CHARACTERS_5) != texts[0]
+    assert not hate_rule_hits(texts, PATTERNS).any()
+
+
+def test_only_the_rule_labels_are_raised_and_only_on_a_hit() -> None:
+    tasks = ["abuse", "bullying", "hate", "complaint", "safeguarding"]
+    scores = np.full((2, len(tasks)), 0.1)
+    scores[1, tasks.index("abuse")] = 0.99
+    apply_hate_rules(["ϟϟ lads", "lovely sports day"], scores, tasks, artefact_hate_rules())
+    assert scores[0].tolist() == [RULE_SCORE, 0.1, RULE_SCORE, 0.1, 0.1]
+    assert scores[1].tolist() == [0.99, 0.1, 0.1, 0.1, 0.1]  # no hit: untouched
+    before = scores.copy()
+    apply_hate_rules(["ϟϟ lads"], scores[:1], tasks, None)  # an artefact without the rules
+    assert (scores == before).all()
+
+
+def test_the_shipped_artefact_does_not_serve_the_backstop() -> None:
+    """C23 is a candidate until its rule decides; the served model is scored as before."""
+    assert "hate_rules" not in read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)
+
+
+def test_adding_the_rules_changes_only_hate_and_abuse_on_coded_posts(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    shutil.copytree(ARTEFACTS_DIR / DEFAULT_ARTEFACT, source)
+    out = tmp_path / "with_rules"
+    version = add_hate_rules(source, out)
+    config = read_config(out)
+    assert config["hate_rules"] == artefact_hate_rules()
+    assert config["training"][HATE_RULES_LINEAGE_KEY] != version
+    texts = [t for t, _ in CODED] + LOOK_ALIKES
+    before = TransformerClassifier(source, precision="fp32").predict_proba(texts)
+    after = TransformerClassifier(out, precision="fp32").predict_proba(texts)
+    coded = np.arange(len(texts)) < len(CODED)
+    for label in ("hate", "abuse"):
+        assert (after.loc[coded, label] >= RULE_SCORE).all()
+    for label in ("bullying", "complaint", "safeguarding"):
+        assert np.array_equal(after[label].to_numpy(), before[label].to_numpy())
+    assert after.loc[~coded].equals(before.loc[~coded])

@@ -52,6 +52,12 @@ def serving_normalisation() -> str | None:
     return read_config(active_artefact()).get("text_normalisation")
 
 
+def serving_hate_codes() -> list[str]:
+    """The hate backstop's code patterns the serving model applies (none if it has none)."""
+    rules = read_config(active_artefact()).get("hate_rules") or {}
+    return list(rules.get("patterns", []))
+
+
 def set_active(version: str, path: Path | None) -> None:
     """Point serving at `path` (or back at the shipped model when `path` is None)."""
     directory = models_dir()

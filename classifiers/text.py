@@ -385,7 +385,8 @@ def hate_code_sources() -> tuple[str, ...]:
     so each carries its own case rule and the echo excludes a hug inside the pattern rather
     than in a callback. Emoji are not here: they read both ways (C18, C21).
     """
-    hugs = "|".join(re.escape(h) for h in sorted(_HUGS, key=len, reverse=True))
+    # Longest first, then by text: a set's order changes run to run, the stored config must not.
+    hugs = "|".join(re.escape(h) for h in sorted(_HUGS, key=lambda h: (-len(h), h)))
     echo = rf"\({{3}}\s*(?!(?:{hugs})\s*\){{3}})[a-z][\w' -]{{0,40}}?\s*\){{3}}"
     codes = [_NAZI_NUMBERS, *(code for code, _ in _CODES_6)]
     return (

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.labels import LABELS
+from classifiers.training.robustness import VARIANTS
 
 CITATIONS = (
     "Zampieri, Malmasi, Nakov, Rosenthal, Farra, Kumar (2019). Predicting the Type and Target of "
@@ -31,7 +32,8 @@ def _results_table(results: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for entry in results.values():
-        published = ", ".join(f"{k} {v:.3f}" for k, v in entry.get("published", {}).items())
+        cited = sorted(entry.get("published", {}).items(), key=lambda item: item[1])
+        published = ", ".join(f"{k} {v:.3f}" for k, v in cited)
         protocol = entry.get("benchmark_protocol") or {}
         own = (
             f"{protocol['threshold']:.3f} | **{protocol['macro_f1']:.3f}**" if protocol else "- | -"
@@ -78,8 +80,11 @@ PROBES: dict[str, str] = {
 }
 
 
-def _label_rank(label: str) -> int:
-    return LABELS.index(label) if label in LABELS else len(LABELS)
+def _in_order(entries: dict[str, Any], order: tuple[str, ...] | list[str]) -> list[tuple]:
+    """`entries` in a fixed order (unknown keys last): metrics.json stores its keys sorted,
+    and a card re-rendered from it must read as one rendered straight after evaluation."""
+    rank = {key: i for i, key in enumerate(order)}
+    return sorted(entries.items(), key=lambda item: rank.get(item[0], len(rank)))
 
 
 def _probe_lines(metrics: dict[str, Any], key: str) -> list[str]:
@@ -91,7 +96,7 @@ def _probe_lines(metrics: dict[str, Any], key: str) -> list[str]:
         f"{label} F1 {m['f1']:.3f} (precision {m['precision']:.2f}, recall {m['recall']:.2f}, "
         f"{m['positives']} positives)"
         # In the labels' own order: metrics.json stores its keys sorted.
-        for label, m in sorted(probe["labels"].items(), key=lambda item: _label_rank(item[0]))
+        for label, m in _in_order(probe["labels"], LABELS)
     )
     lines = [
         "",
@@ -106,8 +111,9 @@ def _probe_lines(metrics: dict[str, Any], key: str) -> list[str]:
 def _category_rows(categories: dict[str, Any]) -> list[str]:
     rows = []
     for category, c in categories.items():
-        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v) or "-"
-        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v) or "-"
+        missed = ", ".join(f"{k} {v}" for k, v in _in_order(c["missed"], LABELS) if v) or "-"
+        false = ", ".join(f"{k} {v}" for k, v in _in_order(c["false_flags"], LABELS) if v)
+        false = false or "-"
         rows.append(f"| {category} | {c['n']} | {c['all_right']} | {missed} | {false} |")
     return rows
 
@@ -150,10 +156,11 @@ def _multilingual_lines(metrics: dict[str, Any]) -> list[str]:
     if not summary:
         return []
     harmless = summary["harmless"]
-    per_label = ", ".join(f"{label} {n}" for label, n in harmless["flagged"].items() if n)
+    flagged = _in_order(harmless["flagged"], LABELS)
+    per_label = ", ".join(f"{label} {n}" for label, n in flagged if n)
     positives = "; ".join(
         f"{label} {entry['found']} of {entry['n']} ({entry['reach_a_person']} with the flag)"
-        for label, entry in summary["positives"].items()
+        for label, entry in _in_order(summary["positives"], LABELS)
     )
     language = summary["other_language_flagged"]
     return [
@@ -180,9 +187,9 @@ def _robustness_lines(metrics: dict[str, Any]) -> list[str]:
     if not summary:
         return []
     parts = []
-    for name, entry in summary["slices"].items():
+    for name, entry in _in_order(summary["slices"], list(_ROBUSTNESS_SLICES)):
         variants = []
-        for variant, figures in entry.items():
+        for variant, figures in _in_order(entry, list(VARIANTS)):
             if not isinstance(figures, dict) or not figures["n"]:
                 continue
             plain = figures.get("recall_disguised_without_normalisation")
@@ -220,7 +227,8 @@ def _agreement_lines(metrics: dict[str, Any]) -> list[str]:
         f'Scored again with `precision="bf16"` over the same {agreement["items"]} test items: '
         f"largest score difference from float32 {agreement['max_abs_diff']:.4f} (99th "
         f"percentile {agreement['p99_abs_diff']:.4f}); decisions that changed side of the "
-        f"threshold: {flips}. The figures above are float32.",
+        f"threshold: {flips}. The figures above are float32."
+        + (f" Measured on {agreement['measured_on']}." if agreement.get("measured_on") else ""),
     ]
 
 
@@ -371,6 +379,7 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "rules were written after seeing those misses. On the independent check set the rules "
         "alone find few disclosures and the network finds nearly all of them; the rules stay as "
         "a floor for explicit wording. The results below include the backstop.",
+        *_hate_rules_lines(config),
         "",
         "## Results (test splits)",
         "",
@@ -416,6 +425,21 @@ def write_model_card(path: Path, config: dict[str, Any], metrics: dict[str, Any]
         "",
     ]
     Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _hate_rules_lines(config: dict[str, Any]) -> list[str]:
+    rules = config.get("hate_rules")
+    if not rules:
+        return []
+    return [
+        "- Hate backstop (`classifiers/hate_rules.py`, stored in the config, C23): "
+        f"{len(rules['patterns'])} codes with no innocent reading in a school's world "
+        "(14/88, names in triple brackets, swastika and SS-rune characters, 6MWE, RaHoWa, ZOG, "
+        "rapefugees, kung flu and three coined disablist and transphobic slurs) raise "
+        f"{' and '.join(rules['labels'])} to at least {rules['score']}. No emoji: they read "
+        "both ways. A swastika shown in an RE lesson or a Hindu or Buddhist greeting is "
+        "flagged too; leads dismiss it. The results below include the backstop."
+    ]
 
 
 def _delta_scale_text(config: dict[str, Any]) -> str:

@@ -42,6 +42,7 @@ from classifiers.artefact import (
     save_artefact,
 )
 from classifiers.encoder import load_base_encoder, load_tokenizer
+from classifiers.hate_rules import artefact_hate_rules
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS, TASKS
 from classifiers.model import MultiTaskModel, TaskHeads, TopModel, scaled_lora_delta
@@ -381,6 +382,7 @@ def build_challenger(
     new_config = {
         **config,
         "safeguarding_rules": artefact_rules(),
+        "hate_rules": artefact_hate_rules(),
         "text_normalisation": mode,
         "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
         "retrain": lineage,

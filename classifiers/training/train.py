@@ -26,6 +26,7 @@ from classifiers.encoder import (
     load_base_encoder,
     load_tokenizer,
 )
+from classifiers.hate_rules import artefact_hate_rules
 from classifiers.labels import LABELS, TASKS
 from classifiers.model import (
     LoraSettings,
@@ -514,6 +515,7 @@ def train(
             "version": base_model_version(),
         },
         "safeguarding_rules": artefact_rules(),
+        "hate_rules": artefact_hate_rules(),
         **(
             {"text_normalisation": config.data.normalisation_mode}
             if config.data.character_normalisation

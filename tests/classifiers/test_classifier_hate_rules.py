@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config
+from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, read_config, write_config
 from classifiers.hate_rules import (
     RULE_SCORE,
     apply_hate_rules,
@@ -94,14 +97,17 @@ def test_only_the_rule_labels_are_raised_and_only_on_a_hit() -> None:
     assert (scores == before).all()
 
 
-def test_the_shipped_artefact_does_not_serve_the_backstop() -> None:
-    """C23 is a candidate until its rule decides; the served model is scored as before."""
-    assert "hate_rules" not in read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)
+def test_the_shipped_artefact_serves_the_backstop() -> None:
+    """C23 was adopted: the committed model carries the current codes in its config."""
+    assert read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)["hate_rules"] == artefact_hate_rules()
 
 
 def test_adding_the_rules_changes_only_hate_and_abuse_on_coded_posts(tmp_path: Path) -> None:
     source = tmp_path / "source"
     shutil.copytree(ARTEFACTS_DIR / DEFAULT_ARTEFACT, source)
+    config = read_config(source)
+    del config["hate_rules"]  # the champion C23 was built from
+    write_config(source, config)
     out = tmp_path / "with_rules"
     version = add_hate_rules(source, out)
     config = read_config(out)
@@ -116,3 +122,20 @@ def test_adding_the_rules_changes_only_hate_and_abuse_on_coded_posts(tmp_path: P
     for label in ("bullying", "complaint", "safeguarding"):
         assert np.array_equal(after[label].to_numpy(), before[label].to_numpy())
     assert after.loc[~coded].equals(before.loc[~coded])
+
+
+def test_the_stored_codes_do_not_depend_on_the_hash_seed() -> None:
+    """The codes are hashed into the model version, so they must read the same in every
+    process; an alternation built from a set once depended on PYTHONHASHSEED."""
+    code = "from classifiers.text import hate_code_sources; print(hate_code_sources())"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert outputs == {f"{hate_code_sources()}\n"}

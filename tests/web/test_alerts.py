@@ -154,6 +154,29 @@ def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
     assert "Read by the model as" not in client.get(f"/mentions/{casework.flagged_item_id}").text
 
 
+def test_alert_page_names_the_hate_code_that_raised_a_flag(
+    client, sqlite_engine, warehouse, casework, people
+):
+    """A hate flag from the backstop says which code raised it, so an RE lesson's swastika
+    or a Hindu greeting can be dismissed knowingly (C23)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with session_scope(warehouse) as session:
+        items = add_thread(
+            session,
+            school_key="oakfield",
+            start=now - dt.timedelta(hours=2),
+            posts=[
+                Post("Lockers repainted over half term", author_id="school", from_school=True),
+                Post("someone drew a 卐 on them already 14/88", author_id="p-2", minutes=5),
+            ],
+        )
+        hate_alert = add_alert(session, items[1], alert_type="hate", severity="high")
+    sign_in(client, sqlite_engine, people["lead"])
+    html = client.get(f"/alerts/{hate_alert.alert_id}").text
+    assert "Flagged as hate by a code: <q>卐</q>, <q>14/88</q>." in html
+    assert "Flagged as hate by a code" not in client.get(f"/alerts/{casework.oak_alert_id}").text
+
+
 def test_acknowledge_then_resolve_with_history(client, sqlite_engine, casework, people):
     csrf = sign_in(client, sqlite_engine, people["lead"])
     url = f"/alerts/{casework.oak_alert_id}"

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from classifiers.active import serving_normalisation
+from classifiers.active import serving_hate_codes, serving_normalisation
+from classifiers.hate_rules import codes_matched
 from classifiers.text import model_reading
 from trustwatch.alerts.engine import SLA_AT_RISK, SLA_BREACHED
 from trustwatch.db.models import (
@@ -259,6 +260,8 @@ class AlertDetail:
     other_alerts: list[Alert] = field(default_factory=list)
     # The post as the serving model reads it, where that differs (classifiers.text).
     reading: str | None = None
+    # Codes that raised hate whatever the network said (classifiers.hate_rules).
+    hate_codes: list[str] = field(default_factory=list)
 
 
 def get_visible_alert(session: Session, *, user: WebUser, alert_id: int) -> Alert | None:
@@ -321,6 +324,15 @@ def reading_of(item: Item) -> str | None:
     return None if item.text_purged_at else model_reading(item.text, serving_normalisation())
 
 
+def hate_codes_of(item: Item) -> list[str]:
+    """The hate codes in the post that the serving model's backstop raises on, so a lead can
+    see a flag came from "14/88" or a swastika rather than from the network's reading."""
+    patterns = serving_hate_codes()
+    if item.text_purged_at or not patterns:
+        return []
+    return codes_matched(item.text, patterns)
+
+
 def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
     item = session.get_one(Item, alert.item_id)
     thread, truncated = thread_of(session, item, user)
@@ -356,6 +368,7 @@ def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:
         thread_truncated=truncated,
         other_alerts=others,
         reading=reading_of(item),
+        hate_codes=hate_codes_of(item),
     )
 
 

@@ -52,10 +52,9 @@ def serving_normalisation() -> str | None:
     return read_config(active_artefact()).get("text_normalisation")
 
 
-def serving_hate_codes() -> list[str]:
-    """The hate backstop's code patterns the serving model applies (none if it has none)."""
-    rules = read_config(active_artefact()).get("hate_rules") or {}
-    return list(rules.get("patterns", []))
+def serving_hate_rules() -> dict | None:
+    """The hate backstop the serving model applies (`classifiers.hate_rules`), if any."""
+    return read_config(active_artefact()).get("hate_rules") or None
 
 
 def set_active(version: str, path: Path | None) -> None:

@@ -7,6 +7,12 @@ appears ("14/88", "(((them)))", a swastika, "6MWE", "kung flu", "speds"...), `ha
 `abuse` are raised to at least `RULE_SCORE`, as `classifiers.safeguarding_rules` does for
 disclosures. Both labels: every hate post is abusive in the project's labels.
 
+Two codes do have innocent readings a school meets (C24): 卐 and 卍 are Hindu, Jain and
+Buddhist symbols of good fortune, on Diwali cards and in RE lessons, and "14/88" is also a
+mark out of 88. A match of one of those inside its innocent frame (a festival, a faith, a
+test) is left to the network, unless the text also carries a cue of the hateful reading
+("hitler", "white", "lads"...). Everything else still raises.
+
 Like the safeguarding rules, the codes travel inside the artefact's config, so they are part
 of the model version and an artefact without them is scored by the network alone.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -24,22 +31,75 @@ from classifiers.text import hate_code_sources
 RULE_SCORE = 0.97
 RAISED_LABELS = ("hate", "abuse")
 
+_NAZI_CUES = (
+    r"\b(?:hitler|heil|nazi\w*|reich|sieg|aryan|white (?:power|pride|race|lives)|88|14/88|"
+    r"1488|6mwe|jews?|jewish|ovens?|gas (?:them|the))\b"
+)
+# (code, innocent frame, cue that the hateful reading is meant after all); written before the
+# probe that judges them (C24) was read.
+EXCEPTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "code": r"[卐卍]+",
+        "frame": (
+            r"(?i:\b(?:diwali|deepavali|navratri|dussehra|holi|raksha bandhan|rakhi|ganesh\w*|"
+            r"ganpati|lakshmi|puja|pooja|aarti|mandir|temples?|gurdwara|hindu\w*|jain\w*|"
+            r"buddh\w*|vesak|wesak|rangoli|mehndi|mehendi|henna|namaste|sanskrit|auspicious|"
+            r"good (?:luck|fortune)|prosperity|world religions|religious education)\b)"
+            r"|(?-i:\bRE\b)"
+        ),
+        "unless": f"(?i:{_NAZI_CUES})",
+    },
+    {
+        "code": r"14\s?/\s?88",
+        "frame": (
+            r"(?i:\b(?:scored?|scoring|got|marks?|out of|tests?|papers?|mocks?|exams?|quiz\w*|"
+            r"spelling|boundar(?:y|ies)|grades?|results?|questions|homework|worksheet|"
+            r"percent)\b)"
+        ),
+        "unless": (
+            r"(?i:\b(?:hitler|heil|nazi\w*|reich|sieg|aryan|white|lads|brothers?|patriots?|"
+            r"flags?|salute|hail|remember|respect)\b)"
+        ),
+    },
+)
+
 
 @lru_cache(maxsize=8)
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(patterns))
 
 
-def codes_matched(text: str | None, patterns: Sequence[str] | None = None) -> list[str]:
-    """The code strings a text carries, as written (to show a lead why a post was flagged)."""
-    rx = _compiled(tuple(patterns or hate_code_sources()))
-    return [m.group(0) for m in rx.finditer(text or "")]
+@lru_cache(maxsize=64)
+def _one(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
-def hate_rule_hits(texts: Sequence[str], patterns: Sequence[str]) -> np.ndarray:
-    """A boolean per text: does any listed code appear in it?"""
-    rx = _compiled(tuple(patterns))
-    return np.array([bool(rx.search(text or "")) for text in texts], dtype=bool)
+def _excused(code: str, text: str, exceptions: Sequence[Mapping[str, str]]) -> bool:
+    """Is this code, in this text, inside the frame where it reads innocently?"""
+    return any(
+        _one(rule["code"]).fullmatch(code)
+        and _one(rule["frame"]).search(text)
+        and not _one(rule["unless"]).search(text)
+        for rule in exceptions
+    )
+
+
+def codes_matched(text: str | None, rules: Mapping[str, Any] | None = None) -> list[str]:
+    """The codes in a text that raise hate under `rules` (default: the current ones), as
+    written, so a lead sees why a post was flagged."""
+    rules = rules if rules is not None else artefact_hate_rules()
+    text = text or ""
+    exceptions = rules.get("exceptions", ())
+    found = (m.group(0) for m in _compiled(tuple(rules["patterns"])).finditer(text))
+    return [code for code in found if not _excused(code, text, exceptions)]
+
+
+def hate_rule_hits(texts: Sequence[str], rules: Mapping[str, Any]) -> np.ndarray:
+    """A boolean per text: does any code raise hate in it?"""
+    rx = _compiled(tuple(rules["patterns"]))
+    if not rules.get("exceptions"):
+        return np.array([bool(rx.search(text or "")) for text in texts], dtype=bool)
+    return np.array([bool(codes_matched(text, rules)) for text in texts], dtype=bool)
 
 
 def apply_hate_rules(
@@ -48,7 +108,7 @@ def apply_hate_rules(
     """Raise the rules' labels in `scores` (rows = texts, columns = tasks) where a code hits."""
     if not rules:
         return
-    hits = hate_rule_hits(texts, rules["patterns"])
+    hits = hate_rule_hits(texts, rules)
     if not hits.any():
         return
     for label in rules["labels"]:
@@ -57,10 +117,13 @@ def apply_hate_rules(
             scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
 
-def artefact_hate_rules() -> dict[str, object]:
-    """The rules as stored in an artefact's config."""
-    return {
+def artefact_hate_rules(exceptions: bool = False) -> dict[str, object]:
+    """The rules as stored in an artefact's config; `exceptions` adds C24's innocent frames."""
+    rules: dict[str, object] = {
         "score": RULE_SCORE,
         "labels": list(RAISED_LABELS),
         "patterns": list(hate_code_sources()),
     }
+    if exceptions:
+        rules["exceptions"] = [dict(rule) for rule in EXCEPTIONS]
+    return rules

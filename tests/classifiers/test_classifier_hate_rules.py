@@ -29,7 +29,7 @@ from classifiers.text import (
 )
 from classifiers.training.refresh_rules import HATE_RULES_LINEAGE_KEY, add_hate_rules
 
-PATTERNS = list(hate_code_sources())
+RULES = artefact_hate_rules()
 
 CODED = [
     ("meet at the rec after school 14/88", "14/88"),
@@ -61,13 +61,13 @@ LOOK_ALIKES = [
 
 @pytest.mark.parametrize(("text", "code"), CODED)
 def test_each_code_is_caught_and_named(text: str, code: str) -> None:
-    assert hate_rule_hits([text], PATTERNS).tolist() == [True]
+    assert hate_rule_hits([text], RULES).tolist() == [True]
     assert codes_matched(text) == [code]
 
 
 @pytest.mark.parametrize("text", LOOK_ALIKES)
 def test_books_counts_hugs_and_clubs_are_left_to_the_model(text: str) -> None:
-    assert hate_rule_hits([text], PATTERNS).tolist() == [False]
+    assert hate_rule_hits([text], RULES).tolist() == [False]
     assert codes_matched(text) == []
 
 
@@ -76,13 +76,13 @@ def test_the_backstop_catches_exactly_the_codes_the_reading_modes_read(text: str
     """One list, two uses: a code the sixth mode reads (or the fifth's two dog whistles) is a
     code the backstop catches, and nothing else is. Emoji are read but never caught."""
     read = deobfuscate(text, CHARACTERS_6) != deobfuscate(text, CHARACTERS_4)
-    assert hate_rule_hits([text], PATTERNS)[0] == read
+    assert hate_rule_hits([text], RULES)[0] == read
 
 
 def test_emoji_alone_never_trigger_the_backstop() -> None:
     texts = ["🐷🥓 for the new kids", "🧕💣", "🐒🐒🐒", "no more 🕌 🚫"]
     assert deobfuscate(texts[0], CHARACTERS_5) != texts[0]
-    assert not hate_rule_hits(texts, PATTERNS).any()
+    assert not hate_rule_hits(texts, RULES).any()
 
 
 def test_only_the_rule_labels_are_raised_and_only_on_a_hit() -> None:
@@ -139,3 +139,38 @@ def test_the_stored_codes_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "3", "4")
     }
     assert outputs == {f"{hate_code_sources()}\n"}
+
+
+# C24: the two codes a school also meets innocently, inside their innocent frame.
+INNOCENT_IN_FRAME = [
+    "Happy Diwali from the Patel family, wishing everyone prosperity 🪔 卐",
+    "Year 7 RE today: the 卍 as a Buddhist symbol, centuries before it was stolen",
+    "Rangoli competition entries are up in the hall 卐🌸",
+    "she scored 14/88 on the maths mock, any tutors round here?",
+]
+HATEFUL_DESPITE_FRAME = [
+    "happy diwali 卐 heil to the real ones",  # a cue of the hateful reading
+    "卐 for the jews in 9C, happy holi",
+    "14/88 lads, top marks to whoever did the toilets",
+    "ϟϟ drawn in the RE classroom",  # the SS runes have no innocent frame
+    "卐 on the year 8 lockers again",  # no frame at all
+]
+WITH_EXCEPTIONS = artefact_hate_rules(exceptions=True)
+
+
+@pytest.mark.parametrize("text", INNOCENT_IN_FRAME)
+def test_a_festival_symbol_or_a_mark_is_left_to_the_model(text: str) -> None:
+    assert hate_rule_hits([text], WITH_EXCEPTIONS).tolist() == [False]
+    assert codes_matched(text, WITH_EXCEPTIONS) == []
+    assert hate_rule_hits([text], RULES).tolist() == [True]  # C23's rules raise it
+
+
+@pytest.mark.parametrize("text", HATEFUL_DESPITE_FRAME)
+def test_a_hateful_cue_or_another_code_still_raises(text: str) -> None:
+    assert hate_rule_hits([text], WITH_EXCEPTIONS).tolist() == [True]
+    assert codes_matched(text, WITH_EXCEPTIONS)
+
+
+def test_only_the_excused_code_is_dropped_from_what_a_lead_sees() -> None:
+    text = "Diwali lights 卐 and (((them))) running the PTA"
+    assert codes_matched(text, WITH_EXCEPTIONS) == ["(((them)))"]

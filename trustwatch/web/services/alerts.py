@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from classifiers.active import serving_hate_codes, serving_normalisation
+from classifiers.active import serving_hate_rules, serving_normalisation
 from classifiers.hate_rules import codes_matched
 from classifiers.text import model_reading
 from trustwatch.alerts.engine import SLA_AT_RISK, SLA_BREACHED
@@ -327,10 +327,10 @@ def reading_of(item: Item) -> str | None:
 def hate_codes_of(item: Item) -> list[str]:
     """The hate codes in the post that the serving model's backstop raises on, so a lead can
     see a flag came from "14/88" or a swastika rather than from the network's reading."""
-    patterns = serving_hate_codes()
-    if item.text_purged_at or not patterns:
+    rules = serving_hate_rules()
+    if item.text_purged_at or not rules:
         return []
-    return codes_matched(item.text, patterns)
+    return codes_matched(item.text, rules)
 
 
 def detail(session: Session, *, alert: Alert, user: WebUser) -> AlertDetail:

@@ -117,8 +117,9 @@ def apply_hate_rules(
             scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
 
-def artefact_hate_rules(exceptions: bool = False) -> dict[str, object]:
-    """The rules as stored in an artefact's config; `exceptions` adds C24's innocent frames."""
+def artefact_hate_rules(exceptions: bool = True) -> dict[str, object]:
+    """The rules as stored in an artefact's config; without `exceptions`, C23's (every
+    listed code raises, with no innocent frame)."""
     rules: dict[str, object] = {
         "score": RULE_SCORE,
         "labels": list(RAISED_LABELS),

@@ -74,6 +74,9 @@ PROBES: dict[str, str] = {
     "coded_probe_2": "Second coded probe (`classifiers/school/coded_probe_2.csv`: coded and "
     "emoji hate naming its target, misogynistic insults, and innocent look-alikes; written "
     "apart to judge C21)",
+    "hate_code_probe": "Hate-code probe (`classifiers/school/hate_code_probe.csv`: every post "
+    "carries a hate code, used hatefully or innocently: a festival, a lesson, a warning, a "
+    "mark; written apart to judge C24)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

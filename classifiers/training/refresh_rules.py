@@ -37,7 +37,7 @@ def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     return _write_copy(artefact_dir, out_dir, config)
 
 
-def add_hate_rules(artefact_dir: Path, out_dir: Path, exceptions: bool = False) -> str:
+def add_hate_rules(artefact_dir: Path, out_dir: Path, exceptions: bool = True) -> str:
     """Write `artefact_dir` to `out_dir` with the hate backstop (C23; with `exceptions`, C24's
     innocent frames) in place of any it had; return the new version."""
     artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)

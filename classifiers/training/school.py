@@ -257,6 +257,16 @@ def coded_probe_2() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "coded_probe_2.csv", dtype={"text": str, "category": str})
 
 
+def hate_code_probe() -> pd.DataFrame:
+    """Posts that carry a hate code: hateful uses, and innocent ones (a festival, a lesson, a
+    warning, a mark) (C24).
+
+    Written by a helper who opened no project file, to judge the hate backstop's innocent
+    frames out of sample; no row was within the near-copy cut of a training row.
+    """
+    return pd.read_csv(SCHOOL_DIR / "hate_code_probe.csv", dtype={"text": str, "category": str})
+
+
 def fresh_check() -> pd.DataFrame:
     """School-world rows across issue 20's categories that no experiment may choose on (C19).
 
@@ -355,6 +365,7 @@ CHECK_FILES: dict[str, str] = {
     "world_check": "world_check.csv",
     "coded_probe": "coded_probe.csv",
     "coded_probe_2": "coded_probe_2.csv",
+    "hate_code_probe": "hate_code_probe.csv",
     "fresh_check": "fresh_check.csv",
 }
 

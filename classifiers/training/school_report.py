@@ -21,6 +21,7 @@ from classifiers.training.school import (
     coded_probe,
     coded_probe_2,
     fresh_check,
+    hate_code_probe,
     world_check,
 )
 
@@ -69,6 +70,9 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
         coded_probe_2(), scores["coded_probe_2"], thresholds
     )
     report["fresh_categories"] = category_table(fresh_check(), scores["fresh_check"], thresholds)
+    report["hate_code_categories"] = category_table(
+        hate_code_probe(), scores["hate_code_probe"], thresholds
+    )
     pooled = ("school_check", "world_check")
     both = pd.concat([sets[name] for name in pooled], ignore_index=True)
     both_scores = pd.concat([scores[name] for name in pooled], ignore_index=True)
@@ -87,6 +91,7 @@ CATEGORY_TABLES: dict[str, str] = {
     "coded_categories": "coded_probe",
     "coded_2_categories": "coded_probe_2",
     "fresh_categories": "fresh_check",
+    "hate_code_categories": "hate_code_probe",
 }
 
 

@@ -29,7 +29,7 @@ from classifiers.text import (
 )
 from classifiers.training.refresh_rules import HATE_RULES_LINEAGE_KEY, add_hate_rules
 
-RULES = artefact_hate_rules()
+RULES = artefact_hate_rules(exceptions=False)  # C23's: every listed code raises
 
 CODED = [
     ("meet at the rec after school 14/88", "14/88"),
@@ -98,7 +98,7 @@ def test_only_the_rule_labels_are_raised_and_only_on_a_hit() -> None:
 
 
 def test_the_shipped_artefact_serves_the_backstop() -> None:
-    """C23 was adopted: the committed model carries the current codes in its config."""
+    """C23 and C24 were adopted: the committed model carries the current codes and frames."""
     assert read_config(ARTEFACTS_DIR / DEFAULT_ARTEFACT)["hate_rules"] == artefact_hate_rules()
 
 
@@ -155,7 +155,7 @@ HATEFUL_DESPITE_FRAME = [
     "ϟϟ drawn in the RE classroom",  # the SS runes have no innocent frame
     "卐 on the year 8 lockers again",  # no frame at all
 ]
-WITH_EXCEPTIONS = artefact_hate_rules(exceptions=True)
+WITH_EXCEPTIONS = artefact_hate_rules()
 
 
 @pytest.mark.parametrize("text", INNOCENT_IN_FRAME)

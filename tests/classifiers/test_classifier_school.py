@@ -288,6 +288,39 @@ def test_the_second_coded_probe_is_labelled_and_its_look_alikes_are_innocent() -
     assert (probe.loc[probe["category"].isin(["coded_hate", "emoji_hate"]), "hate"] == 1).all()
 
 
+def test_the_hate_code_probe_is_labelled_every_row_carries_a_code_and_none_is_near_training() -> (
+    None
+):
+    """hate_code_probe judged C24's innocent frames: its rows carry the codes the backstop
+    lists, innocent rows carry no harm label, and no row is a
+    near copy of a training row (the cut applied when it was written)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifiers.hate_rules import artefact_hate_rules, hate_rule_hits
+    from classifiers.training.school import hate_code_probe, world_train_frame
+
+    probe = hate_code_probe()
+    assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
+    assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
+    assert (probe.loc[probe["hate"] == 1, "abuse"] == 1).all()
+    hateful = probe["category"].str.startswith("coded_hate")
+    # Every hateful row carries a listed code; so does every innocent row but a few counts
+    # and hugs the patterns already pass over ("1488 pupils", "(((hugs)))").
+    hits = hate_rule_hits(probe["text"].tolist(), artefact_hate_rules(exceptions=False))
+    assert hits[hateful.to_numpy()].all() and hits.sum() >= 60
+    assert hateful.sum() == 30 and (probe.loc[hateful, "hate"] == 1).all()
+    harms = ["abuse", "bullying", "hate", "safeguarding"]
+    assert (probe.loc[~hateful, harms] == 0).all().all()
+    trained = pd.concat(
+        [world_train_frame()["text"], pd.read_csv(SCHOOL_DIR / "train.csv")["text"]],
+        ignore_index=True,
+    )
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    vectoriser.fit(pd.concat([trained, probe["text"]], ignore_index=True))
+    similarity = (vectoriser.transform(probe["text"]) @ vectoriser.transform(trained).T).toarray()
+    assert similarity.max() < 0.45
+
+
 def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:
     from classifiers.training.school import check_sets, world_train_tasks
 

@@ -64,6 +64,51 @@ EXCEPTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
+# C25 (declared before its probe was read): a code quoted to teach, remember, warn or report
+# is talk about the code, not use of it, so it too is left to the network unless the text
+# endorses the code or attacks a group; triple brackets round praise are emphasis; and the
+# festivals and rites C24's frame missed.
+_ENDORSING = (
+    r"(?i:\b(?:report me|go on then|based|lies|hoax|myth|never happened|didn'?t happen|"
+    r"did nothing wrong|wake up|they don'?t want you to know|the truth|sieg|heil|hail|"
+    r"white (?:power|pride|race|lives|kids|boys|lads|britain|england)|respect to|legends?|"
+    r"whoever did|more of (?:this|that)|about time|good lads|hitler was|gas (?:them|the)|"
+    r"ovens?|deport\w*|send (?:them|em) (?:back|home)|go back|invasion|invaders|replacement|"
+    r"they run|run by|control(?:s|led)? (?:the|our|everything))\b|[😂🤣😏😎🤫👌])"
+)
+TALK_EXCEPTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "code": r"[\s\S]+",
+        "frame": (
+            r"(?i:\b(?:history|lessons?|assembl(?:y|ies)|holocaust|memorial|remembrance|"
+            r"museum|exhibition|ww2|wwii|world war|nazi germany|anne frank|curriculum|homework|"
+            r"coursework|taught|teaching|learn(?:ed|t|ing) about|studying|online safety|"
+            r"e-?safety|internet safety|report(?:ed|ing)?|police|pcso|prevent|extremis\w*|"
+            r"radicalis\w*|hate (?:symbols?|crimes?|speech|incidents?)|what does|meaning|"
+            r"if you see|look out for|spotting|warning|warned|removed|painted over|cleaned off|"
+            r"unacceptable|not acceptable|not tolerated|zero tolerance)\b)"
+        ),
+        "unless": _ENDORSING,
+    },
+    {
+        "code": (
+            r"(?i:\({3}\s*(?:so|such|huge|massive|big|well done|congrat\w*|happy|thank\w*|"
+            r"sending|lots of|all the|much)\b[^)]*\){3})"
+        ),
+        "frame": r"^",
+        "unless": _ENDORSING,
+    },
+    {
+        "code": r"[卐卍]+",
+        "frame": (
+            r"(?i:\b(?:mahavir|jayanti|jinendra|jai|mundan|kalava|om|khanda|thali|shubh|labh|"
+            r"bhagwan|hinduism|jainism|buddhism|religious|festival|blessed|celebrat\w*)\b)"
+        ),
+        "unless": f"(?i:{_NAZI_CUES})",
+    },
+)
+
+
 @lru_cache(maxsize=8)
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(patterns))
@@ -117,14 +162,15 @@ def apply_hate_rules(
             scores[hits, column] = np.maximum(scores[hits, column], float(rules["score"]))
 
 
-def artefact_hate_rules(exceptions: bool = True) -> dict[str, object]:
+def artefact_hate_rules(exceptions: bool = True, talk: bool = False) -> dict[str, object]:
     """The rules as stored in an artefact's config; without `exceptions`, C23's (every
-    listed code raises, with no innocent frame)."""
+    listed code raises, with no innocent frame); with `talk`, C25's frames as well."""
     rules: dict[str, object] = {
         "score": RULE_SCORE,
         "labels": list(RAISED_LABELS),
         "patterns": list(hate_code_sources()),
     }
     if exceptions:
-        rules["exceptions"] = [dict(rule) for rule in EXCEPTIONS]
+        chosen = (*EXCEPTIONS, *TALK_EXCEPTIONS) if talk else EXCEPTIONS
+        rules["exceptions"] = [dict(rule) for rule in chosen]
     return rules

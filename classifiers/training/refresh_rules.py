@@ -37,12 +37,14 @@ def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
     return _write_copy(artefact_dir, out_dir, config)
 
 
-def add_hate_rules(artefact_dir: Path, out_dir: Path, exceptions: bool = True) -> str:
+def add_hate_rules(
+    artefact_dir: Path, out_dir: Path, exceptions: bool = True, talk: bool = False
+) -> str:
     """Write `artefact_dir` to `out_dir` with the hate backstop (C23; with `exceptions`, C24's
-    innocent frames) in place of any it had; return the new version."""
+    innocent frames; with `talk`, C25's) in place of any it had; return the new version."""
     artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
-    config["hate_rules"] = artefact_hate_rules(exceptions)
+    config["hate_rules"] = artefact_hate_rules(exceptions, talk)
     config.setdefault("training", {})[HATE_RULES_LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
 

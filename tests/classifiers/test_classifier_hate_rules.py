@@ -174,3 +174,34 @@ def test_a_hateful_cue_or_another_code_still_raises(text: str) -> None:
 def test_only_the_excused_code_is_dropped_from_what_a_lead_sees() -> None:
     text = "Diwali lights 卐 and (((them))) running the PTA"
     assert codes_matched(text, WITH_EXCEPTIONS) == ["(((them)))"]
+
+
+# C25 (a candidate until its rule decides): talk about a code is left to the network.
+TALK = artefact_hate_rules(talk=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Year 9 history: why the 卐 and ϟϟ became symbols of the Nazi state",
+        "if you see 14/88 or (((name))) on your child's phone please report it to us",
+        "(((so proud))) of our Year 6 netball girls",
+        "Jai Jinendra! 卐 made from rice at home for Mahavir Jayanti",
+    ],
+)
+def test_talk_about_a_code_is_left_to_the_model(text: str) -> None:
+    assert hate_rule_hits([text], TALK).tolist() == [False]
+    assert hate_rule_hits([text], WITH_EXCEPTIONS).tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the holocaust assembly was all lies 6MWE",
+        "report me then 14/88",
+        "(((them))) run the PTA",
+        "kung flu lot should go back, whoever did the history display",
+    ],
+)
+def test_endorsing_a_code_while_talking_about_it_still_raises(text: str) -> None:
+    assert hate_rule_hits([text], TALK).tolist() == [True]

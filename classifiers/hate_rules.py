@@ -64,10 +64,12 @@ EXCEPTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
-# C25 (declared before its probe was read): a code quoted to teach, remember, warn or report
-# is talk about the code, not use of it, so it too is left to the network unless the text
-# endorses the code or attacks a group; triple brackets round praise are emphasis; and the
-# festivals and rites C24's frame missed.
+# C25 (declared before its probe was read; refused, and kept so it reproduces): a code
+# quoted to teach, remember, warn or report is talk about the code, not use of it, so it too
+# is left to the network unless the text endorses the code or attacks a group; triple
+# brackets round praise are emphasis; and the festivals and rites C24's frame missed.
+# Hateful posts use lessons, reports and the police as backdrop too ("got referred to
+# Prevent for saying ZOG runs the country"), and the frame let five of 21 through.
 _ENDORSING = (
     r"(?i:\b(?:report me|go on then|based|lies|hoax|myth|never happened|didn'?t happen|"
     r"did nothing wrong|wake up|they don'?t want you to know|the truth|sieg|heil|hail|"

@@ -77,6 +77,9 @@ PROBES: dict[str, str] = {
     "hate_code_probe": "Hate-code probe (`classifiers/school/hate_code_probe.csv`: every post "
     "carries a hate code, used hatefully or innocently: a festival, a lesson, a warning, a "
     "mark; written apart to judge C24)",
+    "hate_code_probe_2": "Second hate-code probe (`classifiers/school/hate_code_probe_2.csv`: "
+    "posts that use a code, posts that teach, warn about or report one, and innocent uses; "
+    "written apart to judge C25)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

@@ -267,6 +267,16 @@ def hate_code_probe() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "hate_code_probe.csv", dtype={"text": str, "category": str})
 
 
+def hate_code_probe_2() -> pd.DataFrame:
+    """Posts that use a hate code and posts that talk about one (a lesson, a warning, a
+    report), and innocent uses (C25).
+
+    Written by a helper who opened no project file; four rows within the near-copy cut of a
+    training row or of `hate_code_probe` were dropped unread.
+    """
+    return pd.read_csv(SCHOOL_DIR / "hate_code_probe_2.csv", dtype={"text": str, "category": str})
+
+
 def fresh_check() -> pd.DataFrame:
     """School-world rows across issue 20's categories that no experiment may choose on (C19).
 
@@ -366,6 +376,7 @@ CHECK_FILES: dict[str, str] = {
     "coded_probe": "coded_probe.csv",
     "coded_probe_2": "coded_probe_2.csv",
     "hate_code_probe": "hate_code_probe.csv",
+    "hate_code_probe_2": "hate_code_probe_2.csv",
     "fresh_check": "fresh_check.csv",
 }
 

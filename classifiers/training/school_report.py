@@ -22,6 +22,7 @@ from classifiers.training.school import (
     coded_probe_2,
     fresh_check,
     hate_code_probe,
+    hate_code_probe_2,
     world_check,
 )
 
@@ -73,6 +74,9 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
     report["hate_code_categories"] = category_table(
         hate_code_probe(), scores["hate_code_probe"], thresholds
     )
+    report["hate_code_2_categories"] = category_table(
+        hate_code_probe_2(), scores["hate_code_probe_2"], thresholds
+    )
     pooled = ("school_check", "world_check")
     both = pd.concat([sets[name] for name in pooled], ignore_index=True)
     both_scores = pd.concat([scores[name] for name in pooled], ignore_index=True)
@@ -92,6 +96,7 @@ CATEGORY_TABLES: dict[str, str] = {
     "coded_2_categories": "coded_probe_2",
     "fresh_categories": "fresh_check",
     "hate_code_categories": "hate_code_probe",
+    "hate_code_2_categories": "hate_code_probe_2",
 }
 
 

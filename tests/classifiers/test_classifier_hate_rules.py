@@ -176,7 +176,7 @@ def test_only_the_excused_code_is_dropped_from_what_a_lead_sees() -> None:
     assert codes_matched(text, WITH_EXCEPTIONS) == ["(((them)))"]
 
 
-# C25 (a candidate until its rule decides): talk about a code is left to the network.
+# C25 (refused; kept so it reproduces): talk about a code left to the network.
 TALK = artefact_hate_rules(talk=True)
 
 

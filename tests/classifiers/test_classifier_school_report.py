@@ -21,6 +21,7 @@ from classifiers.training.school import (
     coded_probe_2,
     fresh_check,
     hate_code_probe,
+    hate_code_probe_2,
     world_check,
 )
 from trustwatch.cli import main
@@ -47,7 +48,14 @@ def _f1(report: str, check_set: str, label: str) -> float:
 def test_every_check_set_and_every_category_table_is_reported(report: str) -> None:
     for name in CHECK_FILES:
         assert re.search(rf"^{name}\s", report, re.M), name
-    for name in ("world_check", "coded_probe", "coded_probe_2", "fresh_check", "hate_code_probe"):
+    for name in (
+        "world_check",
+        "coded_probe",
+        "coded_probe_2",
+        "fresh_check",
+        "hate_code_probe",
+        "hate_code_probe_2",
+    ):
         assert re.search(rf"^{name} category\s+n\s+right", report, re.M), name
     categories = (
         set(world_check()["category"])
@@ -55,6 +63,7 @@ def test_every_check_set_and_every_category_table_is_reported(report: str) -> No
         | set(coded_probe_2()["category"])
         | set(fresh_check()["category"])
         | set(hate_code_probe()["category"])
+        | set(hate_code_probe_2()["category"])
     )
     for category in categories:
         assert re.search(rf"^{category}\s+\d+\s+\d+\s", report, re.M), category
@@ -67,7 +76,8 @@ def test_every_check_set_and_every_category_table_is_reported(report: str) -> No
 
 def test_figures_agree_with_the_committed_metrics(report: str) -> None:
     metrics = json.loads((ARTEFACTS_DIR / DEFAULT_ARTEFACT / "metrics.json").read_text())
-    for probe in ("coded_probe", "coded_probe_2", "fresh_check", "hate_code_probe"):
+    probes = ("coded_probe", "coded_probe_2", "fresh_check", "hate_code_probe", "hate_code_probe_2")
+    for probe in probes:
         for label, figures in metrics[probe]["labels"].items():
             assert _f1(report, probe, label) == pytest.approx(figures["f1"], abs=5e-4)
     for label in ("abuse", "bullying", "hate", "complaint", "safeguarding"):

@@ -128,10 +128,8 @@ def test_detail_shows_the_case_and_is_audited(client, sqlite_engine, casework, p
     ]
 
 
-def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
-    client, sqlite_engine, warehouse, casework, people
-):
-    """A lead sees why "🤡🤡" was flagged: the serving model reads insulting emoji as words."""
+def _alert_on_a_reply(warehouse, reply: str, alert_type: str, severity: str):
+    """A school post with one public reply, and an alert on the reply: (alert, reply item)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with session_scope(warehouse) as session:
         items = add_thread(
@@ -139,15 +137,24 @@ def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
             school_key="oakfield",
             start=now - dt.timedelta(hours=2),
             posts=[
-                Post("Team sheet for Saturday", author_id="school", from_school=True),
-                Post("jayden thinks hes captain 🤡🤡 fkn joke", author_id="p-1", minutes=5),
+                Post("News from this week", author_id="school", from_school=True),
+                Post(reply, author_id="p-1", minutes=5),
             ],
         )
-        emoji_alert = add_alert(session, items[1], alert_type="bullying", severity="medium")
+        return add_alert(session, items[1], alert_type=alert_type, severity=severity), items[1]
+
+
+def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
+    client, sqlite_engine, warehouse, casework, people
+):
+    """A lead sees why "🤡🤡" was flagged: the serving model reads insulting emoji as words."""
+    emoji_alert, item = _alert_on_a_reply(
+        warehouse, "jayden thinks hes captain 🤡🤡 fkn joke", "bullying", "medium"
+    )
     sign_in(client, sqlite_engine, people["lead"])
     html = client.get(f"/alerts/{emoji_alert.alert_id}").text
     assert "Read by the model as: <q>jayden thinks hes captain clown fucking joke</q>" in html
-    item_page = client.get(f"/mentions/{items[1].item_id}").text
+    item_page = client.get(f"/mentions/{item.item_id}").text
     assert "<q>jayden thinks hes captain clown fucking joke</q>" in item_page
     # A post the model read as written carries no such line.
     assert "Read by the model as" not in client.get(f"/alerts/{casework.oak_alert_id}").text
@@ -157,24 +164,19 @@ def test_alert_and_item_pages_show_how_the_model_read_an_emoji_insult(
 def test_alert_page_names_the_hate_code_that_raised_a_flag(
     client, sqlite_engine, warehouse, casework, people
 ):
-    """A hate flag from the backstop says which code raised it, so an RE lesson's swastika
-    or a Hindu greeting can be dismissed knowingly (C23)."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with session_scope(warehouse) as session:
-        items = add_thread(
-            session,
-            school_key="oakfield",
-            start=now - dt.timedelta(hours=2),
-            posts=[
-                Post("Lockers repainted over half term", author_id="school", from_school=True),
-                Post("someone drew a 卐 on them already 14/88", author_id="p-2", minutes=5),
-            ],
-        )
-        hate_alert = add_alert(session, items[1], alert_type="hate", severity="high")
+    """A hate flag from the backstop says which code raised it, so a lead can dismiss a post
+    that only quotes one knowingly (C23); a festival greeting's swastika raises nothing (C24)."""
+    hate_alert, _ = _alert_on_a_reply(
+        warehouse, "someone drew a 卐 on the lockers already 14/88", "hate", "high"
+    )
+    diwali_alert, _ = _alert_on_a_reply(
+        warehouse, "Happy Diwali to all the Oakfield families 🪔 卐", "complaint", "low"
+    )
     sign_in(client, sqlite_engine, people["lead"])
     html = client.get(f"/alerts/{hate_alert.alert_id}").text
     assert "Flagged as hate by a code: <q>卐</q>, <q>14/88</q>." in html
-    assert "Flagged as hate by a code" not in client.get(f"/alerts/{casework.oak_alert_id}").text
+    for alert_id in (casework.oak_alert_id, diwali_alert.alert_id):
+        assert "Flagged as hate by a code" not in client.get(f"/alerts/{alert_id}").text
 
 
 def test_acknowledge_then_resolve_with_history(client, sqlite_engine, casework, people):

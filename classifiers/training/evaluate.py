@@ -26,14 +26,10 @@ from classifiers.precision import native_bf16
 from classifiers.text import normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.data import SplitConfig, load_public, sample_per_source
-from classifiers.training.model_card import write_model_card
+from classifiers.training.model_card import PROBES, write_model_card
 from classifiers.training.robustness import spelling_robustness
 from classifiers.training.school import (
-    coded_probe,
-    coded_probe_2,
-    fresh_check,
-    hate_code_probe,
-    hate_code_probe_2,
+    categorised,
     identity_check,
     identity_check_tasks,
     load_school,
@@ -515,11 +511,7 @@ def evaluate(
         "identity_terms": identity_term_summary(table, scores, thresholds["hate"]),
         "multilingual": multilingual_summary(table, scores, thresholds),
         "world_categories": world_categories(table, scores, thresholds),
-        "coded_probe": probe_summary(classifier, thresholds, coded_probe()),
-        "coded_probe_2": probe_summary(classifier, thresholds, coded_probe_2()),
-        "hate_code_probe": probe_summary(classifier, thresholds, hate_code_probe()),
-        "hate_code_probe_2": probe_summary(classifier, thresholds, hate_code_probe_2()),
-        "fresh_check": probe_summary(classifier, thresholds, fresh_check()),
+        **{name: probe_summary(classifier, thresholds, categorised(name)) for name in PROBES},
         "spelling_robustness": spelling_robustness(classifier, table, thresholds["abuse"]),
         "training": config.get("training", {}),
     }

@@ -381,6 +381,11 @@ CHECK_FILES: dict[str, str] = {
 }
 
 
+def categorised(name: str) -> pd.DataFrame:
+    """A check set as written, `category` column included (for per-category tables)."""
+    return pd.read_csv(SCHOOL_DIR / CHECK_FILES[name], dtype={"text": str, "category": str})
+
+
 def check_sets() -> dict[str, pd.DataFrame]:
     """Each frozen check set as normalised text plus the label columns it annotates."""
     out = {}

@@ -16,15 +16,7 @@ import pandas as pd
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
 from classifiers.training.evaluate import binary_metrics
-from classifiers.training.school import (
-    check_sets,
-    coded_probe,
-    coded_probe_2,
-    fresh_check,
-    hate_code_probe,
-    hate_code_probe_2,
-    world_check,
-)
+from classifiers.training.school import categorised, check_sets
 
 
 def category_table(
@@ -65,18 +57,8 @@ def school_report(artefact_dir: Path | str) -> dict[str, Any]:
             for label in LABELS
             if label in frame and frame[label].nunique() == 2
         }
-    report["categories"] = category_table(world_check(), scores["world_check"], thresholds)
-    report["coded_categories"] = category_table(coded_probe(), scores["coded_probe"], thresholds)
-    report["coded_2_categories"] = category_table(
-        coded_probe_2(), scores["coded_probe_2"], thresholds
-    )
-    report["fresh_categories"] = category_table(fresh_check(), scores["fresh_check"], thresholds)
-    report["hate_code_categories"] = category_table(
-        hate_code_probe(), scores["hate_code_probe"], thresholds
-    )
-    report["hate_code_2_categories"] = category_table(
-        hate_code_probe_2(), scores["hate_code_probe_2"], thresholds
-    )
+    for key, name in CATEGORY_TABLES.items():
+        report[key] = category_table(categorised(name), scores[name], thresholds)
     pooled = ("school_check", "world_check")
     both = pd.concat([sets[name] for name in pooled], ignore_index=True)
     both_scores = pd.concat([scores[name] for name in pooled], ignore_index=True)

@@ -4,11 +4,11 @@
 The webhook receiver (`trustwatch receive`) stores every Facebook and X event in
 `inbound_events`, then publishes a notice (ids only) on the Redis channel
 `trustwatch.inbound`. The triggerer's asset watcher on that channel starts this DAG;
-every ten minutes it also runs on its own, so an event whose notice was lost still goes
-through. Each run takes every unprocessed event (not only the notice's), loads them
-through the hourly streams' parsers, quality gate and idempotent load, scores those
-items only, raises their label alerts and tells the lead. The hourly `ingest_*` DAGs
-stay the backstop: an item reached both ways is one row.
+every ten minutes (`TRUSTWATCH_INBOUND_SWEEP_CRON`) it also runs on its own, so an event
+whose notice was lost still goes through. Each run takes every unprocessed event (not
+only the notice's), loads them through the hourly streams' parsers, quality gate and
+idempotent load, scores those items only, raises their label alerts and tells the lead.
+The hourly `ingest_*` DAGs stay the backstop: an item reached both ways is one row.
 
 One run at a time, but a run does not stop at its first batch: it takes batch after
 batch until the table is empty and stays empty for `TRUSTWATCH_INBOUND_LINGER_SECONDS`
@@ -32,12 +32,12 @@ import datetime as dt
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from trustwatch.assets import inbound_events
-from trustwatch.pipeline.defaults import INBOUND_SWEEP_CRON, START_DATE, TAGS, default_args
+from trustwatch.pipeline.defaults import START_DATE, TAGS, default_args, inbound_sweep_cron
 
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(INBOUND_SWEEP_CRON, timezone="UTC"),
+        timetable=CronTriggerTimetable(inbound_sweep_cron(), timezone="UTC"),
         assets=[inbound_events()],
     ),
     start_date=START_DATE,

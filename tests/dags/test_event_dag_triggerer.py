@@ -6,7 +6,8 @@ as its own process. A signed Facebook delivery is posted to the receiver; the
 triggerer's Redis watcher must start an asset-triggered run that loads the comment,
 raises the safeguarding alert and emails the lead (a local aiosmtpd). A second delivery
 posted once the first event is loaded, while that run still works (it drains the table
-and lingers), is taken by the same run, and loaded once. The classifier is the keyword
+and lingers), is taken by the same run, and loaded once. The sweep's clock is moved to
+once a year so only the watcher can start a run. The classifier is the keyword
 stand-in; everything else is real.
 """
 
@@ -29,6 +30,7 @@ from tests.inbound.conftest import smtp_inbox  # noqa: F401 - the fixture
 from trustwatch.db.engine import make_engine, session_scope
 from trustwatch.db.models import Alert, InboundEvent, Item
 from trustwatch.pipeline.airflow_home import DAGS_FOLDER
+from trustwatch.pipeline.defaults import INBOUND_SWEEP_ENV
 from trustwatch.pipeline.local_airflow import LocalAirflow
 from trustwatch.receiver import samples
 from trustwatch.receiver.launch import free_port, start_receiver
@@ -37,17 +39,13 @@ SECRET = "triggerer-test-app-secret"
 PAGE = "100000000000101"
 
 
-# How close to the sweep's next ten-minute tick the first delivery may go. A sweep run
-# created between a delivery and the watcher's run takes the events itself (2026-12-06: the
-# 21:40 tick did, 12 s before the watcher's run), and then this test would show the sweep,
-# not the watcher.
-SWEEP_MARGIN_SECONDS = 180
-
-
-def _seconds_to_next_sweep(now: dt.datetime) -> float:
-    minutes = 10 - now.minute % 10
-    tick = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=minutes)
-    return (tick - now).total_seconds()
+# The sweep's clock, moved off this test's path. A sweep run created between a delivery
+# and the watcher's run takes the events itself, and this test would then show the sweep,
+# not the watcher (2026-12-06: the 21:40 tick did, 12 s before the watcher's run; a
+# margin around the ten-minute tick still failed once in CI). Yearly, so no tick falls
+# inside the test; on a day when the last tick is recent enough for Airflow to run it at
+# once, the test waits for that run to finish first.
+SWEEP_OFF_PATH = "0 0 1 1 *"
 
 
 def _wait(what: str, probe, timeout: float, every: float = 1.0):  # type: ignore[no-untyped-def]
@@ -78,6 +76,7 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
         "TRUSTWATCH_WAREHOUSE_URL": sqlite_url,
         "TRUSTWATCH_CLASSIFIER": "tests.dags.keyword_classifier:make",
         "TRUSTWATCH_RETRY_DELAY_SECONDS": "1",
+        INBOUND_SWEEP_ENV: SWEEP_OFF_PATH,
         "TRUSTWATCH_SMTP_HOST": os.environ["TRUSTWATCH_SMTP_HOST"],
         "TRUSTWATCH_SMTP_PORT": os.environ["TRUSTWATCH_SMTP_PORT"],
         "TRUSTWATCH_SMTP_SECURITY": "none",
@@ -113,19 +112,40 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                         )
                     ]
 
-            def sweeps_done(at_least: int) -> bool:
-                swept = runs("scheduled")
-                return len(swept) >= at_least and all(s in ("success", "failed") for _, s in swept)
+            def story() -> str:
+                """Every run and task try, for the failure message: who took the events."""
+                with meta.connect() as conn:
+                    dag_runs = conn.execute(
+                        text(
+                            "select run_id, run_type, state, queued_at, start_date, end_date"
+                            " from dag_run order by id"
+                        )
+                    ).all()
+                    tries = conn.execute(
+                        text("select run_id, try_number, state from task_instance order by run_id")
+                    ).all()
+                return f"runs: {[tuple(map(str, r)) for r in dag_runs]}; tries: {tries}"
 
-            # The sweep's first scheduled run starts on creation: let it finish first, and
-            # if its next tick is near, let that one pass and finish too, so the event below
-            # can only be picked up by the watcher's run.
-            _wait("the first scheduled run to finish", lambda: sweeps_done(1), timeout=300)
-            wait = _seconds_to_next_sweep(dt.datetime.now(dt.UTC))
-            if wait < SWEEP_MARGIN_SECONDS:
-                swept = len(runs("scheduled")) + 1
-                time.sleep(wait + 1)
-                _wait("the next scheduled run to finish", lambda: sweeps_done(swept), timeout=300)
+            def sweep_settled() -> bool:
+                """No sweep run will start during the test, and any started has finished."""
+                with meta.connect() as conn:
+                    after = conn.execute(
+                        text(
+                            "select next_dagrun_create_after from dag"
+                            " where dag_id = 'ingest_events'"
+                        )
+                    ).scalar()
+                horizon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+                swept = runs("scheduled")
+                return (
+                    after is not None
+                    and after > horizon
+                    and all(s in ("success", "failed") for _, s in swept)
+                )
+
+            # 900 s: in the ten minutes before a New Year tick, wait for it and its run.
+            _wait("the sweep to be off the test's path", sweep_settled, timeout=900)
+            sweeps = runs("scheduled")
 
             def deliver(comment_id: str, message: str) -> None:
                 now = dt.datetime.now(dt.UTC)
@@ -164,7 +184,8 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
             elapsed = time.monotonic() - delivered
             # The run is still going (it lingers on an empty table): a second event now
             # must be taken by it, not wait for another run.
-            assert not [r for r in runs("asset_triggered") if r[1] in ("success", "failed")]
+            finished = [r for r in runs("asset_triggered") if r[1] in ("success", "failed")]
+            assert not finished, story()
             deliver("it-2", "someone said they will hurt me after school")
 
             # The run that took the first event is the first one created. The second
@@ -176,7 +197,7 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                 lambda: [r for r in runs("asset_triggered")[:1] if r[1] in ("success", "failed")],
                 timeout=300,
             )[0]
-            assert state == "success", airflow.home
+            assert state == "success", story()
             with meta.connect() as conn:
                 loaded = conn.execute(
                     text(
@@ -186,9 +207,10 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                     {"run": run_id},
                 ).scalar_one()
             loaded = json.loads(loaded) if isinstance(loaded, str) else loaded
-            assert loaded["ingest"]["loaded"] == 2 and loaded["items"] == 2
-            assert loaded["rounds"] >= 2 and loaded["classify"]["items_scored"] == 2
-            assert loaded["notify"]["sent"] >= 1
+            assert loaded["ingest"]["loaded"] == 2 and loaded["items"] == 2, (loaded, story())
+            assert loaded["rounds"] >= 2 and loaded["classify"]["items_scored"] == 2, loaded
+            assert loaded["notify"]["sent"] >= 1, loaded
+            assert runs("scheduled") == sweeps, story()  # no sweep ran beside the watcher
         finally:
             if receiver is not None:
                 receiver.kill()

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from trustwatch.assets import INBOUND_CHANNEL, REDIS_CONN_ID
-from trustwatch.pipeline.defaults import INBOUND_SWEEP_CRON, REDDIT_INBOX_CRON
+from trustwatch.pipeline.defaults import (
+    INBOUND_SWEEP_CRON,
+    INBOUND_SWEEP_ENV,
+    REDDIT_INBOX_CRON,
+    inbound_sweep_cron,
+)
 from trustwatch.receiver.settings import ReceiverSettings
 
 
@@ -24,6 +31,16 @@ def test_ingest_events_is_woken_by_redis_and_swept_on_a_clock(dagbag) -> None:
     assert [t.task_id for t in dag.tasks] == ["process_events"]
     # No outlets: the hourly chain must not race this DAG to notify the same alert.
     assert all(not task.outlets for task in dag.tasks)
+
+
+def test_the_sweep_clock_can_be_moved_and_a_bad_one_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv(INBOUND_SWEEP_ENV, "  0  3 * *   * ")
+    assert inbound_sweep_cron() == "0 3 * * *"
+    monkeypatch.setenv(INBOUND_SWEEP_ENV, "")
+    assert inbound_sweep_cron() == INBOUND_SWEEP_CRON
+    monkeypatch.setenv(INBOUND_SWEEP_ENV, "every ten minutes")
+    with pytest.raises(ValueError, match=rf"{INBOUND_SWEEP_ENV}='every ten minutes'.*unset"):
+        inbound_sweep_cron()
 
 
 def test_reddit_inbox_is_polled_every_five_minutes(dagbag) -> None:

@@ -19,6 +19,7 @@ HOURLY_CRON = "0 * * * *"
 # ingest_events also runs on this clock, so an event whose Redis notice was lost waits at
 # most this long; the Reddit inbox (no push) is polled on the second.
 INBOUND_SWEEP_CRON = "*/10 * * * *"
+INBOUND_SWEEP_ENV = "TRUSTWATCH_INBOUND_SWEEP_CRON"
 REDDIT_INBOX_CRON = "*/5 * * * *"
 PLATFORMS = ("x", "reddit", "facebook")
 # Platforms with child streams (comments walked under posts); X has none, so its DAG has
@@ -42,6 +43,26 @@ TAGS = {
 def retry_delay() -> dt.timedelta:
     seconds = float(os.environ.get(RETRY_DELAY_ENV, "300"))
     return dt.timedelta(seconds=max(seconds, 0.0))
+
+
+def inbound_sweep_cron() -> str:
+    """The sweep's clock, `TRUSTWATCH_INBOUND_SWEEP_CRON` (default every ten minutes).
+
+    A deployer whose Redis is reliable may sweep less often; the triggerer test moves the
+    sweep off its path, since a sweep run created between a delivery and the watcher's run
+    takes the events itself and the test would then show the sweep, not the watcher.
+    Checked here so a bad value fails the DAG's import with the variable's name, not
+    with a cron parser's message about a field.
+    """
+    value = " ".join(os.environ.get(INBOUND_SWEEP_ENV, "").split())
+    if not value:
+        return INBOUND_SWEEP_CRON
+    if len(value.split(" ")) != 5:
+        raise ValueError(
+            f"{INBOUND_SWEEP_ENV}={value!r} is not a five-field cron expression"
+            f" (minute hour day month weekday); unset it for the default {INBOUND_SWEEP_CRON!r}"
+        )
+    return value
 
 
 def default_args(execution_timeout: dt.timedelta) -> dict[str, Any]:

@@ -99,48 +99,36 @@ def test_a_redis_notice_runs_ingest_events_under_the_triggerer(
                 timeout=300,
             )
 
-            def runs(kind: str) -> list[tuple[str, str]]:
+            def rows(sql: str, **params: str) -> list[tuple]:
                 with meta.connect() as conn:
-                    return [
-                        (r[0], r[1])
-                        for r in conn.execute(
-                            text(
-                                "select run_id, state from dag_run where run_type = :kind"
-                                " order by id"
-                            ),
-                            {"kind": kind},
-                        )
-                    ]
+                    return [tuple(r) for r in conn.execute(text(sql), params)]
+
+            def runs(kind: str) -> list[tuple[str, str]]:
+                return rows(  # type: ignore[return-value]
+                    "select run_id, state from dag_run where run_type = :kind order by id",
+                    kind=kind,
+                )
 
             def story() -> str:
                 """Every run and task try, for the failure message: who took the events."""
-                with meta.connect() as conn:
-                    dag_runs = conn.execute(
-                        text(
-                            "select run_id, run_type, state, queued_at, start_date, end_date"
-                            " from dag_run order by id"
-                        )
-                    ).all()
-                    tries = conn.execute(
-                        text("select run_id, try_number, state from task_instance order by run_id")
-                    ).all()
+                dag_runs = rows(
+                    "select run_id, run_type, state, queued_at, start_date, end_date"
+                    " from dag_run order by id"
+                )
+                tries = rows("select run_id, try_number, state from task_instance order by run_id")
                 return f"runs: {[tuple(map(str, r)) for r in dag_runs]}; tries: {tries}"
 
             def sweep_settled() -> bool:
                 """No sweep run will start during the test, and any started has finished."""
-                with meta.connect() as conn:
-                    after = conn.execute(
-                        text(
-                            "select next_dagrun_create_after from dag"
-                            " where dag_id = 'ingest_events'"
-                        )
-                    ).scalar()
+                found = rows(
+                    "select next_dagrun_create_after from dag where dag_id = 'ingest_events'"
+                )
                 horizon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
-                swept = runs("scheduled")
                 return (
-                    after is not None
-                    and after > horizon
-                    and all(s in ("success", "failed") for _, s in swept)
+                    bool(found)
+                    and found[0][0] is not None
+                    and found[0][0] > horizon
+                    and all(s in ("success", "failed") for _, s in runs("scheduled"))
                 )
 
             # 900 s: in the ten minutes before a New Year tick, wait for it and its run.

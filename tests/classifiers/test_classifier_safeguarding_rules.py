@@ -10,12 +10,14 @@ import pytest
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, read_config
 from classifiers.safeguarding_rules import (
+    CODED_PATTERNS,
     PATTERNS,
     RULE_SCORE,
     artefact_rules,
     categories_matched,
     educational_context,
     rule_hits,
+    with_coded,
 )
 
 DISCLOSURES = [
@@ -201,3 +203,50 @@ def test_the_model_leaves_educational_mentions_to_the_network(model) -> None:
     scores = model.predict_proba(EDUCATIONAL + DISCLOSED_IN_EDUCATIONAL_FRAME)["safeguarding"]
     assert (scores[: len(EDUCATIONAL)] < RULE_SCORE).all()
     assert (scores[len(EDUCATIONAL) :] >= RULE_SCORE).all()
+
+
+# C26: harms said in code, kept apart from the served rules until judged.
+CODED_DISCLOSURES = [
+    ("kys nobody in this form can stand you", "urged_to_self_harm"),
+    ("honestly just kill urself mate", "urged_to_self_harm"),
+    ("do us all a favour and jump kayden", "urged_to_self_harm"),
+    ("no one would care if u died tbh", "urged_to_self_harm"),
+    ("she says she's a boy now 🙄 go on, join the 41 percent", "urged_to_self_harm"),
+    ("Maisie in 8B ➡️ ⚰️ nobody likes her", "urged_to_self_harm"),
+    ("them two in year 10 🤮🔪", "weapon_or_threat"),
+    ("her pics are going round the whole year on snap", "sexual_harm"),
+    ("someone leaked his videos on the group chat", "sexual_harm"),
+    ("he keeps asking girls for snaps then screenshotting them", "sexual_harm"),
+    ("she's 13 and a 19 year old picks her up from school every day", "grooming_or_exploitation"),
+    ("an older lad keeps buying him trainers and phones", "grooming_or_exploitation"),
+]
+CODED_NEAR_MISSES = [
+    "sent pics of the trip to the parents group, has everyone got them?",
+    "41% off school shoes this weekend only",
+    "me after maths ➡️ ⚰️",
+    "do everyone a favour and read the newsletter before asking",
+    "he's 14 and made the year 11 football team, so proud",
+    "the year 11 prom photos are going round the parents page, they look amazing",
+    "nobody will miss the old canteen menu",
+    "kill it at the exams tomorrow you lot",
+    "the older kids bought him a birthday cake",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), CODED_DISCLOSURES)
+def test_coded_patterns_match_harms_said_in_code(text: str, category: str) -> None:
+    assert category in categories_matched(text, with_coded(PATTERNS))
+    assert categories_matched(text) == [], "the served rules miss it: what C26 is for"
+
+
+@pytest.mark.parametrize("text", CODED_NEAR_MISSES)
+def test_coded_patterns_leave_everyday_uses_of_their_cues(text: str) -> None:
+    assert rule_hits([text], with_coded(PATTERNS), educational_context()).tolist() == [False]
+
+
+def test_coded_rules_are_written_only_when_asked_for() -> None:
+    served, candidate = artefact_rules(), artefact_rules(coded=True)
+    assert served["patterns"] == {k: list(v) for k, v in PATTERNS.items()}
+    assert set(candidate["patterns"]) == set(PATTERNS) | set(CODED_PATTERNS)
+    for category, extra in CODED_PATTERNS.items():
+        assert candidate["patterns"][category][-len(extra) :] == list(extra)

@@ -80,6 +80,9 @@ PROBES: dict[str, str] = {
     "hate_code_probe_2": "Second hate-code probe (`classifiers/school/hate_code_probe_2.csv`: "
     "posts that use a code, posts that teach, warn about or report one, and innocent uses; "
     "written apart to judge C25)",
+    "safeguarding_code_probe": "Safeguarding-code probe "
+    "(`classifiers/school/safeguarding_code_probe.csv`: risks to a child said in slang, emoji "
+    "and code, and look-alikes using the same words; written apart to judge C26)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

@@ -377,6 +377,7 @@ CHECK_FILES: dict[str, str] = {
     "coded_probe_2": "coded_probe_2.csv",
     "hate_code_probe": "hate_code_probe.csv",
     "hate_code_probe_2": "hate_code_probe_2.csv",
+    "safeguarding_code_probe": "safeguarding_code_probe.csv",
     "fresh_check": "fresh_check.csv",
 }
 

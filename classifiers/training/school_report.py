@@ -79,6 +79,7 @@ CATEGORY_TABLES: dict[str, str] = {
     "fresh_categories": "fresh_check",
     "hate_code_categories": "hate_code_probe",
     "hate_code_2_categories": "hate_code_probe_2",
+    "safeguarding_code_categories": "safeguarding_code_probe",
 }
 
 

@@ -325,6 +325,39 @@ def test_the_hate_code_probes_are_labelled_carry_codes_and_none_is_near_training
     assert similarity.max() < 0.45
 
 
+def test_the_safeguarding_code_probe_is_labelled_and_none_is_near_a_known_row() -> None:
+    """safeguarding_code_probe judged C26: six kinds of risk said in code and their
+    look-alikes. A look-alike may be rude or a complaint but never a risk to a child; the
+    two rows within the near-copy cut of a training or check row were dropped."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifiers.training.school import CHECK_FILES, categorised, world_train_frame
+
+    probe = categorised("safeguarding_code_probe")
+    assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
+    assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
+    risky = probe["category"].str.startswith("coded_")
+    assert (probe["safeguarding"] == risky.astype(int)).all()
+    kinds = probe["category"].str.removeprefix("coded_").str.removeprefix("lookalike_")
+    assert kinds.nunique() == 6 and kinds.value_counts().between(11, 12).all()
+    known = pd.concat(
+        [
+            world_train_frame()["text"],
+            *(pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("train.csv", "identity_train.csv")),
+            *(
+                pd.read_csv(SCHOOL_DIR / f)["text"]
+                for name, f in CHECK_FILES.items()
+                if name != "safeguarding_code_probe"
+            ),
+        ],
+        ignore_index=True,
+    )
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    vectoriser.fit(pd.concat([known, probe["text"]], ignore_index=True))
+    similarity = (vectoriser.transform(probe["text"]) @ vectoriser.transform(known).T).toarray()
+    assert similarity.max() < 0.45
+
+
 def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:
     from classifiers.training.school import check_sets, world_train_tasks
 

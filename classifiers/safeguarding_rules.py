@@ -38,6 +38,62 @@ _VICTIM = (
     r"(?:a|one of the) year \d+s?)"
 )
 
+# C26 (issue 20): harms said in code. The served rules read the words a disclosure uses
+# ("suicide", "nudes", "much older boyfriend"); pupils say the same harms in slang and
+# emoji: "kys", "join the 41%" (a dog whistle urging a trans pupil to suicide), a pupil's
+# name with an arrow to a grave, "sent pics to him and now everyone's got them", "she's 12
+# and messaging year 11 lads". Each pattern needs its cue in a form with no everyday
+# reading, or two cues together (lookaheads, one linear scan each). Adopted as C26; each
+# closes its category in PATTERNS, in the order the C26 artefact was judged with.
+_GRAVE = "(?:\U0001faa6|\u26b0\ufe0f?|\u2620\ufe0f?)"  # headstone, coffin, skull and bones
+_ARROW = "(?:\u27a1\ufe0f?|->|\u2192)"
+_DEATH_EMOJI = "(?:\U0001faa6|\u26b0|\u2620|\U0001f52b|\U0001f52a|\U0001faa2)"  # + gun knife knot
+_PICS = r"(?:pics|pictures|photos|vids|videos|snaps|nudes)"
+CODED_PATTERNS: dict[str, tuple[str, ...]] = {
+    "urged_to_self_harm": (
+        r"\b(?:kys|kill (?:ur|ya|yo|urself|yaself)\s?(?:self|selves)?|"
+        r"unalive (?:ur|ya|your|yo)\s?sel(?:f|ves)|go (?:and )?hang (?:ur|ya|your)\s?self)\b",
+        r"\b(?:join|joining|be|become) (?:the )?41 ?(?:%|percent)",
+        r"\b(?:nobody|no one|noone|no1) (?:will|would|'?d|'?ll|is gonna|is going to|gonna) "
+        r"(?:even )?(?:miss|care about) (?:you|u)\b",
+        r"\b(?:nobody|no one|noone|no1) (?:would|will|'?d) care if (?:you|u) "
+        r"(?:died|were dead|was dead|were gone|was gone|disappeared)\b",
+        r"\bdo (?:us all|us|every ?one|every1|the world|the school|your family|ur family) "
+        r"a favou?r\b.{0,30}\b(?:and )?(?:die|disappear|end it|jump|drop dead|kys)\b",
+        rf"^(?=.*\bdo (?:us all|us|every ?one|every1|the world|the school) a favou?r\b)"
+        rf"(?=.*{_DEATH_EMOJI})",
+        # Someone (a flag, a pronoun, a form group), an arrow, a grave: not "me after maths".
+        rf"(?:\U0001f3f3\ufe0f?\u200d(?:\u26a7|\U0001f308)\ufe0f?|"
+        rf"\b(?:he|she|him|her|they|them|u|you|mate|lad|kid|\d{{1,2}}[a-z])\b)"
+        rf"[^\n]{{0,25}}{_ARROW}\s*{_GRAVE}",
+    ),
+    "weapon_or_threat": ("(?:\U0001f922|\U0001f92e)\\s*(?:\U0001f52b|\U0001f52a)",),  # sick + gun
+    "sexual_harm": (
+        rf"\bsen[dt](?:s|ing)? (?:\w+ )?{_PICS}\b.{{0,60}}"
+        r"\b(?:every ?one(?:'s|s| has) (?:got|seen)|every1s? (?:got|seen)|whole (?:school|year)|"
+        r"going round|gone round|passed round|getting passed|leaked|exposed|screenshotted)\b",
+        rf"\b(?:leaked|leaking|exposed|exposing|passed round|passing round|airdropp\w*|"
+        rf"screenshott?\w*) (?:\w+ )?(?:her|his|their) {_PICS}\b",
+        rf"\b(?:her|his|their) {_PICS}\b.{{0,30}}\b(?:leaked|got leaked|(?:are |is )?going round|"
+        r"(?:getting |got |been )?passed round|all over (?:snap|insta|tiktok|the group ?chats?))\b",
+        r"\b(?:asking|asked|keeps asking|kept asking|begging|pressuring|pressured) "
+        rf"(?:her|him|them|me|girls|boys) (?:to send (?:him |them |me )?|for ){_PICS}\b",
+    ),
+    "grooming_or_exploitation": (
+        r"^(?=.*\b(?:she|he|they)(?:'s| is| are|s)? (?:only |literally |just |barely )?"
+        r"(?:1[0-4]|eleven|twelve|thirteen|fourteen)\b)"
+        r"(?=.*\b(?:year 1[1-3]s?|yr 1[1-3]s?|sixth form\w*|older|grown|adults?|men|"
+        r"(?:1[7-9]|[2-5]\d) ?(?:yo|year old|yr old|y/o))\b)"
+        r"(?=.*\b(?:messag\w*|snapp\w*|on snap|dm\w*|talking to|texting|seeing|dating|"
+        r"going out with|meet\w*|hanging (?:out|about|around) with|picks? (?:her|him) up|"
+        r"lifts?|bought (?:her|him)|buys (?:her|him)|gifts?|presents?)\b)",
+        r"\b(?:older|grown|adult|(?:1[8-9]|[2-5]\d) ?(?:yo|year old|yr old))\b.{0,40}"
+        r"\b(?:buying|bought|buys|giving|gave|gives) (?:her|him|them) (?:gifts|presents|"
+        r"phones?|a phone|trainers|money|credit|designer \w+)\b",
+    ),
+}
+
+
 PATTERNS: dict[str, tuple[str, ...]] = {
     "self_harm": (
         r"\b(?:kill|killing|hurt|hurting|cut|cutting|harm|harming|starv\w*) "
@@ -98,6 +154,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         rf"^(?=.*\b(?:{_WHO}|year \d+s?|yr \d+s?|younger|kids)\b)"
         r"(?=.*\b(?:paid|forced|pressured|used|groomed)\b.{0,30}\bto "
         r"(?:run|carry|deliver|drop|hold|move)\b.{0,20}\b(?:packages|parcels|packets)\b)",
+        *CODED_PATTERNS["grooming_or_exploitation"],
     ),
     "weapon_or_threat": (
         r"\b(?:knife|knives|blade|gun|machete)\b.{0,40}\bschool\b",
@@ -110,6 +167,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bbomb threats?\b.{0,40}\bschool\b|\bschool\b.{0,40}\bbomb threats?\b",
         r"\b(?:carry|carries|carrying|carried|brought|brings|bringing) (?:a |his |her |their )?"
         r"(?:knife|knives|blade|blades|machete)\b(?! to a gun)",
+        *CODED_PATTERNS["weapon_or_threat"],
     ),
     # Sexual abuse and harassment, including between children and online (KCSIE's
     # child-on-child abuse): the verb with a victim, so talk about the topic does not match.
@@ -125,6 +183,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:explicit|intimate) (?:images|pictures|photos|pics|videos?)\b",
         r"\b(?:1[89]|[2-5]\d) ?(?:year old|yr old|yo)\b.{0,30}\b(?:boyfriend|girlfriend)\b",
         r"\b(?:much|way|a lot) older (?:boyfriend|man|men|guy|lad)\b",
+        *CODED_PATTERNS["sexual_harm"],
     ),
     # Harms KCSIE names that a school may be the first to hear of.
     "forced_marriage_fgm_or_radicalisation": (
@@ -174,63 +233,10 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmissing from home\b",
         r"\b(?:hasn'?t|has not|haven'?t|have not) been home (?:since|for)\b",
     ),
+    # C26: a pupil urged to kill themselves, said the way pupils say it.
+    "urged_to_self_harm": CODED_PATTERNS["urged_to_self_harm"],
 }
 
-
-# C26 (issue 20): harms said in code. The served rules read the words a disclosure uses
-# ("suicide", "nudes", "much older boyfriend"); pupils say the same harms in slang and
-# emoji: "kys", "join the 41%" (a dog whistle urging a trans pupil to suicide), a pupil's
-# name with an arrow to a grave, "sent pics to him and now everyone's got them", "she's 12
-# and messaging year 11 lads". Each pattern needs its cue in a form with no everyday
-# reading, or two cues together (lookaheads, one linear scan each). Kept apart from
-# PATTERNS until judged: `artefact_rules(coded=True)` writes them into a candidate.
-_GRAVE = "(?:\U0001faa6|\u26b0\ufe0f?|\u2620\ufe0f?)"  # headstone, coffin, skull and bones
-_ARROW = "(?:\u27a1\ufe0f?|->|\u2192)"
-_DEATH_EMOJI = "(?:\U0001faa6|\u26b0|\u2620|\U0001f52b|\U0001f52a|\U0001faa2)"  # + gun knife knot
-_PICS = r"(?:pics|pictures|photos|vids|videos|snaps|nudes)"
-CODED_PATTERNS: dict[str, tuple[str, ...]] = {
-    "urged_to_self_harm": (
-        r"\b(?:kys|kill (?:ur|ya|yo|urself|yaself)\s?(?:self|selves)?|"
-        r"unalive (?:ur|ya|your|yo)\s?sel(?:f|ves)|go (?:and )?hang (?:ur|ya|your)\s?self)\b",
-        r"\b(?:join|joining|be|become) (?:the )?41 ?(?:%|percent)",
-        r"\b(?:nobody|no one|noone|no1) (?:will|would|'?d|'?ll|is gonna|is going to|gonna) "
-        r"(?:even )?(?:miss|care about) (?:you|u)\b",
-        r"\b(?:nobody|no one|noone|no1) (?:would|will|'?d) care if (?:you|u) "
-        r"(?:died|were dead|was dead|were gone|was gone|disappeared)\b",
-        r"\bdo (?:us all|us|every ?one|every1|the world|the school|your family|ur family) "
-        r"a favou?r\b.{0,30}\b(?:and )?(?:die|disappear|end it|jump|drop dead|kys)\b",
-        rf"^(?=.*\bdo (?:us all|us|every ?one|every1|the world|the school) a favou?r\b)"
-        rf"(?=.*{_DEATH_EMOJI})",
-        # Someone (a flag, a pronoun, a form group), an arrow, a grave: not "me after maths".
-        rf"(?:\U0001f3f3\ufe0f?\u200d(?:\u26a7|\U0001f308)\ufe0f?|"
-        rf"\b(?:he|she|him|her|they|them|u|you|mate|lad|kid|\d{{1,2}}[a-z])\b)"
-        rf"[^\n]{{0,25}}{_ARROW}\s*{_GRAVE}",
-    ),
-    "weapon_or_threat": ("(?:\U0001f922|\U0001f92e)\\s*(?:\U0001f52b|\U0001f52a)",),  # sick + gun
-    "sexual_harm": (
-        rf"\bsen[dt](?:s|ing)? (?:\w+ )?{_PICS}\b.{{0,60}}"
-        r"\b(?:every ?one(?:'s|s| has) (?:got|seen)|every1s? (?:got|seen)|whole (?:school|year)|"
-        r"going round|gone round|passed round|getting passed|leaked|exposed|screenshotted)\b",
-        rf"\b(?:leaked|leaking|exposed|exposing|passed round|passing round|airdropp\w*|"
-        rf"screenshott?\w*) (?:\w+ )?(?:her|his|their) {_PICS}\b",
-        rf"\b(?:her|his|their) {_PICS}\b.{{0,30}}\b(?:leaked|got leaked|(?:are |is )?going round|"
-        r"(?:getting |got |been )?passed round|all over (?:snap|insta|tiktok|the group ?chats?))\b",
-        r"\b(?:asking|asked|keeps asking|kept asking|begging|pressuring|pressured) "
-        rf"(?:her|him|them|me|girls|boys) (?:to send (?:him |them |me )?|for ){_PICS}\b",
-    ),
-    "grooming_or_exploitation": (
-        r"^(?=.*\b(?:she|he|they)(?:'s| is| are|s)? (?:only |literally |just |barely )?"
-        r"(?:1[0-4]|eleven|twelve|thirteen|fourteen)\b)"
-        r"(?=.*\b(?:year 1[1-3]s?|yr 1[1-3]s?|sixth form\w*|older|grown|adults?|men|"
-        r"(?:1[7-9]|[2-5]\d) ?(?:yo|year old|yr old|y/o))\b)"
-        r"(?=.*\b(?:messag\w*|snapp\w*|on snap|dm\w*|talking to|texting|seeing|dating|"
-        r"going out with|meet\w*|hanging (?:out|about|around) with|picks? (?:her|him) up|"
-        r"lifts?|bought (?:her|him)|buys (?:her|him)|gifts?|presents?)\b)",
-        r"\b(?:older|grown|adult|(?:1[8-9]|[2-5]\d) ?(?:yo|year old|yr old))\b.{0,40}"
-        r"\b(?:buying|bought|buys|giving|gave|gives) (?:her|him|them) (?:gifts|presents|"
-        r"phones?|a phone|trainers|money|credit|designer \w+)\b",
-    ),
-}
 
 # An educational mention of a topic is not a disclosure (issue 20): a PSHE lesson on suicide
 # prevention, an assembly on county lines, a play about self-harm. A rule match inside such
@@ -307,22 +313,10 @@ def educational_context() -> dict[str, list[str]]:
     return {"frame": list(EDUCATIONAL_FRAME), "disclosure": list(DISCLOSURE_CUES)}
 
 
-def with_coded(patterns: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """`patterns` with C26's coded patterns added to their categories."""
-    merged = {k: list(v) for k, v in patterns.items()}
-    for category, extra in CODED_PATTERNS.items():
-        merged.setdefault(category, []).extend(extra)
-    return merged
-
-
-def artefact_rules(coded: bool = False) -> dict[str, object]:
-    """The rules as stored in an artefact's config (training and retraining write this).
-
-    With `coded`, C26's candidate: the patterns for harms said in code as well.
-    """
-    patterns = with_coded(PATTERNS) if coded else {k: list(v) for k, v in PATTERNS.items()}
+def artefact_rules() -> dict[str, object]:
+    """The rules as stored in an artefact's config (training and retraining write this)."""
     return {
         "score": RULE_SCORE,
-        "patterns": patterns,
+        "patterns": {k: list(v) for k, v in PATTERNS.items()},
         "educational_context": educational_context(),
     }

@@ -17,7 +17,6 @@ from classifiers.safeguarding_rules import (
     categories_matched,
     educational_context,
     rule_hits,
-    with_coded,
 )
 
 DISCLOSURES = [
@@ -205,7 +204,7 @@ def test_the_model_leaves_educational_mentions_to_the_network(model) -> None:
     assert (scores[len(EDUCATIONAL) :] >= RULE_SCORE).all()
 
 
-# C26: harms said in code, kept apart from the served rules until judged.
+# C26: harms said in code, in the served rules since C26 was adopted.
 CODED_DISCLOSURES = [
     ("kys nobody in this form can stand you", "urged_to_self_harm"),
     ("honestly just kill urself mate", "urged_to_self_harm"),
@@ -234,19 +233,19 @@ CODED_NEAR_MISSES = [
 
 
 @pytest.mark.parametrize(("text", "category"), CODED_DISCLOSURES)
-def test_coded_patterns_match_harms_said_in_code(text: str, category: str) -> None:
-    assert category in categories_matched(text, with_coded(PATTERNS))
-    assert categories_matched(text) == [], "the served rules miss it: what C26 is for"
+def test_harms_said_in_code_are_matched(text: str, category: str) -> None:
+    assert category in categories_matched(text)
 
 
 @pytest.mark.parametrize("text", CODED_NEAR_MISSES)
-def test_coded_patterns_leave_everyday_uses_of_their_cues(text: str) -> None:
-    assert rule_hits([text], with_coded(PATTERNS), educational_context()).tolist() == [False]
+def test_everyday_uses_of_the_coded_cues_are_not_matched(text: str) -> None:
+    assert rule_hits([text], PATTERNS, educational_context()).tolist() == [False]
 
 
-def test_coded_rules_are_written_only_when_asked_for() -> None:
-    served, candidate = artefact_rules(), artefact_rules(coded=True)
-    assert served["patterns"] == {k: list(v) for k, v in PATTERNS.items()}
-    assert set(candidate["patterns"]) == set(PATTERNS) | set(CODED_PATTERNS)
+def test_coded_patterns_close_their_categories_in_the_order_c26_was_judged_with() -> None:
+    """The artefact's version hashes the pattern lists, order included: C26 was judged as
+    the earlier rules with each coded pattern appended to its category."""
+    stored = artefact_rules()["patterns"]
     for category, extra in CODED_PATTERNS.items():
-        assert candidate["patterns"][category][-len(extra) :] == list(extra)
+        assert stored[category][-len(extra) :] == list(extra)
+    assert stored["urged_to_self_harm"] == list(CODED_PATTERNS["urged_to_self_harm"])

@@ -249,3 +249,12 @@ def test_coded_patterns_close_their_categories_in_the_order_c26_was_judged_with(
     for category, extra in CODED_PATTERNS.items():
         assert stored[category][-len(extra) :] == list(extra)
     assert stored["urged_to_self_harm"] == list(CODED_PATTERNS["urged_to_self_harm"])
+
+
+def test_rules_match_whatever_the_case_the_post_is_written_in() -> None:
+    """The rules run on the lower-cased text (half the cost of IGNORECASE); a shouted
+    disclosure must still match, and a pattern that spells a capital keeps IGNORECASE."""
+    assert "abuse_at_home" in categories_matched("MY STEPDAD HITS ME AND IM SCARED TO GO HOME")
+    assert rule_hits(["Join The 41% Mate", "KYS"]).tolist() == [True, True]
+    spelled = {"code": (r"\bZOG\b",)}
+    assert categories_matched("zog", spelled) == categories_matched("ZOG", spelled) == ["code"]

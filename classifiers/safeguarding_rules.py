@@ -238,6 +238,67 @@ PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# C27 (issue 20): more of the slang pupils and parents use for the harms C26's probe showed
+# were still missed: pictures (an "expose" page aimed at pupils, "nudez" or "d pics" with a
+# child or school in the post, someone filmed undressed and it went somewhere, pay-or-I-post),
+# drug supply ("going country", "sent OT", a trap phone, "the plug" with a child or drug,
+# THC carts, "shotting", running a line), oblique self-harm ("unalive", "don't want to wake
+# up", "won't be here much longer", pro-ana slang, relapsing on "sh") and wishing a pupil
+# dead ("neck yourself", "drink bleach", "hope you die"). Written from those kinds, not from
+# any probe row. Kept apart from PATTERNS until judged: `artefact_rules(slang=True)` writes
+# them into a candidate.
+_YOUNG = (
+    r"(?:year [7-9]s?|year 1[01]s?|yr [7-9]s?|yr 1[01]s?|kids|younger|little ones|children|"
+    r"pupils|school ?kids|1[1-5] ?(?:yo|year olds?|yr olds?))"
+)
+SLANG_PATTERNS: dict[str, tuple[str, ...]] = {
+    "sexual_harm": (
+        # An "expose" account or page aimed at pupils, not at the dinners.
+        r"^(?=.*\bexpos(?:e|ed|es|ing)\b.{0,20}\b(?:page|account|acc|insta|snap|group ?chat)s?\b)"
+        r"(?=.*\b(?:girls|boys|her|him|them|year \d+s?|pupils|kids|nudes|bodies|body)\b)",
+        # Slang for explicit pictures, with a child or a school in the post.
+        rf"^(?=.*\b(?:nudez|noodz|n00dz|n00ds|nudies|d ?pics?|dick ?pics?)\b)"
+        rf"(?=.*\b(?:{_YOUNG}|my (?:daughter|son|child)|year \d+|school|form|class)\b)",
+        # Someone filmed or pictured undressed, and it went somewhere.
+        r"^(?=.*\b(?:naked|topless|undressed|undressing|getting changed|in (?:her|his|their) "
+        r"(?:underwear|bra|pants|boxers)|in the (?:shower|showers|changing rooms?))\b)"
+        r"(?=.*\b(?:filmed|recorded|snapped|posted|sent|shared|leaked|airdropp\w*|"
+        r"going round|passed round|screenshott?\w*)\b)",
+        # Sextortion: money, or the pictures go out.
+        r"\b(?:pay|send (?:me |him |her |them |us )?(?:money|£\d+|\d+ ?quid|cash))\b.{0,40}"
+        r"\bor (?:i|ill|i'?ll|we|they|he|she)(?:'ll| will| are gonna| is gonna| gonna)? "
+        r"(?:post|send|leak|share|expose)\b",
+    ),
+    "peer_supply": (
+        r"\b(?:going|goes|went|gone|sent|sending|taken|taking) country\b",
+        r"\b(?:sent|sending|taken|taking|going|gone|went) (?:ot|cunch)\b",
+        r"\btrap (?:house|phone|line)s?\b",
+        rf"^(?=.*\b(?:the|a|his|their|who'?s the|is the) plug\b)"
+        rf"(?=.*\b(?:{_YOUNG}|weed|vapes?|carts|thc|pills|xans|pack|packs)\b)",
+        r"\b(?:thc|weed|wax|dab|spice) (?:vapes?|carts?|pens?)\b",
+        r"\bshott(?:ing|er|ers)\b",
+        r"\b(?:running|runs|ran|working|works) (?:a|the|his|their) (?:line|trap)\b",
+    ),
+    "self_harm": (
+        r"\bunaliv\w*\b",
+        r"\b(?:don'?t|do not|dont) (?:want|wanna) to wake up\b",
+        r"\b(?:wish (?:i|she|he) could|want(?:s)? to|wanna) (?:disappear|sleep) "
+        r"(?:forever|and never wake up|for good)\b",
+        r"\b(?:won'?t|wont|not gonna|not going to) be (?:here|around) (?:much longer|for long|"
+        r"tomorrow|anymore|any more)\b",
+        r"\bwhat'?s the point (?:in|of) (?:living|being alive|being here|going on)\b",
+        r"\b(?:pro ?-?ana|pro ?-?mia|thinspo|meanspo|bonespo|ana coach|edtwt|ed twt)\b",
+        r"\b(?:relaps\w*|\d+ (?:days|weeks|months) clean)\b.{0,30}\bsh\b|"
+        r"\bsh (?:scars|cuts|marks)\b",
+    ),
+    "urged_to_self_harm": (
+        r"\b(?:k\.y\.s|k y s|neck (?:ur|ya|your)\s?self|rope (?:ur|ya|your)\s?self|"
+        r"end (?:ur|ya|your)\s?self|off (?:ur|ya|your)\s?self|drink (?:some )?bleach)\b",
+        r"\bgo (?:and )?jump (?:off )?(?:a |the )?(?:bridge|cliff|roof|building)\b",
+        r"\b(?:hope|hopes|hoping) (?:you|u|she|he|they) (?:die|dies|dying|get run over)\b",
+    ),
+}
+
 # An educational mention of a topic is not a disclosure (issue 20): a PSHE lesson on suicide
 # prevention, an assembly on county lines, a play about self-harm. A rule match inside such
 # a frame is set aside unless the text also carries a cue that someone is at risk (first
@@ -331,10 +392,22 @@ def educational_context() -> dict[str, list[str]]:
     return {"frame": list(EDUCATIONAL_FRAME), "disclosure": list(DISCLOSURE_CUES)}
 
 
-def artefact_rules() -> dict[str, object]:
-    """The rules as stored in an artefact's config (training and retraining write this)."""
+def with_slang(patterns: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`patterns` with C27's slang patterns closing their categories."""
+    merged = {k: list(v) for k, v in patterns.items()}
+    for category, extra in SLANG_PATTERNS.items():
+        merged.setdefault(category, []).extend(extra)
+    return merged
+
+
+def artefact_rules(slang: bool = False) -> dict[str, object]:
+    """The rules as stored in an artefact's config (training and retraining write this).
+
+    With `slang`, C27's candidate: its slang patterns as well.
+    """
+    patterns = with_slang(PATTERNS) if slang else {k: list(v) for k, v in PATTERNS.items()}
     return {
         "score": RULE_SCORE,
-        "patterns": {k: list(v) for k, v in PATTERNS.items()},
+        "patterns": patterns,
         "educational_context": educational_context(),
     }

@@ -28,11 +28,12 @@ THRESHOLDS_LINEAGE_KEY = "thresholds_updated_from"
 HATE_RULES_LINEAGE_KEY = "hate_rules_added_to"
 
 
-def refresh_rules(artefact_dir: Path, out_dir: Path) -> str:
-    """Write `artefact_dir` to `out_dir` with the current rules; return the new version."""
+def refresh_rules(artefact_dir: Path, out_dir: Path, slang: bool = False) -> str:
+    """Write `artefact_dir` to `out_dir` with the current rules (with `slang`, C27's slang
+    patterns as well); return the new version."""
     artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
-    config["safeguarding_rules"] = artefact_rules()
+    config["safeguarding_rules"] = artefact_rules(slang)
     config.setdefault("training", {})[LINEAGE_KEY] = artefact_version(artefact_dir)
     return _write_copy(artefact_dir, out_dir, config)
 

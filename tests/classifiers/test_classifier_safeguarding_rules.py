@@ -13,10 +13,12 @@ from classifiers.safeguarding_rules import (
     CODED_PATTERNS,
     PATTERNS,
     RULE_SCORE,
+    SLANG_PATTERNS,
     artefact_rules,
     categories_matched,
     educational_context,
     rule_hits,
+    with_slang,
 )
 
 DISCLOSURES = [
@@ -258,3 +260,47 @@ def test_rules_match_whatever_the_case_the_post_is_written_in() -> None:
     assert rule_hits(["Join The 41% Mate", "KYS"]).tolist() == [True, True]
     spelled = {"code": (r"\bZOG\b",)}
     assert categories_matched("zog", spelled) == categories_matched("ZOG", spelled) == ["code"]
+
+
+# C27: more slang for the same harms, kept apart from the served rules until judged.
+SLANG_DISCLOSURES = [
+    ("there's an expose page on insta posting year 9 girls", "sexual_harm"),
+    ("some lad in year 10 keeps sending d pics to the girls in her form", "sexual_harm"),
+    ("someone filmed him in the showers after PE and it's been shared everywhere", "sexual_harm"),
+    ("he said send him £50 or he'll post the pics", "sexual_harm"),
+    ("my cousin in year 10 keeps going country for some older lads", "peer_supply"),
+    ("heard the plug for half of year 9 is a sixth former", "peer_supply"),
+    ("kids are vaping thc carts behind the sports hall", "peer_supply"),
+    ("she keeps saying she wants to unalive herself", "self_harm"),
+    ("i honestly dont want to wake up tomorrow", "self_harm"),
+    ("she follows all these thinspo accounts and barely eats", "self_harm"),
+    ("go neck yourself nobody rates you", "urged_to_self_harm"),
+    ("hope u die tbh you snake", "urged_to_self_harm"),
+]
+SLANG_NEAR_MISSES = [
+    "someone should make an expose page about the school dinners honestly",
+    "the trip photos were posted to the parents group, lovely to see",
+    "shameless plug for the PTA bake sale on friday!",
+    "trap music at the year 11 disco was a bit much",
+    "we're going to the country park for the geography trip",
+    "no phones in the changing rooms is a sensible rule",
+    "i could sleep forever after that mock exam",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), SLANG_DISCLOSURES)
+def test_slang_patterns_match_harms_said_in_slang(text: str, category: str) -> None:
+    assert category in categories_matched(text, with_slang(PATTERNS))
+    assert categories_matched(text) == [], "the served rules miss it: what C27 is for"
+
+
+@pytest.mark.parametrize("text", SLANG_NEAR_MISSES)
+def test_slang_patterns_leave_everyday_uses_of_their_cues(text: str) -> None:
+    assert rule_hits([text], with_slang(PATTERNS), educational_context()).tolist() == [False]
+
+
+def test_slang_rules_are_written_only_when_asked_for() -> None:
+    served, candidate = artefact_rules(), artefact_rules(slang=True)
+    assert served["patterns"] == {k: list(v) for k, v in PATTERNS.items()}
+    for category, extra in SLANG_PATTERNS.items():
+        assert candidate["patterns"][category][-len(extra) :] == list(extra)

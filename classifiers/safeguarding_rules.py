@@ -245,8 +245,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
 # THC carts, "shotting", running a line), oblique self-harm ("unalive", "don't want to wake
 # up", "won't be here much longer", pro-ana slang, relapsing on "sh") and wishing a pupil
 # dead ("neck yourself", "drink bleach", "hope you die"). Written from those kinds, not from
-# any probe row. Kept apart from PATTERNS until judged: `artefact_rules(slang=True)` writes
-# them into a candidate.
+# any probe row. Refused (docs/classifier-experiments.md, C27: on the probe written to judge
+# it, one more risk found and three more look-alikes flagged); kept so the candidate can be
+# rebuilt, `artefact_rules(slang=True)`. No artefact serves them.
 _YOUNG = (
     r"(?:year [7-9]s?|year 1[01]s?|yr [7-9]s?|yr 1[01]s?|kids|younger|little ones|children|"
     r"pupils|school ?kids|1[1-5] ?(?:yo|year olds?|yr olds?))"

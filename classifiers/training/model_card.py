@@ -83,6 +83,9 @@ PROBES: dict[str, str] = {
     "safeguarding_code_probe": "Safeguarding-code probe "
     "(`classifiers/school/safeguarding_code_probe.csv`: risks to a child said in slang, emoji "
     "and code, and look-alikes using the same words; written apart to judge C26)",
+    "safeguarding_code_probe_2": "Second safeguarding-code probe "
+    "(`classifiers/school/safeguarding_code_probe_2.csv`: pictures shared, drug supply, "
+    "oblique self-harm and incitement in slang, and look-alikes; written apart to judge C27)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

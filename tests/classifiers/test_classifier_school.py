@@ -325,29 +325,38 @@ def test_the_hate_code_probes_are_labelled_carry_codes_and_none_is_near_training
     assert similarity.max() < 0.45
 
 
-def test_the_safeguarding_code_probe_is_labelled_and_none_is_near_a_known_row() -> None:
-    """safeguarding_code_probe judged C26: six kinds of risk said in code and their
-    look-alikes. A look-alike may be rude or a complaint but never a risk to a child; the
-    two rows within the near-copy cut of a training or check row were dropped."""
+@pytest.mark.parametrize(
+    ("name", "risky_prefix", "kinds", "per_kind"),
+    [
+        ("safeguarding_code_probe", "coded_", 6, (11, 12)),
+        ("safeguarding_code_probe_2", "risk_", 4, (13, 16)),
+    ],
+)
+def test_the_safeguarding_code_probes_are_labelled_and_none_is_near_a_known_row(
+    name: str, risky_prefix: str, kinds: int, per_kind: tuple[int, int]
+) -> None:
+    """The safeguarding-code probes judged C26 and C27: kinds of risk said in code or slang,
+    and their look-alikes. A look-alike may be rude or a complaint but never a risk to a
+    child; rows within the near-copy cut of a training or check row were dropped."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from classifiers.training.school import CHECK_FILES, categorised, world_train_frame
 
-    probe = categorised("safeguarding_code_probe")
+    probe = categorised(name)
     assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
     assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
-    risky = probe["category"].str.startswith("coded_")
+    risky = probe["category"].str.startswith(risky_prefix)
     assert (probe["safeguarding"] == risky.astype(int)).all()
-    kinds = probe["category"].str.removeprefix("coded_").str.removeprefix("lookalike_")
-    assert kinds.nunique() == 6 and kinds.value_counts().between(11, 12).all()
+    kind = probe["category"].str.removeprefix(risky_prefix).str.removeprefix("lookalike_")
+    assert kind.nunique() == kinds and kind.value_counts().between(*per_kind).all()
     known = pd.concat(
         [
             world_train_frame()["text"],
             *(pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("train.csv", "identity_train.csv")),
             *(
                 pd.read_csv(SCHOOL_DIR / f)["text"]
-                for name, f in CHECK_FILES.items()
-                if name != "safeguarding_code_probe"
+                for other, f in CHECK_FILES.items()
+                if other != name
             ),
         ],
         ignore_index=True,

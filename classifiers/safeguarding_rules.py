@@ -21,7 +21,7 @@ needs the verb and a victim ("was sexually assaulted"), so talk about the topic 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -326,7 +326,7 @@ def _compiled(items: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pa
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """Case-insensitive matching at half the cost: `_search` lower-cases the text once and
+    """Case-insensitive matching at half the cost: `_matches` lower-cases the text once and
     these run case-sensitively, unless a pattern spells a capital (none here does; an older
     artefact's might), which keeps IGNORECASE. Matching every post is on the classify
     path, and IGNORECASE doubled the rules' share of it."""
@@ -336,8 +336,13 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(joined, re.DOTALL)
 
 
-def _search(rx: re.Pattern[str], text: str, lowered: str) -> bool:
-    return bool(rx.search(text if rx.flags & re.IGNORECASE else lowered))
+def _matches(compiled: Mapping[str, re.Pattern[str]], text: str | None) -> Iterator[str]:
+    """The categories whose rules match, lazily: `rule_hits` stops at the first."""
+    text = text or ""
+    lowered = text.lower()
+    for category, rx in compiled.items():
+        if rx.search(text if rx.flags & re.IGNORECASE else lowered):
+            yield category
 
 
 def _freeze(patterns: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -346,9 +351,7 @@ def _freeze(patterns: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str
 
 def categories_matched(text: str, patterns: Mapping[str, Sequence[str]] = PATTERNS) -> list[str]:
     """Which safeguarding categories a text's wording matches (for explaining an alert)."""
-    text = text or ""
-    lowered = text.lower()
-    return [c for c, rx in _compiled(_freeze(patterns)).items() if _search(rx, text, lowered)]
+    return list(_matches(_compiled(_freeze(patterns)), text))
 
 
 @lru_cache(maxsize=8)
@@ -375,12 +378,8 @@ def rule_hits(
     educational mention of the topic does not count. Artefacts written before that existed
     carry no context and keep their rules exactly as they were.
     """
-    compiled = list(_compiled(_freeze(patterns)).values())
-    hits = []
-    for text in texts:
-        text = text or ""
-        lowered = text.lower()
-        hits.append(any(_search(rx, text, lowered) for rx in compiled))
+    compiled = _compiled(_freeze(patterns))
+    hits = [next(_matches(compiled, text), None) is not None for text in texts]
     if context:
         hits = [
             hit and not educational_only(text, context)

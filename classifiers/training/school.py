@@ -257,26 +257,6 @@ def coded_probe_2() -> pd.DataFrame:
     return pd.read_csv(SCHOOL_DIR / "coded_probe_2.csv", dtype={"text": str, "category": str})
 
 
-def hate_code_probe() -> pd.DataFrame:
-    """Posts that carry a hate code: hateful uses, and innocent ones (a festival, a lesson, a
-    warning, a mark) (C24).
-
-    Written by a helper who opened no project file, to judge the hate backstop's innocent
-    frames out of sample; no row was within the near-copy cut of a training row.
-    """
-    return pd.read_csv(SCHOOL_DIR / "hate_code_probe.csv", dtype={"text": str, "category": str})
-
-
-def hate_code_probe_2() -> pd.DataFrame:
-    """Posts that use a hate code and posts that talk about one (a lesson, a warning, a
-    report), and innocent uses (C25).
-
-    Written by a helper who opened no project file; four rows within the near-copy cut of a
-    training row or of `hate_code_probe` were dropped unread.
-    """
-    return pd.read_csv(SCHOOL_DIR / "hate_code_probe_2.csv", dtype={"text": str, "category": str})
-
-
 def fresh_check() -> pd.DataFrame:
     """School-world rows across issue 20's categories that no experiment may choose on (C19).
 

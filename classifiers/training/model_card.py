@@ -449,8 +449,16 @@ def _hate_rules_lines(config: dict[str, Any]) -> list[str]:
         "(14/88, names in triple brackets, swastika and SS-rune characters, 6MWE, RaHoWa, ZOG, "
         "rapefugees, kung flu and three coined disablist and transphobic slurs) raise "
         f"{' and '.join(rules['labels'])} to at least {rules['score']}. No emoji: they read "
-        "both ways. A swastika shown in an RE lesson or a Hindu or Buddhist greeting is "
-        "flagged too; leads dismiss it. The results below include the backstop."
+        "both ways. "
+        + (
+            "The swastika characters beside a festival, a faith or RE, and 14/88 as a mark, "
+            "are left to the network unless a Nazi cue is present (C24); a code quoted in a "
+            "history lesson or a safety warning is still flagged, and leads dismiss it."
+            if rules.get("exceptions")
+            else "A swastika shown in an RE lesson or a Hindu or Buddhist greeting is flagged "
+            "too; leads dismiss it."
+        )
+        + " The results below include the backstop."
     ]
 
 

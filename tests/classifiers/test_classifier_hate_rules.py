@@ -205,3 +205,13 @@ def test_talk_about_a_code_is_left_to_the_model(text: str) -> None:
 )
 def test_endorsing_a_code_while_talking_about_it_still_raises(text: str) -> None:
     assert hate_rule_hits([text], TALK).tolist() == [True]
+
+
+def test_the_committed_card_describes_the_served_backstop_frames() -> None:
+    """The card is the lead-facing account of what the backstop flags: with C24's frames
+    served it must not say a festival greeting's swastika is flagged."""
+    committed = ARTEFACTS_DIR / DEFAULT_ARTEFACT
+    card = (committed / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert read_config(committed)["hate_rules"]["exceptions"]
+    assert "left to the network unless a Nazi cue is present" in card
+    assert "Hindu or Buddhist greeting is flagged" not in card

@@ -7,6 +7,7 @@ the project's own files. Thresholds are the artefact's (never tuned on these row
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,15 @@ from classifiers.training.school import categorised, check_sets
 
 
 def category_table(
-    frame: pd.DataFrame, scores: pd.DataFrame, thresholds: dict[str, float]
+    frame: pd.DataFrame,
+    scores: pd.DataFrame,
+    thresholds: dict[str, float],
+    labels: Sequence[str] = LABELS,
 ) -> dict[str, dict[str, Any]]:
-    """Per category: rows, rows whose five decisions are all right, misses and false flags."""
-    truth = frame[list(LABELS)].to_numpy() == 1
-    flagged = np.column_stack([scores[label].to_numpy() >= thresholds[label] for label in LABELS])
+    """Per category: rows, rows whose decisions on `labels` are all right, misses and false
+    flags (a trust's own file may label only some of the five)."""
+    truth = frame[list(labels)].to_numpy() == 1
+    flagged = np.column_stack([scores[label].to_numpy() >= thresholds[label] for label in labels])
     out: dict[str, dict[str, Any]] = {}
     for category in sorted(frame["category"].unique()):
         rows = (frame["category"] == category).to_numpy()
@@ -32,8 +37,8 @@ def category_table(
         out[str(category)] = {
             "n": int(rows.sum()),
             "all_right": int((t == f).all(axis=1).sum()),
-            "missed": {lab: int((t[:, i] & ~f[:, i]).sum()) for i, lab in enumerate(LABELS)},
-            "false_flags": {lab: int((~t[:, i] & f[:, i]).sum()) for i, lab in enumerate(LABELS)},
+            "missed": {lab: int((t[:, i] & ~f[:, i]).sum()) for i, lab in enumerate(labels)},
+            "false_flags": {lab: int((~t[:, i] & f[:, i]).sum()) for i, lab in enumerate(labels)},
         }
     return out
 
@@ -94,11 +99,17 @@ def format_report(report: dict[str, Any]) -> str:
             )
     for key, title in CATEGORY_TABLES.items():
         lines.append("")
-        lines.append(f"{title + ' category':28} {'n':>3} {'right':>5}  missed / false flags")
-        for category, c in report.get(key, {}).items():
-            missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
-            false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)
-            lines.append(
-                f"{category:28} {c['n']:3d} {c['all_right']:5d}  {missed or '-'} / {false or '-'}"
-            )
+        lines += format_category_table(report.get(key, {}), f"{title} category")
     return "\n".join(lines)
+
+
+def format_category_table(table: dict[str, dict[str, Any]], heading: str) -> list[str]:
+    """One line per category: rows, rows all right, then what was missed / falsely flagged."""
+    lines = [f"{heading:28} {'n':>3} {'right':>5}  missed / false flags"]
+    for category, c in table.items():
+        missed = ", ".join(f"{k} {v}" for k, v in c["missed"].items() if v)
+        false = ", ".join(f"{k} {v}" for k, v in c["false_flags"].items() if v)
+        lines.append(
+            f"{category:28} {c['n']:3d} {c['all_right']:5d}  {missed or '-'} / {false or '-'}"
+        )
+    return lines

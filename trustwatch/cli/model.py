@@ -379,6 +379,48 @@ def check_school_command(artefact_dir: Path | None) -> None:
     click.echo(format_report(school_report(artefact_dir or active_artefact())))
 
 
+@model.command("score")
+@click.argument("posts", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--text-column", default="text", show_default=True, help="The column holding each post."
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write every row with its scores and flags (score_<label>, flag_<label>) to this CSV.",
+)
+@_artefact_option("Artefact folder (default: the serving model).")
+def score_command(
+    posts: Path, text_column: str, out_file: Path | None, artefact_dir: Path | None
+) -> None:
+    """Score a CSV of posts at the production thresholds; where it has label columns
+    (abuse, bullying, hate, complaint, safeguarding: 1, 0 or blank), print each label's
+    precision, recall and F1, and a per-category table if it has a `category` column."""
+    from classifiers.active import active_artefact
+    from classifiers.inference import TransformerClassifier
+    from classifiers.score_file import PostsFileError, format_scored, read_posts, score_posts
+    from trustwatch.spreadsheet import safe_cell
+
+    try:
+        frame = read_posts(posts, text_column)
+        classifier = TransformerClassifier(artefact_dir or active_artefact())
+        result = score_posts(frame, classifier, text_column)
+    except PostsFileError as error:
+        raise UserError(str(error)) from None
+    if out_file is not None:
+        try:
+            result.scored.map(safe_cell).to_csv(out_file, index=False)
+        except OSError as error:
+            raise UserError(
+                f"--out {out_file}: cannot write it ({error.strerror}). Fix: name a file in a "
+                "folder that exists and you can write to."
+            ) from None
+    click.echo(format_scored(result))
+    if out_file is not None:
+        click.echo(f"\nwrote {len(result.scored)} scored rows to {out_file}")
+
+
 @model.command("retrain")
 @click.option(
     "--data",

@@ -6,17 +6,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from trustwatch.spreadsheet import safe_cell
 from trustwatch.web.services.dashboards import AGE_BUCKETS, Dashboard
 
 DATASETS = ("volume", "sla", "open_alerts", "repeat_authors")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Neutralise spreadsheet formulas: a cell opened in Excel must never execute."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _hours(value: float | None) -> str:
@@ -89,5 +82,5 @@ def to_csv(dataset: str, board: Dashboard) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue()

@@ -12,12 +12,13 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT
 from classifiers.labels import LABELS
-from classifiers.score_file import PostsFileError, read_posts, score_posts
+from classifiers.score_file import PostsFileError, f1_interval, read_posts, score_posts
 from classifiers.training.school import SCHOOL_DIR
 from trustwatch.cli import main
 from trustwatch.spreadsheet import safe_cell
@@ -47,12 +48,18 @@ def test_a_labelled_file_gets_the_figures_evaluate_wrote_for_it(
     assert main(["model", "score", str(posts), "--artefact", str(ARTEFACT), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     for label in LABELS:
-        line = re.search(rf"^{label}\s+n=\s*(\d+) pos=\s*(\d+) .*F1=(\d\.\d{{3}})$", printed, re.M)
+        line = re.search(
+            rf"^{label}\s+n=\s*(\d+) pos=\s*(\d+) .*F1=(\d\.\d{{3}}) "
+            r"\(95% interval (\d\.\d\d)-(\d\.\d\d)\)$",
+            printed,
+            re.M,
+        )
         assert line, f"no figures for {label} in:\n{printed}"
         expected = committed["labels"][label]
         assert int(line.group(1)) == expected["n"]
         assert int(line.group(2)) == expected["positives"]
         assert float(line.group(3)) == pytest.approx(expected["f1"], abs=0.0005)
+        assert float(line.group(4)) < expected["f1"] < float(line.group(5))
 
     frame = read_posts(posts)
     from classifiers.inference import TransformerClassifier
@@ -155,3 +162,19 @@ def test_an_unwritable_output_is_a_user_error(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"--out {out}" in err and "Fix:" in err and "Traceback" not in err
+
+
+def test_the_f1_interval_narrows_with_more_rows_and_pins_certain_cases() -> None:
+    """The interval is what stops a trust reading noise in a small sample, so it must cover
+    the sample's F1, shrink as the sample grows, and collapse where there is no doubt."""
+    truth = np.array([1] * 20 + [0] * 80, dtype=bool)
+    flagged = truth.copy()
+    flagged[:6] = False  # 6 of 20 missed
+    flagged[20:24] = True  # 4 false flags
+    point = 2 * 14 / (2 * 14 + 10)
+    low, high = f1_interval(truth, flagged)
+    assert low < point < high and high - low > 0.2
+    big_low, big_high = f1_interval(np.tile(truth, 25), np.tile(flagged, 25))
+    assert big_low < point < big_high and big_high - big_low < (high - low) / 3
+    assert f1_interval(truth, truth) == (1.0, 1.0)
+    assert f1_interval(truth, ~truth) == (0.0, 0.0)

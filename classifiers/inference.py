@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from classifiers.artefact import ARTEFACTS_DIR, DEFAULT_ARTEFACT, artefact_version, load_network
+from classifiers.complaint_reading import READ_LABEL, second_readings
 from classifiers.encoder import load_tokenizer
 from classifiers.hate_rules import apply_hate_rules
 from classifiers.precision import prepare_network, resolve_precision
@@ -71,11 +72,33 @@ class TransformerClassifier:
             self.tokenizer.pad_token_id,
             self.batch_size,
         )
+        self._read_complaints_again(clean, scores)
         # Nothing said carries no risk; do not let the model guess on an empty input.
         scores[[not text for text in clean]] = 0.0
         self._apply_safeguarding_rules(texts, scores)
         apply_hate_rules(texts, scores, self.tasks, self.config.get("hate_rules"))
         return pd.DataFrame(scores, columns=self.tasks).astype("float64")
+
+    def _read_complaints_again(self, clean: list[str], scores: np.ndarray) -> None:
+        """C28: a hateful grievance about a group is read once more with the group words
+        neutral, and keeps the higher complaint score (`classifiers.complaint_reading`)."""
+        again = second_readings(
+            clean, scores, self.tasks, self.thresholds, self.config.get("complaint_reading")
+        )
+        if not again:
+            return
+        rows = list(again)
+        windows = build_windows(self.tokenizer, list(again.values()), self.max_length)
+        second = score_windows(
+            self.network,
+            windows,
+            len(rows),
+            len(self.tasks),
+            self.tokenizer.pad_token_id,
+            self.batch_size,
+        )
+        column = self.tasks.index(READ_LABEL)
+        scores[rows, column] = np.maximum(scores[rows, column], second[:, column])
 
     def _apply_safeguarding_rules(self, texts: list[str], scores: np.ndarray) -> None:
         """Raise `safeguarding` to the artefact's rule score where a rule matches.

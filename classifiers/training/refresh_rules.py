@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from classifiers.artefact import artefact_version, read_config, write_config
+from classifiers.complaint_reading import artefact_complaint_reading
 from classifiers.hate_rules import artefact_hate_rules
 from classifiers.safeguarding_rules import artefact_rules
 from classifiers.text import CHARACTERS_2, NORMALISATION_MODES
@@ -26,6 +27,7 @@ LINEAGE_KEY = "rules_updated_from"
 NORMALISATION_LINEAGE_KEY = "normalisation_updated_from"
 THRESHOLDS_LINEAGE_KEY = "thresholds_updated_from"
 HATE_RULES_LINEAGE_KEY = "hate_rules_added_to"
+COMPLAINT_READING_LINEAGE_KEY = "complaint_reading_added_to"
 
 
 def refresh_rules(artefact_dir: Path, out_dir: Path, slang: bool = False) -> str:
@@ -47,6 +49,18 @@ def add_hate_rules(
     config = read_config(artefact_dir)
     config["hate_rules"] = artefact_hate_rules(exceptions, talk)
     config.setdefault("training", {})[HATE_RULES_LINEAGE_KEY] = artefact_version(artefact_dir)
+    return _write_copy(artefact_dir, out_dir, config)
+
+
+def add_complaint_reading(artefact_dir: Path, out_dir: Path) -> str:
+    """Write `artefact_dir` to `out_dir` with C28's second complaint reading; return the new
+    version."""
+    artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
+    config = read_config(artefact_dir)
+    config["complaint_reading"] = artefact_complaint_reading()
+    config.setdefault("training", {})[COMPLAINT_READING_LINEAGE_KEY] = artefact_version(
+        artefact_dir
+    )
     return _write_copy(artefact_dir, out_dir, config)
 
 

@@ -51,6 +51,16 @@ GROUP_TERMS: tuple[str, ...] = (
     r"gay|gays|lesbian|lesbians|lgbt|lgbtq|lgbtq\+|trans|transgender|non-binary|nonbinary|"
     r"queer|queers|tranny|trannies|troon|troons|fag|fags|faggot|faggots|dyke|dykes",
 )
+# C28b: a grievance to a school names its world. Hateful tweets about politics rarely do,
+# so the stream's public noise is not read twice (C28 read 12% of the benchmark again).
+SCHOOL_WORLD = (
+    r"school|schools|academy|college|nursery|teachers?|tutors?|staff|head|heads|headteacher|"
+    r"head teacher|principal|slt|senco|governors?|pta|office|reception|class|classes|"
+    r"classroom|lessons?|pupils?|students?|kids?|children|child|sons?|daughters?|"
+    r"year \d{1,2}s?|y\d{1,2}|form|playground|uniform|trips?|canteen|dinner|lunch|"
+    r"detentions?|exclud\w*|exclusions?|isolation|homework|timetable|term|inset|parents?|"
+    r"ehcp|eal|(?-i:SEND|SEN)"
+)
 # Plural nouns ("Travellers", "boat people") become "others"; adjectives and singulars
 # ("Polish kids", "SEND kids") become "other". "SEND" and "SEN" count only in capitals:
 # "send" is a verb.
@@ -70,9 +80,13 @@ def _replacement(match: re.Match[str]) -> str:
 
 
 def neutral_text(text: str, reading: Mapping[str, Any]) -> str | None:
-    """The text with every group word replaced, or None when it names no group."""
+    """The text with every group word replaced, or None when it names no group (or, where
+    the reading has a `where`, when it does not name the school world)."""
     rx = _compiled(tuple(reading["terms"]))
     if not rx.search(text):
+        return None
+    where = reading.get("where")
+    if where and not _compiled((where,)).search(text):
         return None
     return rx.sub(_replacement, text)
 
@@ -101,6 +115,14 @@ def second_readings(
     return chosen
 
 
-def artefact_complaint_reading() -> dict[str, object]:
-    """The second reading as stored in an artefact's config."""
-    return {"label": READ_LABEL, "when": FIRST_READING_LABEL, "terms": list(GROUP_TERMS)}
+def artefact_complaint_reading(school_world: bool = True) -> dict[str, object]:
+    """The second reading as stored in an artefact's config: C28b's, or without
+    `school_world` C28's (every hateful post naming a group, kept so it reproduces)."""
+    reading: dict[str, object] = {
+        "label": READ_LABEL,
+        "when": FIRST_READING_LABEL,
+        "terms": list(GROUP_TERMS),
+    }
+    if school_world:
+        reading["where"] = SCHOOL_WORLD
+    return reading

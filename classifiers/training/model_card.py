@@ -86,6 +86,10 @@ PROBES: dict[str, str] = {
     "safeguarding_code_probe_2": "Second safeguarding-code probe "
     "(`classifiers/school/safeguarding_code_probe_2.csv`: pictures shared, drug supply, "
     "oblique self-harm and incitement in slang, and look-alikes; written apart to judge C27)",
+    "complaint_group_probe": "Group-grievance probe "
+    "(`classifiers/school/complaint_group_probe.csv`: complaints framed around a group of "
+    "pupils, hostile or not, reports of discrimination the school did not deal with, and "
+    "look-alikes naming a group that are not complaints; written apart to judge C28)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

@@ -52,12 +52,12 @@ def add_hate_rules(
     return _write_copy(artefact_dir, out_dir, config)
 
 
-def add_complaint_reading(artefact_dir: Path, out_dir: Path) -> str:
-    """Write `artefact_dir` to `out_dir` with C28's second complaint reading; return the new
-    version."""
+def add_complaint_reading(artefact_dir: Path, out_dir: Path, school_world: bool = True) -> str:
+    """Write `artefact_dir` to `out_dir` with the second complaint reading (C28b's; without
+    `school_world`, C28's); return the new version."""
     artefact_dir, out_dir = _source_and_target(artefact_dir, out_dir)
     config = read_config(artefact_dir)
-    config["complaint_reading"] = artefact_complaint_reading()
+    config["complaint_reading"] = artefact_complaint_reading(school_world)
     config.setdefault("training", {})[COMPLAINT_READING_LINEAGE_KEY] = artefact_version(
         artefact_dir
     )

@@ -359,6 +359,7 @@ CHECK_FILES: dict[str, str] = {
     "hate_code_probe_2": "hate_code_probe_2.csv",
     "safeguarding_code_probe": "safeguarding_code_probe.csv",
     "safeguarding_code_probe_2": "safeguarding_code_probe_2.csv",
+    "complaint_group_probe": "complaint_group_probe.csv",
     "fresh_check": "fresh_check.csv",
 }
 

@@ -86,6 +86,7 @@ CATEGORY_TABLES: dict[str, str] = {
     "hate_code_2_categories": "hate_code_probe_2",
     "safeguarding_code_categories": "safeguarding_code_probe",
     "safeguarding_code_2_categories": "safeguarding_code_probe_2",
+    "complaint_group_categories": "complaint_group_probe",
 }
 
 

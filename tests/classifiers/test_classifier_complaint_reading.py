@@ -22,7 +22,8 @@ from classifiers.training.refresh_rules import (
     add_complaint_reading,
 )
 
-READING = artefact_complaint_reading()
+READING = artefact_complaint_reading()  # C28b's: only where the post names the school world
+EVERYWHERE = artefact_complaint_reading(school_world=False)  # C28's
 TASKS = ["abuse", "bullying", "hate", "complaint", "safeguarding"]
 THRESHOLDS = {"abuse": 0.5, "bullying": 0.5, "hate": 0.4, "complaint": 0.6, "safeguarding": 0.4}
 
@@ -40,7 +41,22 @@ THRESHOLDS = {"abuse": 0.5, "bullying": 0.5, "hate": 0.4, "complaint": 0.6, "saf
     ],
 )
 def test_group_words_are_read_as_other(text: str, neutral: str | None) -> None:
-    assert neutral_text(text, READING) == neutral
+    assert neutral_text(text, EVERYWHERE) == neutral
+
+
+@pytest.mark.parametrize(
+    ("text", "read_again"),
+    [
+        ("the refugees jump every queue", False),  # politics, not a school
+        ("the refugees jump every queue for school places", True),
+        ("Those Traveller kids wreck every lesson", True),
+        ("The SEND unit is a joke", True),  # SEND is itself the school world
+        ("immigrants are taking over", False),
+    ],
+)
+def test_c28b_reads_again_only_where_the_school_world_is_named(text: str, read_again: bool) -> None:
+    assert (neutral_text(text, READING) is not None) is read_again
+    assert neutral_text(text, EVERYWHERE) is not None
 
 
 @pytest.mark.parametrize(

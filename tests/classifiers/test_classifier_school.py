@@ -338,9 +338,8 @@ def test_the_safeguarding_code_probes_are_labelled_and_none_is_near_a_known_row(
     """The safeguarding-code probes judged C26 and C27: kinds of risk said in code or slang,
     and their look-alikes. A look-alike may be rude or a complaint but never a risk to a
     child; rows within the near-copy cut of a training or check row were dropped."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from classifiers.training.school import CHECK_FILES, categorised, world_train_frame
+    from classifiers.training.school import categorised
 
     probe = categorised(name)
     assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
@@ -349,22 +348,7 @@ def test_the_safeguarding_code_probes_are_labelled_and_none_is_near_a_known_row(
     assert (probe["safeguarding"] == risky.astype(int)).all()
     kind = probe["category"].str.removeprefix(risky_prefix).str.removeprefix("lookalike_")
     assert kind.nunique() == kinds and kind.value_counts().between(*per_kind).all()
-    known = pd.concat(
-        [
-            world_train_frame()["text"],
-            *(pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("train.csv", "identity_train.csv")),
-            *(
-                pd.read_csv(SCHOOL_DIR / f)["text"]
-                for other, f in CHECK_FILES.items()
-                if other != name
-            ),
-        ],
-        ignore_index=True,
-    )
-    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-    vectoriser.fit(pd.concat([known, probe["text"]], ignore_index=True))
-    similarity = (vectoriser.transform(probe["text"]) @ vectoriser.transform(known).T).toarray()
-    assert similarity.max() < 0.45
+    assert _nearest_known_row(probe["text"], name) < 0.45
 
 
 def test_world_rows_train_only_when_asked_and_check_rows_never() -> None:
@@ -398,3 +382,51 @@ def test_wide_template_names_change_the_names_and_nothing_else() -> None:
     assert not {normalise(t).lower() for t in pd.read_csv(SCHOOL_DIR / "check.csv")["text"]} & (
         trained
     )
+
+
+def test_the_group_grievance_probe_is_labelled_and_none_is_near_a_known_row() -> None:
+    """The probe that judged C28: complaints framed around a group of pupils (hostile or
+    not, and reports of discrimination left unhandled) and look-alikes naming a group that
+    are not complaints. Rows within the near-copy cut of a training or check row were
+    dropped before it was scored."""
+
+    from classifiers.training.school import categorised
+
+    probe = categorised("complaint_group_probe")
+    assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
+    assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
+    assert (probe.loc[probe["hate"] == 1, "abuse"] == 1).all()  # the files' convention
+    grievance = probe["category"].str.startswith("grievance_")
+    assert (probe["complaint"] == grievance.astype(int)).all()
+    assert (
+        probe["category"].nunique() == 6 and probe["category"].value_counts().between(11, 12).all()
+    )
+    hostile = probe["category"] == "grievance_group_hostile"
+    assert (probe.loc[hostile, "hate"] == 1).all()
+    positive = probe["category"].isin(["lookalike_group_positive", "lookalike_group_question"])
+    assert (probe.loc[positive, list(LABELS)] == 0).all().all()
+    assert _nearest_known_row(probe["text"], "complaint_group_probe") < 0.45
+
+
+def _nearest_known_row(texts: pd.Series, check_set: str) -> float:
+    """The highest character 3-5-gram TF-IDF cosine between a probe's rows and every
+    training row and every other check set's row: the near-copy cut is 0.45."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifiers.training.school import CHECK_FILES, world_train_frame
+
+    known = pd.concat(
+        [
+            world_train_frame()["text"],
+            *(pd.read_csv(SCHOOL_DIR / f)["text"] for f in ("train.csv", "identity_train.csv")),
+            *(
+                pd.read_csv(SCHOOL_DIR / f)["text"]
+                for n, f in CHECK_FILES.items()
+                if n != check_set
+            ),
+        ],
+        ignore_index=True,
+    )
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    vectoriser.fit(pd.concat([known, texts], ignore_index=True))
+    return float((vectoriser.transform(texts) @ vectoriser.transform(known).T).toarray().max())

@@ -90,6 +90,9 @@ PROBES: dict[str, str] = {
     "(`classifiers/school/complaint_group_probe.csv`: complaints framed around a group of "
     "pupils, hostile or not, reports of discrimination the school did not deal with, and "
     "look-alikes naming a group that are not complaints; written apart to judge C28)",
+    "complaint_group_probe_2": "Second group-grievance probe "
+    "(`classifiers/school/complaint_group_probe_2.csv`: the same six kinds, written apart to "
+    "judge C28b)",
     "fresh_check": "Fresh school check (`classifiers/school/fresh_check.csv`: issue 20's "
     "categories in new wording; no experiment has chosen on it, so it is the out-of-sample "
     "estimate)",

@@ -360,6 +360,7 @@ CHECK_FILES: dict[str, str] = {
     "safeguarding_code_probe": "safeguarding_code_probe.csv",
     "safeguarding_code_probe_2": "safeguarding_code_probe_2.csv",
     "complaint_group_probe": "complaint_group_probe.csv",
+    "complaint_group_probe_2": "complaint_group_probe_2.csv",
     "fresh_check": "fresh_check.csv",
 }
 

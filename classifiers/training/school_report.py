@@ -87,6 +87,7 @@ CATEGORY_TABLES: dict[str, str] = {
     "safeguarding_code_categories": "safeguarding_code_probe",
     "safeguarding_code_2_categories": "safeguarding_code_probe_2",
     "complaint_group_categories": "complaint_group_probe",
+    "complaint_group_2_categories": "complaint_group_probe_2",
 }
 
 

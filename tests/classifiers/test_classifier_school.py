@@ -384,15 +384,16 @@ def test_wide_template_names_change_the_names_and_nothing_else() -> None:
     )
 
 
-def test_the_group_grievance_probe_is_labelled_and_none_is_near_a_known_row() -> None:
-    """The probe that judged C28: complaints framed around a group of pupils (hostile or
+@pytest.mark.parametrize("name", ["complaint_group_probe", "complaint_group_probe_2"])
+def test_the_group_grievance_probes_are_labelled_and_none_is_near_a_known_row(name: str) -> None:
+    """The probes that judged C28 and C28b: complaints framed around a group of pupils (hostile or
     not, and reports of discrimination left unhandled) and look-alikes naming a group that
     are not complaints. Rows within the near-copy cut of a training or check row were
     dropped before it was scored."""
 
     from classifiers.training.school import categorised
 
-    probe = categorised("complaint_group_probe")
+    probe = categorised(name)
     assert list(probe.columns) == ["text", *LABELS, "category", "voice", "platform"]
     assert probe[list(LABELS)].isin([0, 1]).all().all() and probe["text"].is_unique
     assert (probe.loc[probe["hate"] == 1, "abuse"] == 1).all()  # the files' convention
@@ -405,7 +406,7 @@ def test_the_group_grievance_probe_is_labelled_and_none_is_near_a_known_row() ->
     assert (probe.loc[hostile, "hate"] == 1).all()
     positive = probe["category"].isin(["lookalike_group_positive", "lookalike_group_question"])
     assert (probe.loc[positive, list(LABELS)] == 0).all().all()
-    assert _nearest_known_row(probe["text"], "complaint_group_probe") < 0.45
+    assert _nearest_known_row(probe["text"], name) < 0.45
 
 
 def _nearest_known_row(texts: pd.Series, check_set: str) -> float:

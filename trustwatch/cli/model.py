@@ -537,6 +537,57 @@ def rebuild_command(
         click.echo(f"  {reason}")
 
 
+@model.command("season")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the challengers built and the figures (JSON per run).",
+)
+@click.option(
+    "--fold",
+    type=click.Choice(["first", "second"]),
+    default="first",
+    show_default=True,
+    help="Which probe of each pair the lead reviews; its twin and fresh_check judge.",
+)
+@click.option(
+    "--missed-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Share of the model's misses the lead reports as missed.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The public datasets folder, as retraining would use it (optional).",
+)
+@click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
+def season_command(
+    out_dir: Path, fold: str, missed_share: float, data_dir: Path | None, threads: int | None
+) -> None:
+    """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
+    of each pair, retrain as `model retrain` would, and score the challenger beside the
+    serving model and a no-verdict control on posts written apart (docs/retraining.md)."""
+    _pin_cpu_code_paths()
+    from dataclasses import replace
+
+    from classifiers.training.retrain import RetrainSettings
+    from classifiers.training.verdict_season import format_season, run_season
+
+    if data_dir is not None:
+        _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = RetrainSettings()
+    if threads is not None:
+        settings = replace(settings, threads=threads)
+    result = run_season(out_dir, fold, missed_share, settings, data_dir)
+    click.echo(format_season(result))
+
+
 @model.command("rollback")
 @click.argument("version")
 @click.option("--actor", default="cli", show_default=True, help="Who rolls back (audited).")

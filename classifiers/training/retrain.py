@@ -121,6 +121,10 @@ class RetrainSettings:
     # 1 they teach school wording without outvoting the public rows that keep the benchmark
     # heads calibrated.
     world_weight: float = 1.0
+    # The challenger's share of the weights it is served with; the rest is the adapter and
+    # heads it started from (WiSE-FT between the shipped model and the fine-tuned one).
+    # 1.0 serves the fine-tuned weights as they are (docs/classifier-experiments.md, S2).
+    blend: float = 1.0
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -220,6 +224,35 @@ def _load_trainable(base_dir: Path):  # -> (bert, peft encoder, heads, config)
     heads = TaskHeads(config["tasks"], int(config["hidden_size"]))
     heads.load_state_dict(load_file(str(base_dir / HEADS_FILE)))
     return bert, encoder, heads, config
+
+
+def blend_with_start(
+    base_dir: Path, encoder, heads: TaskHeads, config: dict[str, Any], share: float
+):  # -> (peft encoder, heads)
+    """The fine-tuned adapter and heads at `share`, the ones they started from at the rest.
+
+    Fine-tuning on a few hundred verdicts moves every decision a little; serving part of
+    the move keeps more of what the starting model got right while keeping part of what the
+    verdicts taught. Exact in the LoRA products (`classifiers.training.soup`).
+    """
+    from peft import get_peft_model_state_dict
+
+    from classifiers.model import LoraSettings
+    from classifiers.training.soup import build_soup, read_member
+
+    start_adapter, start_heads = read_member(base_dir)
+    tuned_adapter = {k: v.detach() for k, v in get_peft_model_state_dict(encoder).items()}
+    tuned_heads = {k: v.detach() for k, v in heads.state_dict().items()}
+    lora = LoraSettings.from_record(config["train_config"]["lora"])
+    blended, blended_heads = build_soup(
+        load_base_encoder(),
+        lora,
+        [start_adapter, tuned_adapter],
+        [start_heads, tuned_heads],
+        config["tasks"],
+        weights=[1.0 - share, share],
+    )
+    return blended, blended_heads
 
 
 def _scores(model: MultiTaskModel, tokenizer, texts: list[str], max_length: int) -> np.ndarray:
@@ -345,6 +378,8 @@ def build_challenger(
     )
     summary = fit(TopModel(bert, frozen, heads), frame, states, train_config, budget)
     del states
+    if settings.blend < 1.0:
+        encoder, heads = blend_with_start(Path(base_dir), encoder, heads, config, settings.blend)
     model = MultiTaskModel(encoder, heads).eval()
     recalibrated: dict[str, float] = {}
     from_validation: dict[str, float] = {}

@@ -66,22 +66,56 @@ def soup_lora_settings(member: LoraSettings, members: int) -> LoraSettings:
     return replace(member, rank=member.rank * members, alpha=member.alpha * members)
 
 
+def blend_adapters(
+    states: Sequence[dict[str, torch.Tensor]], weights: Sequence[float]
+) -> dict[str, torch.Tensor]:
+    """One LoRA state whose B @ A per module is the weighted sum of the members' B @ A."""
+    if len(states) != len(weights) or not states:
+        raise ValueError("a blend needs one weight per member, and at least one member")
+    keys = set(states[0])
+    if any(set(state) != keys for state in states[1:]):
+        raise ValueError("blend members adapt different modules")
+    blended: dict[str, torch.Tensor] = {}
+    for key in sorted(keys):
+        parts = [state[key] for state in states]
+        if ".lora_A." in key:
+            blended[key] = torch.cat(parts, dim=0).contiguous()
+        elif ".lora_B." in key:
+            blended[key] = torch.cat([p * w for p, w in zip(parts, weights, strict=True)], 1)
+        else:
+            raise ValueError(f"unexpected adapter tensor {key}: only LoRA A and B are blended")
+    return blended
+
+
+def blend_heads(
+    states: Sequence[dict[str, torch.Tensor]], weights: Sequence[float]
+) -> dict[str, torch.Tensor]:
+    """The weighted sum of the members' head weights and biases (weights summing to 1)."""
+    return {
+        key: sum(w * state[key] for state, w in zip(states, weights, strict=True)).contiguous()
+        for key in sorted(states[0])
+    }
+
+
 def build_soup(
     base_encoder: torch.nn.Module,
     lora: LoraSettings,
     adapters: Sequence[dict[str, torch.Tensor]],
     heads: Sequence[dict[str, torch.Tensor]],
     tasks: Sequence[str],
+    weights: Sequence[float] | None = None,
 ) -> tuple[torch.nn.Module, TaskHeads]:
-    """A peft encoder carrying the averaged adapter, and the averaged heads, ready to save."""
+    """A peft encoder carrying the averaged (or, given `weights`, blended) adapter and heads."""
     from peft import set_peft_model_state_dict
 
     encoder = attach_lora(base_encoder, soup_lora_settings(lora, len(adapters)))
-    result = set_peft_model_state_dict(encoder, stack_adapters(adapters))
+    adapter = stack_adapters(adapters) if weights is None else blend_adapters(adapters, weights)
+    result = set_peft_model_state_dict(encoder, adapter)
     if getattr(result, "unexpected_keys", None):
         raise ValueError(f"adapter tensors not in the soup model: {result.unexpected_keys}")
     soup_heads = TaskHeads(tuple(tasks), int(base_encoder.config.hidden_size))
-    soup_heads.load_state_dict(average_heads(heads))
+    mixed = average_heads(heads) if weights is None else blend_heads(heads, weights)
+    soup_heads.load_state_dict(mixed)
     encoder.eval()
     soup_heads.eval()
     return encoder, soup_heads

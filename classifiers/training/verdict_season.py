@@ -168,11 +168,12 @@ def run_season(
     flags = champion.predict(truth["text"].tolist())
     season = simulate_season(truth, flags, missed_share, settings.seed)
     train, held_out, holdout_from = split_by_time(season.items, settings.holdout_fraction)
-    name = f"{fold}-missed{missed_share:g}"
+    blended = "" if settings.blend == 1.0 else f"-blend{settings.blend:g}"
+    name = f"{fold}-missed{missed_share:g}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
     decision = judge(champion_dir, challenger_dir, held_out, rule, settings.check_sets)
-    control_dir = build_control(out_dir / "control", settings, data_dir)
+    control_dir = build_control(out_dir / f"control{blended}", settings, data_dir)
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
     control = TransformerClassifier(control_dir, precision="fp32")
     sets = judged_sets(judged)
@@ -181,12 +182,13 @@ def run_season(
         "reviewed": pool,
         "judged": judged,
         "missed_share": missed_share,
+        "blend": settings.blend,
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},
         "holdout_from": holdout_from.isoformat() if holdout_from else None,
         "challenger": built.version,
         "control": control.version,
-        "trust_rule": {"promote": decision.promote, "reasons": decision.reasons},
+        "trust_rule": decision.as_record(),
         "vs_champion": _records(compare(champion, challenger, sets, rule)),
         "vs_control": _records(compare(control, challenger, sets, rule)),
     }

@@ -210,3 +210,26 @@ def test_retraining_keeps_the_base_models_normalisation_mode():
     assert normalisation_mode({"text_normalisation": CHARACTERS}) == CHARACTERS
     # A base that never normalised still gets it: retraining always reads spellings through.
     assert normalisation_mode({}) == CHARACTERS
+
+
+def test_blending_a_model_with_the_one_it_started_from_keeps_its_scores():
+    """S2's blend on the real adapter: the shipped weights blended with themselves at any
+    share score exactly as the shipped model does, so a blend moves only what training moved."""
+    from classifiers.artefact import delta_scale
+    from classifiers.encoder import load_tokenizer
+    from classifiers.model import MultiTaskModel, scaled_lora_delta
+    from classifiers.training.retrain import _load_trainable, _scores, blend_with_start
+
+    texts = ["Brilliant, another INSET day with two days notice", "Lovely assembly today!"]
+    shipped = shipped_artefact()
+    _, encoder, heads, config = _load_trainable(shipped)
+    tokenizer = load_tokenizer()
+    before_model = MultiTaskModel(encoder, heads).eval()
+    with scaled_lora_delta(encoder, delta_scale(config)):
+        before = _scores(before_model, tokenizer, texts, int(config["max_length"]))
+    blended, blended_heads = blend_with_start(shipped, encoder, heads, config, 0.3)
+    after_model = MultiTaskModel(blended, blended_heads).eval()
+    with scaled_lora_delta(blended, delta_scale(config)):
+        after = _scores(after_model, tokenizer, texts, int(config["max_length"]))
+    np.testing.assert_allclose(after, before, atol=1e-5)
+    assert blended.peft_config["default"].r == 2 * encoder.peft_config["default"].r

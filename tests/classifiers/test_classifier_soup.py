@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from classifiers.training.soup import average_heads, soup_lora_settings, stack_adapters
+from classifiers.training.soup import (
+    average_heads,
+    blend_adapters,
+    blend_heads,
+    soup_lora_settings,
+    stack_adapters,
+)
 
 KEY_A = "base_model.model.encoder.layer.2.attention.self.query.lora_A.weight"
 KEY_B = "base_model.model.encoder.layer.2.attention.self.query.lora_B.weight"
@@ -53,6 +59,20 @@ def test_heads_are_averaged_element_wise() -> None:
     averaged = average_heads(heads)
     assert torch.equal(averaged["heads.hate.weight"], torch.full((1, 3), 3.0))
     assert torch.equal(averaged["heads.hate.bias"], torch.tensor([3.0]))
+
+
+def test_a_blend_is_the_weighted_sum_of_the_members_products_and_heads() -> None:
+    start, tuned = _member(13), _member(14)
+    blended = blend_adapters([start, tuned], [0.75, 0.25])
+    expected = 0.75 * start[KEY_B] @ start[KEY_A] + 0.25 * tuned[KEY_B] @ tuned[KEY_A]
+    torch.testing.assert_close(blended[KEY_B] @ blended[KEY_A], expected)
+    heads = [{"heads.hate.bias": torch.tensor([value])} for value in (2.0, 6.0)]
+    assert torch.equal(blend_heads(heads, [0.75, 0.25])["heads.hate.bias"], torch.tensor([3.0]))
+    other = {k.replace("query", "key"): v for k, v in tuned.items()}
+    with pytest.raises(ValueError, match="different modules"):
+        blend_adapters([start, other], [0.5, 0.5])
+    with pytest.raises(ValueError, match="one weight per member"):
+        blend_adapters([start, tuned], [1.0])
 
 
 def test_soup_adapter_keeps_the_members_lora_scale() -> None:

@@ -566,8 +566,18 @@ def rebuild_command(
     help="The public datasets folder, as retraining would use it (optional).",
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
+@click.option(
+    "--blend",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="The challenger's share of the served weights (default: retraining's).",
+)
 def season_command(
-    out_dir: Path, fold: str, missed_share: float, data_dir: Path | None, threads: int | None
+    out_dir: Path,
+    fold: str,
+    missed_share: float,
+    data_dir: Path | None,
+    threads: int | None,
+    blend: float | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -584,6 +594,8 @@ def season_command(
     settings = RetrainSettings()
     if threads is not None:
         settings = replace(settings, threads=threads)
+    if blend is not None:
+        settings = replace(settings, blend=blend)
     result = run_season(out_dir, fold, missed_share, settings, data_dir)
     click.echo(format_season(result))
 

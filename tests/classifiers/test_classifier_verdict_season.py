@@ -1,0 +1,122 @@
+"""S1's simulated season (classifiers/training/verdict_season.py): what the simulated lead says
+about each flag and miss, how the season is spread and split, and one tiny end-to-end run on
+the real model, probes and retraining code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from classifiers.labels import LABELS
+from classifiers.training.retrain import RetrainSettings, split_by_time
+from classifiers.training.school import CHECK_FILES
+from classifiers.training.verdict_season import (
+    POOLED,
+    SEASON_PAIRS,
+    SEASON_START,
+    SEASON_WEEKS,
+    build_control,
+    fold_sets,
+    format_season,
+    lead_verdicts,
+    run_season,
+    simulate_season,
+)
+from trustwatch.verdicts import CONFIRMED, DISMISSED, MISSED, SHOULD_BE
+
+
+def test_a_lead_confirms_right_flags_and_names_the_label_a_wrong_flag_should_have_been():
+    said = lead_verdicts({"abuse": 1, "hate": 1}, {"abuse", "complaint"}, report_miss=True)
+    # The hate the model missed is named once, on the wrong complaint flag, not again as a miss.
+    assert said == [(CONFIRMED, "abuse", None), (SHOULD_BE, "complaint", "hate")]
+
+
+def test_a_wrong_flag_with_nothing_missed_is_dismissed_and_misses_need_reporting():
+    assert lead_verdicts({}, {"complaint"}, report_miss=True) == [(DISMISSED, "complaint", None)]
+    assert lead_verdicts({"bullying": 1}, set(), report_miss=False) == []
+    assert lead_verdicts({"bullying": 1, "hate": 1}, set(), report_miss=True) == [
+        (MISSED, "bullying", None),
+        (MISSED, "hate", None),
+    ]
+
+
+def _frame(rows: list[dict[str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"text": f"post {i}", **{label: r.get(label, 0) for label in LABELS}}
+            for i, r in enumerate(rows)
+        ]
+    )
+
+
+def test_the_season_teaches_what_the_verdicts_say_and_nothing_about_other_labels():
+    truth = _frame([{"abuse": 1}, {"complaint": 1}, {}, {"safeguarding": 1}] * 10)
+    flags = _frame([{"abuse": 1}, {"abuse": 1}, {}, {}] * 10).drop(columns="text").astype(bool)
+    everything = simulate_season(truth, flags, missed_share=1.0)
+    assert everything.counts == {CONFIRMED: 10, DISMISSED: 0, SHOULD_BE: 10, MISSED: 10}
+    by_text = {item.text: item.targets for item in everything.items}
+    assert by_text["post 0"] == {"abuse": 1.0}
+    assert by_text["post 1"] == {"abuse": 0.0, "complaint": 1.0}
+    assert by_text["post 3"] == {"safeguarding": 1.0}
+    assert "post 2" not in by_text  # nothing flagged, nothing to miss: no verdict, no row
+
+    alerts_only = simulate_season(truth, flags, missed_share=0.0)
+    assert alerts_only.counts[MISSED] == 0 and len(alerts_only.items) == 20
+
+
+def test_decisions_are_spread_over_the_term_so_the_held_out_fifth_mixes_every_file():
+    truth = _frame([{"abuse": 1}] * 50 + [{"complaint": 1}] * 50)
+    flags = truth.drop(columns="text").astype(bool)
+    season = simulate_season(truth, flags, missed_share=0.5, seed=13)
+    times = [item.decided_at for item in season.items]
+    assert times == sorted(times) and times[0] == SEASON_START
+    assert times[-1] - times[0] < pd.Timedelta(weeks=SEASON_WEEKS)
+    _, held_out, _ = split_by_time(season.items, 0.2)
+    kinds = {next(iter(item.targets)) for item in held_out}
+    assert kinds == {"abuse", "complaint"}
+    assert simulate_season(truth, flags, 0.5, seed=13) == season  # seeded: reproducible
+
+
+def test_each_fold_reviews_one_probe_of_each_pair_and_is_judged_on_the_others():
+    first_pool, first_judged = fold_sets("first")
+    second_pool, second_judged = fold_sets("second")
+    assert first_pool == list(SEASON_PAIRS) and second_pool == list(SEASON_PAIRS.values())
+    for pool, judged in ((first_pool, first_judged), (second_pool, second_judged)):
+        assert not set(pool) & set(judged)
+        assert "fresh_check" in judged
+        assert set(pool) | set(judged) <= set(CHECK_FILES)
+    with pytest.raises(ValueError, match="fold"):
+        fold_sets("third")
+
+
+def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_control(
+    tmp_path: Path,
+):
+    settings = replace(
+        RetrainSettings(), steps=3, warmup_steps=1, threads=2, check_sets=("school_check",)
+    )
+    result = run_season(tmp_path, "first", 0.5, settings)
+
+    written = json.loads((tmp_path / "first-missed0.5.json").read_text())
+    assert written == json.loads(json.dumps(result))
+    assert result["items"]["trained"] + result["items"]["held_out"] <= 318
+    assert result["items"]["held_out"] == round(
+        (result["items"]["trained"] + result["items"]["held_out"]) * 0.2
+    )
+    assert sum(result["verdicts"].values()) >= result["items"]["trained"]
+    assert result["challenger"] != result["control"]
+    pooled = result["vs_champion"][POOLED]
+    assert set(pooled) == set(LABELS)
+    assert pooled["abuse"]["n"] == 317 + 198
+    assert isinstance(result["trust_rule"]["promote"], bool)
+    table = format_season(result)
+    assert "| all_judged | mean |" in table and "the trust's rule" in table
+
+    # The control is built once and reused by the next run.
+    control = (tmp_path / "control" / "config.json").stat().st_mtime_ns
+    assert build_control(tmp_path / "control", settings, None) == tmp_path / "control"
+    assert (tmp_path / "control" / "config.json").stat().st_mtime_ns == control

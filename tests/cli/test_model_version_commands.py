@@ -37,3 +37,22 @@ def test_retrain_without_verdicts_keeps_the_shipped_model(
     out = capsys.readouterr().out
     assert "retrain skipped: 0 verdict-labelled items" in out
     assert active_artefact() == shipped_artefact()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["model", "retrain", "--blend", "0"],
+        ["model", "retrain", "--blend", "1.5"],
+        ["model", "season", "--out", "season", "--blend", "0"],
+        ["model", "season", "--out", "season", "--missed-share", "2"],
+        ["model", "season", "--out", "season", "--fold", "third"],
+    ],
+)
+def test_a_blend_or_share_out_of_range_is_refused_before_any_work(
+    warehouse, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Invalid value" in err and "Traceback" not in err
+    assert active_artefact() == shipped_artefact()

@@ -433,9 +433,19 @@ def score_command(
 @click.option("--steps", type=click.IntRange(min=1), help="Optimisation steps (default 150).")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
+@click.option(
+    "--blend",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Serve this share of the fine-tuned move, the rest the shipped weights (default 1).",
+)
 @pass_app
 def retrain_command(
-    app: AppContext, data_dir: Path | None, steps: int | None, threads: int | None, no_rescore: bool
+    app: AppContext,
+    data_dir: Path | None,
+    steps: int | None,
+    threads: int | None,
+    no_rescore: bool,
+    blend: float | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -455,6 +465,8 @@ def retrain_command(
         settings = replace(settings, steps=steps)
     if threads is not None:
         settings = replace(settings, threads=threads)
+    if blend is not None:
+        settings = replace(settings, blend=blend)
     with session_scope(app.engine) as session:
         outcome = retrain(
             session, now=utcnow(), settings=settings, data_dir=data_dir, rescore=not no_rescore

@@ -149,6 +149,12 @@ def build_control(out_dir: Path, settings: RetrainSettings, data_dir: Path | Non
     return out_dir
 
 
+def rule_sets(check_sets: tuple[str, ...], reviewed: list[str]) -> tuple[str, ...]:
+    """The check sets the trust's rule judges by: the reviewed probes are this simulated
+    trust's own posts, never a check set for it."""
+    return tuple(name for name in check_sets if name not in reviewed)
+
+
 def run_season(
     out_dir: Path,
     fold: str = "first",
@@ -172,7 +178,8 @@ def run_season(
     name = f"{fold}-missed{missed_share:g}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
-    decision = judge(champion_dir, challenger_dir, held_out, rule, settings.check_sets)
+    judged_by = rule_sets(settings.check_sets, pool)
+    decision = judge(champion_dir, challenger_dir, held_out, rule, judged_by)
     control_dir = build_control(out_dir / f"control{blended}", settings, data_dir)
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
     control = TransformerClassifier(control_dir, precision="fp32")
@@ -188,7 +195,7 @@ def run_season(
         "holdout_from": holdout_from.isoformat() if holdout_from else None,
         "challenger": built.version,
         "control": control.version,
-        "trust_rule": decision.as_record(),
+        "trust_rule": {**decision.as_record(), "check_sets": list(judged_by)},
         "vs_champion": _records(compare(champion, challenger, sets, rule)),
         "vs_control": _records(compare(control, challenger, sets, rule)),
     }

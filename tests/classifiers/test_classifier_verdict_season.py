@@ -23,6 +23,7 @@ from classifiers.training.verdict_season import (
     fold_sets,
     format_season,
     lead_verdicts,
+    rule_sets,
     run_season,
     simulate_season,
 )
@@ -91,6 +92,10 @@ def test_each_fold_reviews_one_probe_of_each_pair_and_is_judged_on_the_others():
         assert set(pool) | set(judged) <= set(CHECK_FILES)
     with pytest.raises(ValueError, match="fold"):
         fold_sets("third")
+    # The weekly rule judges on every frozen check set (S3), except the reviewed probes.
+    judged_by = rule_sets(RetrainSettings().check_sets, first_pool)
+    assert set(judged_by) == set(CHECK_FILES) - set(first_pool)
+    assert {"school_check", "fresh_check", *first_judged} <= set(judged_by)
 
 
 def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_control(
@@ -113,6 +118,7 @@ def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_co
     assert set(pooled) == set(LABELS)
     assert pooled["abuse"]["n"] == 317 + 198
     assert isinstance(result["trust_rule"]["promote"], bool)
+    assert result["trust_rule"]["check_sets"] == ["school_check"]
     table = format_season(result)
     assert "| all_judged | mean |" in table and "the trust's rule" in table
 

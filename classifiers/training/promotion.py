@@ -30,10 +30,13 @@ VERDICT_SET = "verdicts_held_out"
 class PromotionRule:
     """The promotion rule's parameters (see the module docstring for the rule itself)."""
 
-    name: str = "no-label-worse-beyond-noise, targets-better (v1)"
+    name: str = "no-label-worse-beyond-noise, targets-better (v2)"
     confidence: float = 0.90
     resamples: int = 400
     min_drop: float = 0.02
+    # A set with fewer positives of a label than this cannot refuse on it (v2, S3): resamples
+    # without both classes are skipped, so with one positive that row alone decides.
+    min_positives: int = 5
     min_target_gain: float = 0.0
     target_labels: tuple[str, ...] = ()
     seed: int = 13
@@ -127,6 +130,8 @@ def decide(
     reasons: list[str] = []
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
+            if c.positives < rule.min_positives:
+                continue
             if c.worse_beyond_noise and c.diff <= -rule.min_drop:
                 reasons.append(
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "

@@ -180,8 +180,8 @@ def test_split_by_time_holds_out_the_newest():
     assert max(v.decided_at for v in train) < start
 
 
-def _comparison(diff: float, low: float, high: float) -> LabelComparison:
-    return LabelComparison(100, 20, 0.8, 0.8 + diff, diff, low, high)
+def _comparison(diff: float, low: float, high: float, positives: int = 20) -> LabelComparison:
+    return LabelComparison(100, positives, 0.8, 0.8 + diff, diff, low, high)
 
 
 def test_rule_refuses_a_label_worse_beyond_its_noise_band():
@@ -194,6 +194,18 @@ def test_rule_refuses_a_label_worse_beyond_its_noise_band():
     noisy = {**better, "school_check": {"safeguarding": _comparison(-0.05, -0.12, 0.02)}}
     assert decide(noisy, rule).promote  # inside its noise band
     assert not decide({"school_check": {}}, rule).promote  # no held-out verdicts: no evidence
+
+
+def test_a_label_with_too_few_positives_in_a_set_cannot_refuse():
+    """With one positive every kept resample holds it, so that row alone would decide."""
+    rule = PromotionRule()
+    better = {VERDICT_SET: {"complaint": _comparison(0.2, 0.1, 0.3)}}
+    one = {**better, "safeguarding_code_probe": {"hate": _comparison(-0.67, -1.0, -0.4, 1)}}
+    decision = decide(one, rule)
+    assert decision.promote  # reported, not judged
+    assert decision.figures["safeguarding_code_probe"]["hate"]["positives"] == 1
+    enough = {**better, "fresh_check": {"bullying": _comparison(-0.05, -0.09, -0.02, 5)}}
+    assert not decide(enough, rule).promote
 
 
 def test_paired_bootstrap_brackets_the_difference():

@@ -12,7 +12,7 @@ B @ A is the mean of the members' products; alpha grows by n so peft's scale alp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,25 +30,32 @@ from classifiers.artefact import (
 from classifiers.model import LoraSettings, TaskHeads, attach_lora, scaled_lora_delta
 
 
-def stack_adapters(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """One LoRA state whose B @ A per module is the mean of the members' B @ A."""
+def _stacked(
+    states: Sequence[dict[str, torch.Tensor]],
+    side_by_side: Callable[[list[torch.Tensor]], torch.Tensor],
+) -> dict[str, torch.Tensor]:
+    """A factors stacked, B factors placed side by side by `side_by_side` (which scales them)."""
     if not states:
         raise ValueError("a soup needs at least one member")
     keys = set(states[0])
     for state in states[1:]:
         if set(state) != keys:
             raise ValueError("soup members adapt different modules")
-    count = len(states)
     stacked: dict[str, torch.Tensor] = {}
     for key in sorted(keys):
         parts = [state[key] for state in states]
         if ".lora_A." in key:
             stacked[key] = torch.cat(parts, dim=0).contiguous()
         elif ".lora_B." in key:
-            stacked[key] = (torch.cat(parts, dim=1) / count).contiguous()
+            stacked[key] = side_by_side(parts).contiguous()
         else:
             raise ValueError(f"unexpected adapter tensor {key}: only LoRA A and B are souped")
     return stacked
+
+
+def stack_adapters(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """One LoRA state whose B @ A per module is the mean of the members' B @ A."""
+    return _stacked(states, lambda parts: torch.cat(parts, dim=1) / len(states))
 
 
 def average_heads(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -70,21 +77,12 @@ def blend_adapters(
     states: Sequence[dict[str, torch.Tensor]], weights: Sequence[float]
 ) -> dict[str, torch.Tensor]:
     """One LoRA state whose B @ A per module is the weighted sum of the members' B @ A."""
-    if len(states) != len(weights) or not states:
-        raise ValueError("a blend needs one weight per member, and at least one member")
-    keys = set(states[0])
-    if any(set(state) != keys for state in states[1:]):
-        raise ValueError("blend members adapt different modules")
-    blended: dict[str, torch.Tensor] = {}
-    for key in sorted(keys):
-        parts = [state[key] for state in states]
-        if ".lora_A." in key:
-            blended[key] = torch.cat(parts, dim=0).contiguous()
-        elif ".lora_B." in key:
-            blended[key] = torch.cat([p * w for p, w in zip(parts, weights, strict=True)], 1)
-        else:
-            raise ValueError(f"unexpected adapter tensor {key}: only LoRA A and B are blended")
-    return blended
+    if len(states) != len(weights):
+        raise ValueError("a blend needs one weight per member")
+    return _stacked(
+        states,
+        lambda parts: torch.cat([p * w for p, w in zip(parts, weights, strict=True)], dim=1),
+    )
 
 
 def blend_heads(

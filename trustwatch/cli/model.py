@@ -421,6 +421,18 @@ def score_command(
         click.echo(f"\nwrote {len(result.scored)} scored rows to {out_file}")
 
 
+def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
+    """Retraining's defaults with the options given on the command line (None: not given)."""
+    from dataclasses import replace
+
+    from classifiers.training.retrain import RetrainSettings
+
+    if data_dir is not None:
+        _check_data(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    return replace(RetrainSettings(), **{k: v for k, v in given.items() if v is not None})
+
+
 @model.command("retrain")
 @click.option(
     "--data",
@@ -450,23 +462,11 @@ def retrain_command(
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
     _pin_cpu_code_paths()
-    from dataclasses import replace
-
-    from classifiers.training.retrain import RetrainSettings
     from trustwatch.db.engine import session_scope
     from trustwatch.db.models import utcnow
     from trustwatch.model_versions import retrain
 
-    if data_dir is not None:
-        _check_data(data_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    settings = RetrainSettings()
-    if steps is not None:
-        settings = replace(settings, steps=steps)
-    if threads is not None:
-        settings = replace(settings, threads=threads)
-    if blend is not None:
-        settings = replace(settings, blend=blend)
+    settings = _retrain_settings(data_dir, steps=steps, threads=threads, blend=blend)
     with session_scope(app.engine) as session:
         outcome = retrain(
             session, now=utcnow(), settings=settings, data_dir=data_dir, rescore=not no_rescore
@@ -595,19 +595,9 @@ def season_command(
     of each pair, retrain as `model retrain` would, and score the challenger beside the
     serving model and a no-verdict control on posts written apart (docs/retraining.md)."""
     _pin_cpu_code_paths()
-    from dataclasses import replace
-
-    from classifiers.training.retrain import RetrainSettings
     from classifiers.training.verdict_season import format_season, run_season
 
-    if data_dir is not None:
-        _check_data(data_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    settings = RetrainSettings()
-    if threads is not None:
-        settings = replace(settings, threads=threads)
-    if blend is not None:
-        settings = replace(settings, blend=blend)
+    settings = _retrain_settings(data_dir, threads=threads, blend=blend)
     result = run_season(out_dir, fold, missed_share, settings, data_dir)
     click.echo(format_season(result))
 

@@ -27,13 +27,14 @@ import pandas as pd
 from classifiers.active import shipped_artefact
 from classifiers.inference import TransformerClassifier
 from classifiers.labels import LABELS
-from classifiers.training.promotion import LabelComparison, PromotionRule
+from classifiers.layout import CONFIG_FILE
+from classifiers.training.promotion import LabelComparison, PromotionRule, decide
 from classifiers.training.retrain import (
     RetrainSettings,
     VerdictItem,
     build_challenger,
     compare,
-    judge,
+    evaluation_sets,
     split_by_time,
 )
 from classifiers.training.school import categorised, check_sets
@@ -72,20 +73,20 @@ def fold_sets(fold: str) -> tuple[list[str], list[str]]:
     return pool, [*twins, *ALWAYS_JUDGED]
 
 
-def lead_verdicts(truth: dict[str, int], flagged: set[str], report_miss: bool) -> list[tuple]:
+def lead_verdicts(truth: set[str], flagged: set[str], report_miss: bool) -> list[tuple]:
     """What one careful lead says about one item: (verdict, label, should_be) triples.
 
     Every flag gets a verdict; a wrong flag names the right label when the item has one the
     model did not flag (the alert page's one click). A miss is reported only if `report_miss`
     (leads find misses by reading the mention view, so not all of them).
     """
-    missed = [label for label in LABELS if truth.get(label) == 1 and label not in flagged]
+    missed = [label for label in LABELS if label in truth and label not in flagged]
     said: list[tuple] = []
     named: set[str] = set()
     for label in LABELS:
         if label not in flagged:
             continue
-        if truth.get(label) == 1:
+        if label in truth:
             said.append((CONFIRMED, label, None))
         elif missed and missed[0] not in named:
             said.append((SHOULD_BE, label, missed[0]))
@@ -113,7 +114,7 @@ def simulate_season(
     items: list[VerdictItem] = []
     for rank, i in enumerate(order):
         row = truth.iloc[i]
-        known = {label: int(row[label]) for label in LABELS if label in row and row[label] == 1}
+        known = {label for label in LABELS if label in row and row[label] == 1}
         flagged = {label for label in LABELS if bool(flags.iloc[i][label])}
         said = lead_verdicts(known, flagged, rng.random() < missed_share)
         targets: dict[str, float] = {}
@@ -127,15 +128,11 @@ def simulate_season(
     return Season(items, counts)
 
 
-def _pooled(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(list(sets.values()), ignore_index=True)
-
-
 def judged_sets(names: list[str]) -> dict[str, pd.DataFrame]:
     """The named check sets as retraining scores them, plus every row of them pooled."""
     every = check_sets()
     sets = {name: every[name] for name in names}
-    return {**sets, POOLED: _pooled(sets)}
+    return {**sets, POOLED: pd.concat(list(sets.values()), ignore_index=True)}
 
 
 def _records(comparisons: dict[str, dict[str, LabelComparison]]) -> dict[str, Any]:
@@ -144,7 +141,7 @@ def _records(comparisons: dict[str, dict[str, LabelComparison]]) -> dict[str, An
 
 def build_control(out_dir: Path, settings: RetrainSettings, data_dir: Path | None) -> Path:
     """The challenger retraining builds with no verdicts at all (built once, then reused)."""
-    if not (out_dir / "config.json").is_file():
+    if not (out_dir / CONFIG_FILE).is_file():
         build_challenger(shipped_artefact(), out_dir, [], settings, data_dir)
     return out_dir
 
@@ -178,10 +175,13 @@ def run_season(
     name = f"{fold}-missed{missed_share:g}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
-    judged_by = rule_sets(settings.check_sets, pool)
-    decision = judge(champion_dir, challenger_dir, held_out, rule, judged_by)
-    control_dir = build_control(out_dir / f"control{blended}", settings, data_dir)
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
+    # The trust's rule, as `retrain.judge` applies it, on the models already loaded.
+    judged_by = rule_sets(settings.check_sets, pool)
+    decision = decide(
+        compare(champion, challenger, evaluation_sets(held_out, judged_by), rule), rule
+    )
+    control_dir = build_control(out_dir / f"control{blended}", settings, data_dir)
     control = TransformerClassifier(control_dir, precision="fp32")
     sets = judged_sets(judged)
     result = {

@@ -31,15 +31,15 @@ from trustwatch.verdicts import CONFIRMED, DISMISSED, MISSED, SHOULD_BE
 
 
 def test_a_lead_confirms_right_flags_and_names_the_label_a_wrong_flag_should_have_been():
-    said = lead_verdicts({"abuse": 1, "hate": 1}, {"abuse", "complaint"}, report_miss=True)
+    said = lead_verdicts({"abuse", "hate"}, {"abuse", "complaint"}, report_miss=True)
     # The hate the model missed is named once, on the wrong complaint flag, not again as a miss.
     assert said == [(CONFIRMED, "abuse", None), (SHOULD_BE, "complaint", "hate")]
 
 
 def test_a_wrong_flag_with_nothing_missed_is_dismissed_and_misses_need_reporting():
-    assert lead_verdicts({}, {"complaint"}, report_miss=True) == [(DISMISSED, "complaint", None)]
-    assert lead_verdicts({"bullying": 1}, set(), report_miss=False) == []
-    assert lead_verdicts({"bullying": 1, "hate": 1}, set(), report_miss=True) == [
+    assert lead_verdicts(set(), {"complaint"}, report_miss=True) == [(DISMISSED, "complaint", None)]
+    assert lead_verdicts({"bullying"}, set(), report_miss=False) == []
+    assert lead_verdicts({"bullying", "hate"}, set(), report_miss=True) == [
         (MISSED, "bullying", None),
         (MISSED, "hate", None),
     ]

@@ -421,6 +421,13 @@ def score_command(
         click.echo(f"\nwrote {len(result.scored)} scored rows to {out_file}")
 
 
+_BLEND_OPTION = click.option(
+    "--blend",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Serve this share of the fine-tuned move, the rest the shipped weights (default 1).",
+)
+
+
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
     """Retraining's defaults with the options given on the command line (None: not given)."""
     from dataclasses import replace
@@ -445,11 +452,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @click.option("--steps", type=click.IntRange(min=1), help="Optimisation steps (default 150).")
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
-@click.option(
-    "--blend",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
-    help="Serve this share of the fine-tuned move, the rest the shipped weights (default 1).",
-)
+@_BLEND_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -578,11 +581,7 @@ def rebuild_command(
     help="The public datasets folder, as retraining would use it (optional).",
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
-@click.option(
-    "--blend",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
-    help="The challenger's share of the served weights (default: retraining's).",
-)
+@_BLEND_OPTION
 def season_command(
     out_dir: Path,
     fold: str,

@@ -74,9 +74,10 @@ from classifiers.training.train import (
     TrainConfig,
     cache_bottom_states,
     fit,
+    pad_states,
     seed_everything,
 )
-from classifiers.windows import build_windows, score_windows
+from classifiers.windows import build_windows, length_buckets, score_windows
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,11 @@ class RetrainSettings:
     # heads it started from (WiSE-FT between the shipped model and the fine-tuned one).
     # 1.0 serves the fine-tuned weights as they are (docs/classifier-experiments.md, S2).
     blend: float = 1.0
+    # Cells no label speaks to (a verdict names one or two labels; many school rows leave some
+    # blank) take the starting model's own score as a soft target at this share of the row's
+    # weight, so the labels the verdicts do not touch stay where they stood (learning without
+    # forgetting; docs/classifier-experiments.md, S4). 0 leaves them free to drift.
+    keep_unlabelled: float = 0.0
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -339,6 +345,34 @@ def normalisation_mode(config: dict[str, Any]) -> str:
     return mode if mode in NORMALISATION_MODES else CHARACTERS
 
 
+def starting_scores(
+    model: TopModel, states: list[torch.Tensor], batch_size: int = 128
+) -> np.ndarray:
+    """The model's own probabilities on the cached training states, before any step."""
+    model.eval()
+    out = np.empty((len(states), len(TASKS)), dtype=np.float32)
+    with torch.no_grad():
+        for batch in length_buckets([s.shape[0] for s in states], batch_size):
+            hidden, mask = pad_states([states[i] for i in batch])
+            out[batch] = torch.sigmoid(model(hidden, mask)).numpy()
+    return out
+
+
+def hold_unlabelled(
+    frame: pd.DataFrame, scores: np.ndarray, share: float
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Blank cells filled with the starting scores, and the per-cell scale that weighs them.
+
+    A labelled cell keeps scale 1 and its label; a blank cell becomes a soft target at
+    `share`, so fitting moves a label only where some row says how.
+    """
+    targets = frame[list(TASKS)].to_numpy(dtype=np.float32)
+    blank = np.isnan(targets)
+    filled = frame.copy()
+    filled[list(TASKS)] = np.where(blank, scores, targets)
+    return filled, np.where(blank, np.float32(share), np.float32(1.0))
+
+
 def build_challenger(
     base_dir: Path,
     out_dir: Path,
@@ -379,7 +413,13 @@ def build_challenger(
         wall_deadline=time.monotonic() + 60 * settings.max_minutes,
         cpu_deadline=time.process_time() + 60 * settings.max_minutes,
     )
-    summary = fit(TopModel(bert, frozen, heads), frame, states, train_config, budget)
+    top = TopModel(bert, frozen, heads)
+    cell_scale = None
+    if settings.keep_unlabelled > 0:
+        frame, cell_scale = hold_unlabelled(
+            frame, starting_scores(top, states), settings.keep_unlabelled
+        )
+    summary = fit(top, frame, states, train_config, budget, cell_scale)
     del states
     if settings.blend < 1.0:
         encoder, heads = blend_with_start(Path(base_dir), encoder, heads, config, settings.blend)

@@ -250,12 +250,19 @@ def bucketed_batches(
     return batches
 
 
-def masked_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """BCE over annotated (non-NaN) cells only, weighted per row."""
+def masked_loss(
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    weights: torch.Tensor,
+    cell_scale: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """BCE over annotated (non-NaN) cells only, weighted per row (and per cell, if scaled)."""
     mask = ~torch.isnan(targets)
     safe = torch.where(mask, targets, torch.zeros_like(targets))
     loss = nn.functional.binary_cross_entropy_with_logits(logits, safe, reduction="none")
     cell_weights = mask.float() * weights.unsqueeze(1)
+    if cell_scale is not None:
+        cell_weights = cell_weights * cell_scale
     return (loss * cell_weights).sum() / cell_weights.sum().clamp(min=1.0)
 
 
@@ -318,8 +325,13 @@ def fit(
     states: list[torch.Tensor],
     config: TrainConfig,
     budget: Budget,
+    cell_scale: np.ndarray | None = None,
 ) -> dict[str, object]:
-    """The optimisation loop; returns a summary (steps, seconds, whether the budget cut it)."""
+    """The optimisation loop; returns a summary (steps, seconds, whether the budget cut it).
+
+    `cell_scale` (rows x tasks) weighs single cells on top of the row weight: retraining
+    uses it to let the starting model's own scores hold the cells no label speaks to.
+    """
     optim, run = config.optim, config.run
     lora_params = [p for p in model.bert.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
@@ -333,6 +345,7 @@ def fit(
     lengths = np.asarray([s.shape[0] for s in states])
     targets = torch.tensor(rows[list(TASKS)].to_numpy(dtype=np.float32))
     weights = torch.tensor(rows["weight"].to_numpy(dtype=np.float32))
+    scale = None if cell_scale is None else torch.tensor(cell_scale, dtype=torch.float32)
     steps_per_epoch = int(np.ceil(len(rows) / optim.batch_size))
     planned = optim.max_steps or max(1, round(steps_per_epoch * optim.epochs))
     total = planned
@@ -350,7 +363,8 @@ def fit(
             for group, base in zip(optimiser.param_groups, bases, strict=True):
                 group["lr"] = base * _schedule(step, total, optim.warmup_steps)
             hidden, mask = pad_states([states[i] for i in batch])
-            loss = masked_loss(model(hidden, mask), targets[batch], weights[batch])
+            cells = None if scale is None else scale[batch]
+            loss = masked_loss(model(hidden, mask), targets[batch], weights[batch], cells)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(lora_params, 1.0)

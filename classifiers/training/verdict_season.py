@@ -152,6 +152,13 @@ def rule_sets(check_sets: tuple[str, ...], reviewed: list[str]) -> tuple[str, ..
     return tuple(name for name in check_sets if name not in reviewed)
 
 
+def recipe_suffix(settings: RetrainSettings) -> str:
+    """What sets this recipe apart from retraining's defaults, for file and folder names."""
+    parts = [f"-blend{settings.blend:g}" if settings.blend != 1.0 else ""]
+    parts.append(f"-keep{settings.keep_unlabelled:g}" if settings.keep_unlabelled else "")
+    return "".join(parts)
+
+
 def run_season(
     out_dir: Path,
     fold: str = "first",
@@ -171,7 +178,7 @@ def run_season(
     flags = champion.predict(truth["text"].tolist())
     season = simulate_season(truth, flags, missed_share, settings.seed)
     train, held_out, holdout_from = split_by_time(season.items, settings.holdout_fraction)
-    blended = "" if settings.blend == 1.0 else f"-blend{settings.blend:g}"
+    blended = recipe_suffix(settings)
     name = f"{fold}-missed{missed_share:g}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
@@ -190,6 +197,7 @@ def run_season(
         "judged": judged,
         "missed_share": missed_share,
         "blend": settings.blend,
+        "keep_unlabelled": settings.keep_unlabelled,
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},
         "holdout_from": holdout_from.isoformat() if holdout_from else None,

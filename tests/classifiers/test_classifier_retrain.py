@@ -245,3 +245,90 @@ def test_blending_a_model_with_the_one_it_started_from_keeps_its_scores():
         after = _scores(after_model, tokenizer, texts, int(config["max_length"]))
     np.testing.assert_allclose(after, before, atol=1e-5)
     assert blended.peft_config["default"].r == 2 * encoder.peft_config["default"].r
+
+
+def test_blank_cells_are_held_at_the_starting_score_and_weighed_by_the_share():
+    import pandas as pd
+
+    from classifiers.labels import TASKS
+    from classifiers.training.retrain import hold_unlabelled
+
+    frame = pd.DataFrame({"text": ["a", "b"], "weight": [2.0, 1.0]})
+    for task in TASKS:
+        frame[task] = np.nan
+    frame.loc[0, TASKS[0]] = 1.0
+    scores = np.full((2, len(TASKS)), 0.25, dtype=np.float32)
+    filled, scale = hold_unlabelled(frame, scores, 0.5)
+    assert filled.loc[0, TASKS[0]] == 1.0 and scale[0, 0] == 1.0  # the label, at full weight
+    assert filled.loc[0, TASKS[1]] == pytest.approx(0.25) and scale[0, 1] == 0.5
+    assert filled.loc[1, list(TASKS)].tolist() == pytest.approx([0.25] * len(TASKS))
+    assert not filled[list(TASKS)].isna().any().any()
+    assert np.isnan(frame.loc[1, TASKS[0]])  # the frame given is not changed
+
+
+def test_cell_scale_weighs_single_cells_in_the_loss():
+    import torch
+
+    from classifiers.training.train import masked_loss
+
+    logits = torch.tensor([[0.0, 2.0]])
+    targets = torch.tensor([[1.0, float("nan")]])
+    weights = torch.tensor([1.0])
+    plain = masked_loss(logits, targets, weights)
+    assert float(plain) == pytest.approx(np.log(2.0), rel=1e-5)  # the blank cell adds nothing
+    soft = torch.tensor([[1.0, 0.5]])
+    scaled = masked_loss(logits, soft, weights, torch.tensor([[1.0, 0.25]]))
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    expected = (bce(logits[0, 0], soft[0, 0]) + 0.25 * bce(logits[0, 1], soft[0, 1])) / 1.25
+    assert float(scaled) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_holding_blank_cells_keeps_the_labels_no_row_speaks_to():
+    """S4 on the real adapter: rows that speak only to complaint, fitted hard. Free, the
+    other labels' scores drift with the shared encoder; held, they stay near where they were."""
+    import pandas as pd
+
+    from classifiers.encoder import load_tokenizer
+    from classifiers.labels import TASKS
+    from classifiers.model import TopModel
+    from classifiers.training.retrain import _load_trainable, hold_unlabelled, starting_scores
+    from classifiers.training.train import (
+        Budget,
+        OptimSettings,
+        RunSettings,
+        TrainConfig,
+        cache_bottom_states,
+        fit,
+        seed_everything,
+    )
+
+    texts = [f"{o} {g}" for o in _OPENERS for g in _GRIPES]
+    frame = pd.DataFrame({"text": texts, "weight": 1.0})
+    for task in TASKS:
+        frame[task] = 1.0 if task == "complaint" else np.nan
+    tokenizer = load_tokenizer()
+    ids = tokenizer(texts, truncation=True, max_length=64)["input_ids"]
+    config = TrainConfig(
+        optim=OptimSettings(max_steps=12, batch_size=8, lr_lora=5e-3, lr_heads=5e-3),
+        run=RunSettings(seed=3, threads=1),
+    )
+    far = Budget(wall_deadline=float("inf"), cpu_deadline=float("inf"))
+    drift = {}
+    for share in (0.0, 1.0):
+        seed_everything(3)
+        bert, _, heads, artefact_config = _load_trainable(shipped_artefact())
+        frozen = min(artefact_config["train_config"]["lora"]["layers"])
+        states = cache_bottom_states(bert, ids, frozen, tokenizer.pad_token_id)
+        top = TopModel(bert, frozen, heads)
+        before = starting_scores(top, states)
+        rows, scale = frame, None
+        if share:
+            rows, scale = hold_unlabelled(frame, before, share)
+        fit(top, rows, states, config, far, scale)
+        after = starting_scores(top, states)
+        others = [i for i, task in enumerate(TASKS) if task != "complaint"]
+        drift[share] = float(np.abs(after[:, others] - before[:, others]).mean())
+        assert (
+            after[:, TASKS.index("complaint")].mean() > before[:, TASKS.index("complaint")].mean()
+        )
+    assert drift[1.0] < 0.5 * drift[0.0]

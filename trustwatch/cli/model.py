@@ -426,6 +426,12 @@ _BLEND_OPTION = click.option(
     type=click.FloatRange(0.0, 1.0, min_open=True),
     help="Serve this share of the fine-tuned move, the rest the shipped weights (default 1).",
 )
+_KEEP_OPTION = click.option(
+    "--keep",
+    "keep_unlabelled",
+    type=click.FloatRange(0.0, 1.0),
+    help="Weight of the starting model's own scores on cells no label speaks to (default 0).",
+)
 
 
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
@@ -453,6 +459,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
 @_BLEND_OPTION
+@_KEEP_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -461,6 +468,7 @@ def retrain_command(
     threads: int | None,
     no_rescore: bool,
     blend: float | None,
+    keep_unlabelled: float | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -469,7 +477,9 @@ def retrain_command(
     from trustwatch.db.models import utcnow
     from trustwatch.model_versions import retrain
 
-    settings = _retrain_settings(data_dir, steps=steps, threads=threads, blend=blend)
+    settings = _retrain_settings(
+        data_dir, steps=steps, threads=threads, blend=blend, keep_unlabelled=keep_unlabelled
+    )
     with session_scope(app.engine) as session:
         outcome = retrain(
             session, now=utcnow(), settings=settings, data_dir=data_dir, rescore=not no_rescore
@@ -582,6 +592,7 @@ def rebuild_command(
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @_BLEND_OPTION
+@_KEEP_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -589,6 +600,7 @@ def season_command(
     data_dir: Path | None,
     threads: int | None,
     blend: float | None,
+    keep_unlabelled: float | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -596,7 +608,9 @@ def season_command(
     _pin_cpu_code_paths()
     from classifiers.training.verdict_season import format_season, run_season
 
-    settings = _retrain_settings(data_dir, threads=threads, blend=blend)
+    settings = _retrain_settings(
+        data_dir, threads=threads, blend=blend, keep_unlabelled=keep_unlabelled
+    )
     result = run_season(out_dir, fold, missed_share, settings, data_dir)
     click.echo(format_season(result))
 

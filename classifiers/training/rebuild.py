@@ -35,17 +35,18 @@ WORLD_HOLDOUT = 0.25
 def rebuild_settings(hold_out_world: bool, threads: int = 1, **tuned: Any) -> RetrainSettings:
     """Retraining's defaults, with clean validation kept out and thresholds set on it.
 
-    `tuned` overrides retraining's defaults by name (steps, public_per_source, world_weight):
-    a rebuild adds many more rows than a week's verdicts, so it may need more steps.
+    `tuned` overrides these by name (steps, public_per_source, world_weight, blend, or
+    thresholds_from_validation=False to keep the starting model's thresholds): a rebuild adds
+    many more rows than a week's verdicts, so it may need more steps.
     """
-    return replace(
+    clean = replace(
         RetrainSettings(),
-        **tuned,
         threads=threads,
         school_val_rows=False,
         world_holdout=WORLD_HOLDOUT if hold_out_world else 0.0,
         thresholds_from_validation=True,
     )
+    return replace(clean, **tuned)
 
 
 def rebuild(

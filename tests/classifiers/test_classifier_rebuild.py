@@ -310,3 +310,11 @@ def test_a_missing_start_from_folder_is_named_and_refused(
     text = "".join(capsys.readouterr())
     assert code == 2 and "--start-from" in text and "nowhere" in text
     assert "Traceback" not in text and not (tmp_path / "out").exists()
+
+
+def test_a_rebuild_can_blend_and_keep_the_starting_thresholds_but_not_train_on_validation():
+    settings = rebuild_settings(hold_out_world=False, blend=0.5, thresholds_from_validation=False)
+    assert settings.blend == 0.5 and not settings.thresholds_from_validation
+    # Whatever is tuned, the clean validation stays out of training.
+    assert not settings.school_val_rows
+    assert rebuild_settings(hold_out_world=False).thresholds_from_validation

@@ -522,6 +522,12 @@ def retrain_command(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Artefact to fine-tune from [default: the shipped one]; it is also the mode read.",
 )
+@_BLEND_OPTION
+@click.option(
+    "--keep-thresholds",
+    is_flag=True,
+    help="Keep the starting model's thresholds instead of setting them on validation.",
+)
 @click.option(
     "--judge-only", is_flag=True, help="Judge an already built --out folder; do not train."
 )
@@ -535,6 +541,8 @@ def rebuild_command(
     world_weight: float | None,
     seed: int | None,
     start_from: Path | None,
+    blend: float | None,
+    keep_thresholds: bool,
     judge_only: bool,
 ) -> None:
     """Retrain the shipped model on public and school rows (no verdicts) and judge it on
@@ -548,7 +556,12 @@ def rebuild_command(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not judge_only:
         given = dict(
-            steps=steps, public_per_source=public_per_source, world_weight=world_weight, seed=seed
+            steps=steps,
+            public_per_source=public_per_source,
+            world_weight=world_weight,
+            seed=seed,
+            blend=blend,
+            thresholds_from_validation=False if keep_thresholds else None,
         )
         tuned = {name: value for name, value in given.items() if value is not None}
         built = rebuild(data_dir, out_dir, hold_out_world, threads, start_from, **tuned)

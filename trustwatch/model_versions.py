@@ -113,6 +113,7 @@ def retrain(
     from classifiers.training.retrain import (
         RetrainSettings,
         build_challenger,
+        fallback_dir,
         judge,
         model_card,
         split_by_time,
@@ -128,11 +129,22 @@ def retrain(
         return RetrainOutcome("skipped", len(verdicts), reasons=[reason])
     train, held_out, holdout_from = split_by_time(verdicts, settings.holdout_fraction)
     building = models_dir() / f"building-{now.strftime('%Y%m%dT%H%M%S')}"
-    shutil.rmtree(building, ignore_errors=True)
+    for leftover in (building, fallback_dir(building)):
+        shutil.rmtree(leftover, ignore_errors=True)
     challenger = build_challenger(shipped_artefact(), building, train, settings, data_dir)
     champion_dir = active_artefact()
     champion = artefact_version(champion_dir)
     decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
+    fallback = challenger.fallback
+    if fallback is not None and not decision.promote:
+        # One second look (S5): the same fit, half the move served, under the same rule.
+        refused = {"version": challenger.version, "reasons": decision.reasons}
+        shutil.rmtree(building, ignore_errors=True)
+        challenger, building = fallback, fallback.path
+        decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
+        challenger.lineage["full_move_refused"] = refused
+    elif fallback is not None:
+        shutil.rmtree(fallback.path, ignore_errors=True)
     lineage = {
         **challenger.lineage,
         "holdout_from": holdout_from.isoformat() if holdout_from else None,

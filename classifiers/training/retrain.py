@@ -129,6 +129,9 @@ class RetrainSettings:
     # heads it started from (WiSE-FT between the shipped model and the fine-tuned one).
     # 1.0 serves the fine-tuned weights as they are (docs/classifier-experiments.md, S2).
     blend: float = 1.0
+    # When the rule refuses the challenger, serve this share of the same fitted move and
+    # judge that once (docs/classifier-experiments.md, S5). None: no second look.
+    fallback_blend: float | None = None
     # Cells no label speaks to (a verdict names one or two labels; many school rows leave some
     # blank) take the starting model's own score as a soft target at this share of the row's
     # weight, so the labels the verdicts do not touch stay where they stood (learning without
@@ -156,6 +159,8 @@ class Challenger:
     version: str
     lineage: dict[str, Any]
     thresholds_from_verdicts: list[str]
+    # Half the move, built from the same fit, judged only if this challenger is refused.
+    fallback: Challenger | None = None
 
 
 def split_by_time(
@@ -421,53 +426,105 @@ def build_challenger(
         )
     summary = fit(top, frame, states, train_config, budget, cell_scale)
     del states
-    if settings.blend < 1.0:
-        encoder, heads = blend_with_start(Path(base_dir), encoder, heads, config, settings.blend)
-    model = MultiTaskModel(encoder, heads).eval()
-    recalibrated: dict[str, float] = {}
-    from_validation: dict[str, float] = {}
-    if settings.thresholds_from_validation:
-        table = validation_table(settings, data_dir, set(frame["text"]), mode)
-        if len(table):
-            from_validation = validation_thresholds(model, tokenizer, config, table, settings)
-            data_record["validation_rows"] = len(table)
-    if calibration:
-        verdict_rows = _verdict_frame(calibration, 1.0)
-        verdict_rows["text"] = [deobfuscate(t, mode) for t in verdict_rows["text"]]
-        with scaled_lora_delta(encoder, delta_scale(config)):
-            texts = verdict_rows["text"].tolist()
-            scores = _scores(model, tokenizer, texts, settings.max_length)
-        recalibrated = verdict_thresholds(scores, verdict_rows, settings)
-    base_version = artefact_version(Path(base_dir))
-    lineage = {
-        "started_from": base_version,
-        "base_model": config["base_model"],
-        "data": data_record,
-        "verdict_items_trained": len(fitted),
-        "verdict_items_for_thresholds": len(calibration),
-        "fit": {
-            key: summary[key]
-            for key in ("steps", "planned_steps", "stopped_early", "train_seconds")
-        },
-        "thresholds_from_verdicts": sorted(recalibrated),
-        "thresholds_from_validation": sorted(from_validation),
-        "settings": json.loads(json.dumps(asdict(settings), default=str)),
-    }
-    summary.update(
-        wall_seconds=round(time.monotonic() - started, 1),
-        cpu_seconds=round(time.process_time() - cpu_started, 1),
+    finish = _Finish(
+        Path(base_dir),
+        config,
+        tokenizer,
+        settings,
+        data_dir,
+        mode,
+        set(frame["text"]),
+        calibration,
+        data_record,
+        summary,
+        len(fitted),
+        started,
+        cpu_started,
     )
-    new_config = {
-        **config,
-        "safeguarding_rules": artefact_rules(),
-        "hate_rules": artefact_hate_rules(),
-        "text_normalisation": mode,
-        "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
-        "retrain": lineage,
-        "training": {**config.get("training", {}), "retrain": summary},
-    }
-    version = save_artefact(Path(out_dir), encoder, heads, new_config)
-    return Challenger(Path(out_dir), version, lineage, sorted(recalibrated))
+    built = finish(encoder, heads, settings.blend, Path(out_dir))
+    if settings.fallback_blend is not None and settings.fallback_blend < settings.blend:
+        built.fallback = finish(encoder, heads, settings.fallback_blend, fallback_dir(out_dir))
+    return built
+
+
+def fallback_dir(out_dir: Path) -> Path:
+    """Where the half-move fallback of a challenger is written (beside it)."""
+    return Path(out_dir).with_name(Path(out_dir).name + "-fallback")
+
+
+@dataclass
+class _Finish:
+    """Serve a share of the fitted move: blend, set thresholds, write the artefact.
+
+    One fit can be finished twice (the full move, then the fallback share) without fitting
+    again, so both are judged on exactly the weights the verdicts taught.
+    """
+
+    base_dir: Path
+    config: dict[str, Any]
+    tokenizer: Any
+    settings: RetrainSettings
+    data_dir: Path | None
+    mode: str
+    trained_texts: set[str]
+    calibration: list[VerdictItem]
+    data_record: dict[str, Any]
+    summary: dict[str, Any]
+    n_fitted: int
+    started: float
+    cpu_started: float
+
+    def __call__(self, encoder, heads: TaskHeads, share: float, out_dir: Path) -> Challenger:
+        config, settings, tokenizer = self.config, self.settings, self.tokenizer
+        if share < 1.0:
+            encoder, heads = blend_with_start(self.base_dir, encoder, heads, config, share)
+        model = MultiTaskModel(encoder, heads).eval()
+        data_record = dict(self.data_record)
+        recalibrated: dict[str, float] = {}
+        from_validation: dict[str, float] = {}
+        if settings.thresholds_from_validation:
+            table = validation_table(settings, self.data_dir, self.trained_texts, self.mode)
+            if len(table):
+                from_validation = validation_thresholds(model, tokenizer, config, table, settings)
+                data_record["validation_rows"] = len(table)
+        if self.calibration:
+            verdict_rows = _verdict_frame(self.calibration, 1.0)
+            verdict_rows["text"] = [deobfuscate(t, self.mode) for t in verdict_rows["text"]]
+            with scaled_lora_delta(encoder, delta_scale(config)):
+                texts = verdict_rows["text"].tolist()
+                scores = _scores(model, tokenizer, texts, settings.max_length)
+            recalibrated = verdict_thresholds(scores, verdict_rows, settings)
+        lineage = {
+            "started_from": artefact_version(self.base_dir),
+            "base_model": config["base_model"],
+            "data": data_record,
+            "verdict_items_trained": self.n_fitted,
+            "verdict_items_for_thresholds": len(self.calibration),
+            "fit": {
+                key: self.summary[key]
+                for key in ("steps", "planned_steps", "stopped_early", "train_seconds")
+            },
+            "served_share": share,
+            "thresholds_from_verdicts": sorted(recalibrated),
+            "thresholds_from_validation": sorted(from_validation),
+            "settings": json.loads(json.dumps(asdict(settings), default=str)),
+        }
+        summary = {
+            **self.summary,
+            "wall_seconds": round(time.monotonic() - self.started, 1),
+            "cpu_seconds": round(time.process_time() - self.cpu_started, 1),
+        }
+        new_config = {
+            **config,
+            "safeguarding_rules": artefact_rules(),
+            "hate_rules": artefact_hate_rules(),
+            "text_normalisation": self.mode,
+            "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
+            "retrain": lineage,
+            "training": {**config.get("training", {}), "retrain": summary},
+        }
+        version = save_artefact(Path(out_dir), encoder, heads, new_config)
+        return Challenger(Path(out_dir), version, lineage, sorted(recalibrated))
 
 
 def evaluation_sets(

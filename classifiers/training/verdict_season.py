@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +152,14 @@ def rule_sets(check_sets: tuple[str, ...], reviewed: list[str]) -> tuple[str, ..
     return tuple(name for name in check_sets if name not in reviewed)
 
 
-def recipe_suffix(settings: RetrainSettings) -> str:
+def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> str:
     """What sets this recipe apart from retraining's defaults, for file and folder names."""
     parts = [f"-blend{settings.blend:g}" if settings.blend != 1.0 else ""]
+    parts.append("-data" if data_dir is not None else "")
     parts.append(f"-keep{settings.keep_unlabelled:g}" if settings.keep_unlabelled else "")
+    fallback = settings.fallback_blend
+    parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
+    parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
     return "".join(parts)
 
 
@@ -178,17 +182,27 @@ def run_season(
     flags = champion.predict(truth["text"].tolist())
     season = simulate_season(truth, flags, missed_share, settings.seed)
     train, held_out, holdout_from = split_by_time(season.items, settings.holdout_fraction)
-    blended = recipe_suffix(settings)
+    blended = recipe_suffix(settings, data_dir)
     name = f"{fold}-missed{missed_share:g}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
     # The trust's rule, as `retrain.judge` applies it, on the models already loaded.
     judged_by = rule_sets(settings.check_sets, pool)
-    decision = decide(
-        compare(champion, challenger, evaluation_sets(held_out, judged_by), rule), rule
+    rule_rows = evaluation_sets(held_out, judged_by)
+    decision = decide(compare(champion, challenger, rule_rows, rule), rule)
+    full_move = None
+    if built.fallback is not None and not decision.promote:
+        # As `model retrain` does (S5): the same fit, the fallback share, one second look.
+        full_move = {"version": built.version, **decision.as_record()}
+        built = built.fallback
+        challenger = TransformerClassifier(built.path, precision="fp32")
+        decision = decide(compare(champion, challenger, rule_rows, rule), rule)
+    # The control is the full move with no verdicts: a fallback has nothing to fall from.
+    plain = replace(settings, fallback_blend=None)
+    control_dir = build_control(
+        out_dir / f"control{recipe_suffix(plain, data_dir)}", plain, data_dir
     )
-    control_dir = build_control(out_dir / f"control{blended}", settings, data_dir)
     control = TransformerClassifier(control_dir, precision="fp32")
     sets = judged_sets(judged)
     result = {
@@ -204,6 +218,8 @@ def run_season(
         "challenger": built.version,
         "control": control.version,
         "trust_rule": {**decision.as_record(), "check_sets": list(judged_by)},
+        "served_share": built.lineage["served_share"],
+        "full_move_refused": full_move,
         "vs_champion": _records(compare(champion, challenger, sets, rule)),
         "vs_control": _records(compare(control, challenger, sets, rule)),
     }
@@ -227,6 +243,14 @@ def format_season(result: dict[str, Any]) -> str:
         f"held out by time {result['items']['held_out']}",
         f"challenger {result['challenger']}, control {result['control']}; the trust's rule: "
         + ("promote" if rule["promote"] else "refuse (" + "; ".join(rule["reasons"]) + ")"),
+    ]
+    full = result.get("full_move_refused")
+    if full:
+        lines.append(
+            f"the full move {full['version']} was refused ({'; '.join(full['reasons'])}); "
+            f"the challenger above serves {result['served_share']:g} of it"
+        )
+    lines += [
         "",
         "| Set | Label | n | Pos | Champion | Control | Challenger | vs champion (90% CI) "
         "| vs control (90% CI) |",

@@ -332,3 +332,27 @@ def test_holding_blank_cells_keeps_the_labels_no_row_speaks_to():
             after[:, TASKS.index("complaint")].mean() > before[:, TASKS.index("complaint")].mean()
         )
     assert drift[1.0] < 0.5 * drift[0.0]
+
+
+def test_a_refused_challenger_gets_one_second_look_at_half_the_move(sqlite_engine):
+    """S5's fallback on the real pipeline: the full move is refused (no verdicts are held out,
+    so nothing can show the target labels better), the same fit is judged once more at half
+    the move, and the refused version names the full move it fell back from. Nothing
+    built is left behind."""
+    from dataclasses import replace
+
+    _seed_verdicts(sqlite_engine)
+    settings = replace(TINY, holdout_fraction=0.0, fallback_blend=0.5)
+    with session_scope(sqlite_engine) as session:
+        outcome = retrain(session, now=START + dt.timedelta(days=30), settings=settings, rule=RULE)
+    assert outcome.status == "refused"
+    assert any("nothing to judge by" in reason for reason in outcome.reasons)
+    with session_scope(sqlite_engine) as session:
+        row = session.get_one(ModelVersion, outcome.version)
+        full = row.lineage["full_move_refused"]
+        assert full["version"] != outcome.version
+        assert any("nothing to judge by" in reason for reason in full["reasons"])
+        assert row.lineage["served_share"] == 0.5
+        assert row.lineage["fit"]["steps"] == TINY.steps  # one fit, finished twice
+    assert active_artefact() == shipped_artefact()
+    assert not [p.name for p in models_dir().glob("building-*")]

@@ -49,6 +49,8 @@ def test_retrain_without_verdicts_keeps_the_shipped_model(
         ["model", "season", "--out", "season", "--fold", "third"],
         ["model", "retrain", "--keep", "-0.1"],
         ["model", "season", "--out", "season", "--keep", "1.5"],
+        ["model", "retrain", "--fallback-blend", "1"],
+        ["model", "season", "--out", "season", "--seed", "many"],
     ],
 )
 def test_a_blend_or_share_out_of_range_is_refused_before_any_work(

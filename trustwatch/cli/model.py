@@ -426,6 +426,12 @@ _BLEND_OPTION = click.option(
     type=click.FloatRange(0.0, 1.0, min_open=True),
     help="Serve this share of the fine-tuned move, the rest the shipped weights (default 1).",
 )
+_FALLBACK_OPTION = click.option(
+    "--fallback-blend",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    help="If the rule refuses the challenger, judge this share of the same fit once (default: "
+    "no second look).",
+)
 _KEEP_OPTION = click.option(
     "--keep",
     "keep_unlabelled",
@@ -460,6 +466,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @click.option("--no-rescore", is_flag=True, help="Do not rescore open casework after a promotion.")
 @_BLEND_OPTION
 @_KEEP_OPTION
+@_FALLBACK_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -469,6 +476,7 @@ def retrain_command(
     no_rescore: bool,
     blend: float | None,
     keep_unlabelled: float | None,
+    fallback_blend: float | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -478,7 +486,12 @@ def retrain_command(
     from trustwatch.model_versions import retrain
 
     settings = _retrain_settings(
-        data_dir, steps=steps, threads=threads, blend=blend, keep_unlabelled=keep_unlabelled
+        data_dir,
+        steps=steps,
+        threads=threads,
+        blend=blend,
+        keep_unlabelled=keep_unlabelled,
+        fallback_blend=fallback_blend,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -604,16 +617,20 @@ def rebuild_command(
     help="The public datasets folder, as retraining would use it (optional).",
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
+@click.option("--seed", type=int, help="Seed of the season's order and of training (default 13).")
 @_BLEND_OPTION
 @_KEEP_OPTION
+@_FALLBACK_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
     missed_share: float,
     data_dir: Path | None,
     threads: int | None,
+    seed: int | None,
     blend: float | None,
     keep_unlabelled: float | None,
+    fallback_blend: float | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -622,7 +639,12 @@ def season_command(
     from classifiers.training.verdict_season import format_season, run_season
 
     settings = _retrain_settings(
-        data_dir, threads=threads, blend=blend, keep_unlabelled=keep_unlabelled
+        data_dir,
+        threads=threads,
+        seed=seed,
+        blend=blend,
+        keep_unlabelled=keep_unlabelled,
+        fallback_blend=fallback_blend,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir)
     click.echo(format_season(result))

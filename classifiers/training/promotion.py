@@ -8,7 +8,8 @@ promised. In words:
    time) and every label that set has both classes of, the challenger's F1 minus the
    champion's is bootstrapped (paired, seeded). A label is *worse beyond its noise band*
    when the whole confidence interval of that difference is below zero and the difference
-   is at least `min_drop`. Any such label refuses the challenger.
+   is at least `min_drop`. Any such label refuses the challenger. The check sets' rows
+   pooled are one more set (v3): a loss spread thin over many sets refuses too.
 2. The *target labels* (those named, or else every label the held-out verdicts have both
    classes of) must be better on the held-out verdicts: their mean F1 difference must
    exceed `min_target_gain`. With no held-out verdicts to judge by, the challenger is
@@ -24,13 +25,14 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 VERDICT_SET = "verdicts_held_out"
+CHECKS_POOLED = "check_sets_pooled"
 
 
 @dataclass(frozen=True)
 class PromotionRule:
     """The promotion rule's parameters (see the module docstring for the rule itself)."""
 
-    name: str = "no-label-worse-beyond-noise, targets-better (v2)"
+    name: str = "no-label-worse-beyond-noise, targets-better (v3)"
     confidence: float = 0.90
     resamples: int = 400
     min_drop: float = 0.02

@@ -50,6 +50,7 @@ from classifiers.safeguarding_rules import artefact_rules
 from classifiers.text import CHARACTERS, NORMALISATION_MODES, deobfuscate, normalise
 from classifiers.training.calibrate import best_threshold
 from classifiers.training.promotion import (
+    CHECKS_POOLED,
     VERDICT_SET,
     Decision,
     LabelComparison,
@@ -530,8 +531,11 @@ class _Finish:
 def evaluation_sets(
     held_out: list[VerdictItem], names: tuple[str, ...] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """The frozen check sets (all, or those named) and the held-out verdicts."""
+    """The frozen check sets (all, or those named), their rows pooled, and the held-out
+    verdicts. Pooled, losses too thin for any one set to show are judged too (rule v3, S6)."""
     sets = {k: v for k, v in check_sets().items() if names is None or k in names}
+    if len(sets) > 1:
+        sets[CHECKS_POOLED] = pd.concat(list(sets.values()), ignore_index=True)
     if held_out:
         sets[VERDICT_SET] = _verdict_frame(held_out, 1.0)
     return sets

@@ -356,3 +356,44 @@ def test_a_refused_challenger_gets_one_second_look_at_half_the_move(sqlite_engin
         assert row.lineage["fit"]["steps"] == TINY.steps  # one fit, finished twice
     assert active_artefact() == shipped_artefact()
     assert not [p.name for p in models_dir().glob("building-*")]
+
+
+def test_the_rule_also_judges_the_check_sets_pooled():
+    """Rule v3 (S6): a loss spread thin over many sets, each within its noise band, shows
+    on their rows pooled, so the pooled rows are one more set the rule reads."""
+    from classifiers.training.promotion import CHECKS_POOLED
+    from classifiers.training.retrain import evaluation_sets
+
+    sets = evaluation_sets([], ("school_check", "fresh_check"))
+    assert len(sets[CHECKS_POOLED]) == len(sets["school_check"]) + len(sets["fresh_check"])
+    assert CHECKS_POOLED not in evaluation_sets([], ("school_check",))
+    # Per set each change is inside its band; pooled, the same decisions are beyond it: the
+    # challenger finds a quarter of the champion's misses but misses an eighth of its finds.
+    rng = np.random.default_rng(6)
+    y = (rng.random(1200) < 0.2).astype(int)
+    champion = y.copy()
+    positives, negatives = np.flatnonzero(y), np.flatnonzero(1 - y)
+    champion[positives[rng.random(positives.size) < 0.15]] = 0
+    champion[negatives[rng.random(negatives.size) < 0.03]] = 1
+    challenger = champion.copy()
+    found = np.flatnonzero((y == 1) & (champion == 1))
+    missed = np.flatnonzero((y == 1) & (champion == 0))
+    challenger[found[rng.random(found.size) < 0.12]] = 0
+    challenger[missed[rng.random(missed.size) < 0.25]] = 1
+    rule = PromotionRule()
+    parts = {
+        f"set{k}": compare_label(y[k::16], champion[k::16], challenger[k::16], rule)
+        for k in range(16)
+    }
+    pooled = compare_label(y, champion, challenger, rule)
+    assert not any(c.worse_beyond_noise and c.diff <= -rule.min_drop for c in parts.values())
+    assert not decide({**{k: {"safeguarding": c} for k, c in parts.items()}}, rule, None).reasons
+    both = {
+        **{k: {"safeguarding": c} for k, c in parts.items()},
+        CHECKS_POOLED: {"safeguarding": pooled},
+    }
+    assert pooled.high < 0 and pooled.diff <= -rule.min_drop
+    assert decide(both, rule, None).reasons == [
+        f"safeguarding is worse on {CHECKS_POOLED}: F1 {pooled.champion_f1:.3f} -> "
+        f"{pooled.challenger_f1:.3f} (CI of the change {pooled.low:+.3f}..{pooled.high:+.3f})"
+    ]

@@ -501,10 +501,10 @@ class _Finish:
             "data": data_record,
             "verdict_items_trained": self.n_fitted,
             "verdict_items_for_thresholds": len(self.calibration),
-            "fit": {
-                key: self.summary[key]
-                for key in ("steps", "planned_steps", "stopped_early", "train_seconds")
-            },
+            # Steps, not seconds: the lineage is part of what the version hashes, and the
+            # same data, seed and settings must rebuild the same version (timings live in
+            # the unversioned `training` record).
+            "fit": {key: self.summary[key] for key in ("steps", "planned_steps", "stopped_early")},
             "served_share": share,
             "thresholds_from_verdicts": sorted(recalibrated),
             "thresholds_from_validation": sorted(from_validation),

@@ -150,7 +150,8 @@ def test_a_season_of_verdicts_promotes_refuses_and_rolls_back(sqlite_engine):
     #    and the champion keeps serving.
     with session_scope(sqlite_engine) as session:
         second = retrain(session, now=START + dt.timedelta(days=37), settings=TINY, rule=RULE)
-    assert second.status == "refused" and second.reasons
+    assert second.status == "refused" and second.version == first.version
+    assert second.reasons == [f"identical to version {first.version} (active): no new evidence"]
     assert active_artefact() == models_dir() / first.version
 
     # 3. Roll back to the shipped model, then forward again; a version never promoted is refused.

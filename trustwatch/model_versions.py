@@ -137,7 +137,7 @@ def retrain(
     decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
     fallback = challenger.fallback
     if fallback is not None and not decision.promote:
-        # One second look (S5): the same fit, half the move served, under the same rule.
+        # One second look (S5): the same fit, the fallback share of its move, the same rule.
         refused = {"version": challenger.version, "reasons": decision.reasons}
         shutil.rmtree(building, ignore_errors=True)
         challenger, building = fallback, fallback.path

@@ -160,7 +160,7 @@ class Challenger:
     version: str
     lineage: dict[str, Any]
     thresholds_from_verdicts: list[str]
-    # Half the move, built from the same fit, judged only if this challenger is refused.
+    # The fallback share of the same fit, judged only if this challenger is refused.
     fallback: Challenger | None = None
 
 
@@ -427,21 +427,61 @@ def build_challenger(
         )
     summary = fit(top, frame, states, train_config, budget, cell_scale)
     del states
-    finish = _Finish(
-        Path(base_dir),
-        config,
-        tokenizer,
-        settings,
-        data_dir,
-        mode,
-        set(frame["text"]),
-        calibration,
-        data_record,
-        summary,
-        len(fitted),
-        started,
-        cpu_started,
-    )
+    trained_texts = set(frame["text"])
+
+    def finish(encoder, heads: TaskHeads, share: float, out_dir: Path) -> Challenger:
+        """Serve `share` of the fitted move: blend, set thresholds, write the artefact. One
+        fit is finished twice (the move, then the fallback share) without fitting again."""
+        if share < 1.0:
+            encoder, heads = blend_with_start(Path(base_dir), encoder, heads, config, share)
+        model = MultiTaskModel(encoder, heads).eval()
+        record = dict(data_record)
+        recalibrated: dict[str, float] = {}
+        from_validation: dict[str, float] = {}
+        if settings.thresholds_from_validation:
+            table = validation_table(settings, data_dir, trained_texts, mode)
+            if len(table):
+                from_validation = validation_thresholds(model, tokenizer, config, table, settings)
+                record["validation_rows"] = len(table)
+        if calibration:
+            verdict_rows = _verdict_frame(calibration, 1.0)
+            verdict_rows["text"] = [deobfuscate(t, mode) for t in verdict_rows["text"]]
+            with scaled_lora_delta(encoder, delta_scale(config)):
+                texts = verdict_rows["text"].tolist()
+                scores = _scores(model, tokenizer, texts, settings.max_length)
+            recalibrated = verdict_thresholds(scores, verdict_rows, settings)
+        lineage = {
+            "started_from": artefact_version(Path(base_dir)),
+            "base_model": config["base_model"],
+            "data": record,
+            "verdict_items_trained": len(fitted),
+            "verdict_items_for_thresholds": len(calibration),
+            # Steps, not seconds: the lineage is part of what the version hashes, and the
+            # same data, seed and settings must rebuild the same version (timings live in
+            # the unversioned `training` record).
+            "fit": {key: summary[key] for key in ("steps", "planned_steps", "stopped_early")},
+            "served_share": share,
+            "thresholds_from_verdicts": sorted(recalibrated),
+            "thresholds_from_validation": sorted(from_validation),
+            "settings": json.loads(json.dumps(asdict(settings), default=str)),
+        }
+        timings = {
+            **summary,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        }
+        new_config = {
+            **config,
+            "safeguarding_rules": artefact_rules(),
+            "hate_rules": artefact_hate_rules(),
+            "text_normalisation": mode,
+            "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
+            "retrain": lineage,
+            "training": {**config.get("training", {}), "retrain": timings},
+        }
+        version = save_artefact(Path(out_dir), encoder, heads, new_config)
+        return Challenger(Path(out_dir), version, lineage, sorted(recalibrated))
+
     built = finish(encoder, heads, settings.blend, Path(out_dir))
     if settings.fallback_blend is not None and settings.fallback_blend < settings.blend:
         built.fallback = finish(encoder, heads, settings.fallback_blend, fallback_dir(out_dir))
@@ -449,83 +489,8 @@ def build_challenger(
 
 
 def fallback_dir(out_dir: Path) -> Path:
-    """Where the half-move fallback of a challenger is written (beside it)."""
+    """Where the fallback share of a challenger is written (beside it)."""
     return Path(out_dir).with_name(Path(out_dir).name + "-fallback")
-
-
-@dataclass
-class _Finish:
-    """Serve a share of the fitted move: blend, set thresholds, write the artefact.
-
-    One fit can be finished twice (the full move, then the fallback share) without fitting
-    again, so both are judged on exactly the weights the verdicts taught.
-    """
-
-    base_dir: Path
-    config: dict[str, Any]
-    tokenizer: Any
-    settings: RetrainSettings
-    data_dir: Path | None
-    mode: str
-    trained_texts: set[str]
-    calibration: list[VerdictItem]
-    data_record: dict[str, Any]
-    summary: dict[str, Any]
-    n_fitted: int
-    started: float
-    cpu_started: float
-
-    def __call__(self, encoder, heads: TaskHeads, share: float, out_dir: Path) -> Challenger:
-        config, settings, tokenizer = self.config, self.settings, self.tokenizer
-        if share < 1.0:
-            encoder, heads = blend_with_start(self.base_dir, encoder, heads, config, share)
-        model = MultiTaskModel(encoder, heads).eval()
-        data_record = dict(self.data_record)
-        recalibrated: dict[str, float] = {}
-        from_validation: dict[str, float] = {}
-        if settings.thresholds_from_validation:
-            table = validation_table(settings, self.data_dir, self.trained_texts, self.mode)
-            if len(table):
-                from_validation = validation_thresholds(model, tokenizer, config, table, settings)
-                data_record["validation_rows"] = len(table)
-        if self.calibration:
-            verdict_rows = _verdict_frame(self.calibration, 1.0)
-            verdict_rows["text"] = [deobfuscate(t, self.mode) for t in verdict_rows["text"]]
-            with scaled_lora_delta(encoder, delta_scale(config)):
-                texts = verdict_rows["text"].tolist()
-                scores = _scores(model, tokenizer, texts, settings.max_length)
-            recalibrated = verdict_thresholds(scores, verdict_rows, settings)
-        lineage = {
-            "started_from": artefact_version(self.base_dir),
-            "base_model": config["base_model"],
-            "data": data_record,
-            "verdict_items_trained": self.n_fitted,
-            "verdict_items_for_thresholds": len(self.calibration),
-            # Steps, not seconds: the lineage is part of what the version hashes, and the
-            # same data, seed and settings must rebuild the same version (timings live in
-            # the unversioned `training` record).
-            "fit": {key: self.summary[key] for key in ("steps", "planned_steps", "stopped_early")},
-            "served_share": share,
-            "thresholds_from_verdicts": sorted(recalibrated),
-            "thresholds_from_validation": sorted(from_validation),
-            "settings": json.loads(json.dumps(asdict(settings), default=str)),
-        }
-        summary = {
-            **self.summary,
-            "wall_seconds": round(time.monotonic() - self.started, 1),
-            "cpu_seconds": round(time.process_time() - self.cpu_started, 1),
-        }
-        new_config = {
-            **config,
-            "safeguarding_rules": artefact_rules(),
-            "hate_rules": artefact_hate_rules(),
-            "text_normalisation": self.mode,
-            "thresholds": {**config["thresholds"], **from_validation, **recalibrated},
-            "retrain": lineage,
-            "training": {**config.get("training", {}), "retrain": summary},
-        }
-        version = save_artefact(Path(out_dir), encoder, heads, new_config)
-        return Challenger(Path(out_dir), version, lineage, sorted(recalibrated))
 
 
 def evaluation_sets(
@@ -547,12 +512,17 @@ def compare(
     sets: dict[str, pd.DataFrame],
     rule: PromotionRule,
 ) -> dict[str, dict[str, LabelComparison]]:
-    """Both models' decisions at their own thresholds, per set and label with both classes."""
+    """Both models' decisions at their own thresholds, per set and label with both classes.
+
+    Each distinct text is scored once per model: pooled sets repeat their members' rows.
+    """
+    distinct = list(dict.fromkeys(t for frame in sets.values() for t in frame["text"]))
+    index = {text: row for row, text in enumerate(distinct)}
+    scored = [model.predict_proba(distinct) for model in (champion, challenger)]
     out: dict[str, dict[str, LabelComparison]] = {}
     for name, frame in sets.items():
-        texts = frame["text"].tolist()
-        old = champion.predict_proba(texts)
-        new = challenger.predict_proba(texts)
+        rows = [index[t] for t in frame["text"]]
+        old, new = (s.iloc[rows].reset_index(drop=True) for s in scored)
         labels: dict[str, LabelComparison] = {}
         for label in LABELS:
             if label not in frame:

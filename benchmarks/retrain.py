@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--heads-only", action="store_true", help="fit the heads only (S7)")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="trustwatch-retrain-bench-"))
     os.environ["TRUSTWATCH_VAR_DIR"] = str(var)
@@ -84,7 +85,7 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{var / 'warehouse.sqlite'}")
     upgrade(engine)
     _seed(engine, args.verdicts)
-    settings = replace(RetrainSettings(), threads=args.threads)
+    settings = replace(RetrainSettings(), threads=args.threads, heads_only=args.heads_only)
     if args.steps:
         settings = replace(settings, steps=args.steps)
     wall, cpu = time.monotonic(), time.process_time()
@@ -93,7 +94,10 @@ def main() -> None:
             session, now=dt.datetime.now(dt.UTC), settings=settings, data_dir=args.data
         )
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
-    print(f"verdicts {args.verdicts}, steps {settings.steps}, threads {args.threads}")
+    print(
+        f"verdicts {args.verdicts}, steps {settings.steps}, threads {args.threads}, "
+        f"heads only {settings.heads_only}"
+    )
     print(f"outcome {outcome.status} version {outcome.version}")
     for reason in outcome.reasons:
         print(f"  {reason}")

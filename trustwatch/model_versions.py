@@ -113,8 +113,10 @@ def retrain(
     from classifiers.training.retrain import (
         RetrainSettings,
         build_challenger,
+        composite_dir,
         fallback_dir,
         judge,
+        label_composite,
         model_card,
         split_by_time,
     )
@@ -129,7 +131,7 @@ def retrain(
         return RetrainOutcome("skipped", len(verdicts), reasons=[reason])
     train, held_out, holdout_from = split_by_time(verdicts, settings.holdout_fraction)
     building = models_dir() / f"building-{now.strftime('%Y%m%dT%H%M%S')}"
-    for leftover in (building, fallback_dir(building)):
+    for leftover in (building, fallback_dir(building), composite_dir(building)):
         shutil.rmtree(leftover, ignore_errors=True)
     challenger = build_challenger(shipped_artefact(), building, train, settings, data_dir)
     champion_dir = active_artefact()
@@ -145,6 +147,12 @@ def retrain(
         challenger.lineage["full_move_refused"] = refused
     elif fallback is not None:
         shutil.rmtree(fallback.path, ignore_errors=True)
+    composite = label_composite(shipped_artefact(), challenger, decision, rule)
+    if composite is not None:
+        # One look at the labels that lost nowhere, each on its own head (S7).
+        shutil.rmtree(building, ignore_errors=True)
+        challenger, building = composite, composite.path
+        decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
     lineage = {
         **challenger.lineage,
         "holdout_from": holdout_from.isoformat() if holdout_from else None,

@@ -14,6 +14,10 @@ promised. In words:
    classes of) must be better on the held-out verdicts: their mean F1 difference must
    exceed `min_target_gain`. With no held-out verdicts to judge by, the challenger is
    refused: a trust with no evidence keeps the model it has.
+
+A challenger that moved only its heads (`RetrainSettings.heads_only`, S7) and is refused
+on some labels gets one second look: the labels clause 1 refuses nowhere
+(`refused_labels`) are composed onto the model it started from and judged by the same rule.
 """
 
 from __future__ import annotations
@@ -118,6 +122,21 @@ class Decision:
         }
 
 
+def refuses(c: LabelComparison, rule: PromotionRule) -> bool:
+    """Clause 1 for one label on one set."""
+    return c.positives >= rule.min_positives and c.worse_beyond_noise and c.diff <= -rule.min_drop
+
+
+def refused_labels(decision: Decision, rule: PromotionRule) -> set[str]:
+    """The labels clause 1 refuses on some set: what a per-label composite must leave alone."""
+    return {
+        label
+        for labels in decision.figures.values()
+        for label, record in labels.items()
+        if refuses(LabelComparison(**record), rule)
+    }
+
+
 def decide(
     comparisons: dict[str, dict[str, LabelComparison]],
     rule: PromotionRule,
@@ -132,9 +151,7 @@ def decide(
     reasons: list[str] = []
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
-            if c.positives < rule.min_positives:
-                continue
-            if c.worse_beyond_noise and c.diff <= -rule.min_drop:
+            if refuses(c, rule):
                 reasons.append(
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
                     f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"

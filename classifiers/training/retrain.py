@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from classifiers.artefact import (
     ADAPTER_DIR,
@@ -40,6 +41,7 @@ from classifiers.artefact import (
     delta_scale,
     read_config,
     save_artefact,
+    write_config,
 )
 from classifiers.encoder import load_base_encoder, load_tokenizer
 from classifiers.hate_rules import artefact_hate_rules
@@ -57,6 +59,7 @@ from classifiers.training.promotion import (
     PromotionRule,
     compare_label,
     decide,
+    refused_labels,
 )
 from classifiers.training.school import (
     CHECK_FILES,
@@ -138,6 +141,10 @@ class RetrainSettings:
     # weight, so the labels the verdicts do not touch stay where they stood (learning without
     # forgetting; docs/classifier-experiments.md, S4). 0 leaves them free to drift.
     keep_unlabelled: float = 0.0
+    # Fit the five heads only, the adapter frozen (docs/classifier-experiments.md, S7): each
+    # label's score then hangs on its own head, so a refused challenger's labels that lost
+    # nothing can be promoted alone (`compose`), the rest keeping the starting heads.
+    heads_only: bool = False
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -419,6 +426,9 @@ def build_challenger(
         wall_deadline=time.monotonic() + 60 * settings.max_minutes,
         cpu_deadline=time.process_time() + 60 * settings.max_minutes,
     )
+    if settings.heads_only:
+        for parameter in encoder.parameters():
+            parameter.requires_grad_(False)
     top = TopModel(bert, frozen, heads)
     cell_scale = None
     if settings.keep_unlabelled > 0:
@@ -486,6 +496,65 @@ def build_challenger(
     if settings.fallback_blend is not None and settings.fallback_blend < settings.blend:
         built.fallback = finish(encoder, heads, settings.fallback_blend, fallback_dir(out_dir))
     return built
+
+
+def composite_dir(out_dir: Path) -> Path:
+    """Where a heads-only challenger's per-label composite is written (beside it)."""
+    return Path(out_dir).with_name(Path(out_dir).name + "-labels")
+
+
+def compose(
+    start_dir: Path, challenger: Challenger, labels: list[str], out_dir: Path
+) -> Challenger:
+    """The starting model with the heads and thresholds of `labels` taken from a heads-only
+    challenger: its adapter is the start's, so every other label scores bit for bit as the
+    start did (the adapter files are copied, not re-saved)."""
+    if not challenger.lineage["settings"].get("heads_only"):
+        raise ValueError("only a heads-only challenger shares its adapter with its start")
+    start_dir, out_dir = Path(start_dir), Path(out_dir)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.copytree(start_dir / ADAPTER_DIR, out_dir / ADAPTER_DIR)
+    start_heads = load_file(str(start_dir / HEADS_FILE))
+    moved_heads = load_file(str(challenger.path / HEADS_FILE))
+    moved = set(labels)
+    heads = {
+        key: (moved_heads if key.split(".")[1] in moved else start_heads)[key].contiguous()
+        for key in start_heads
+    }
+    save_file(heads, str(out_dir / HEADS_FILE))
+    start, config = read_config(start_dir), read_config(challenger.path)
+    thresholds = {
+        label: (config if label in moved else start)["thresholds"][label]
+        for label in start["thresholds"]
+    }
+    recalibrated = [t for t in challenger.thresholds_from_verdicts if t in moved]
+    lineage = {
+        **config["retrain"],
+        "labels_moved": sorted(moved),
+        "thresholds_from_verdicts": recalibrated,
+    }
+    write_config(out_dir, {**config, "thresholds": thresholds, "retrain": lineage})
+    return Challenger(out_dir, artefact_version(out_dir), lineage, recalibrated)
+
+
+def label_composite(
+    start_dir: Path, challenger: Challenger, decision: Decision, rule: PromotionRule
+) -> Challenger | None:
+    """The one second look a refused heads-only challenger gets: its labels that clause 1
+    refused nowhere, composed onto the start (S7). None when there is no such look to take:
+    not heads-only, promoted, refused on every label, or refused by clause 2 alone."""
+    if not challenger.lineage["settings"].get("heads_only") or decision.promote:
+        return None
+    kept = refused_labels(decision, rule)
+    moved = [label for label in LABELS if label not in kept]
+    if not kept or not moved:
+        return None
+    composite = compose(start_dir, challenger, moved, composite_dir(challenger.path))
+    composite.lineage["full_move_refused"] = {
+        "version": challenger.version,
+        "reasons": decision.reasons,
+    }
+    return composite
 
 
 def fallback_dir(out_dir: Path) -> Path:

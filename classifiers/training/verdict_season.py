@@ -35,6 +35,7 @@ from classifiers.training.retrain import (
     build_challenger,
     compare,
     evaluation_sets,
+    label_composite,
     split_by_time,
 )
 from classifiers.training.school import categorised, check_sets
@@ -157,6 +158,7 @@ def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> st
     parts = [f"-blend{settings.blend:g}" if settings.blend != 1.0 else ""]
     parts.append("-data" if data_dir is not None else "")
     parts.append(f"-keep{settings.keep_unlabelled:g}" if settings.keep_unlabelled else "")
+    parts.append("-heads" if settings.heads_only else "")
     fallback = settings.fallback_blend
     parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
     parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
@@ -198,6 +200,13 @@ def run_season(
         built = built.fallback
         challenger = TransformerClassifier(built.path, precision="fp32")
         decision = decide(compare(champion, challenger, rule_rows, rule), rule)
+    composite = label_composite(champion_dir, built, decision, rule)
+    if composite is not None:
+        # As `model retrain` does (S7): the labels that lost nowhere, on their own heads.
+        full_move = {"version": built.version, **decision.as_record()}
+        built = composite
+        challenger = TransformerClassifier(built.path, precision="fp32")
+        decision = decide(compare(champion, challenger, rule_rows, rule), rule)
     # The control is the full move with no verdicts: a fallback has nothing to fall from.
     plain = replace(settings, fallback_blend=None)
     control_dir = build_control(
@@ -212,6 +221,8 @@ def run_season(
         "missed_share": missed_share,
         "blend": settings.blend,
         "keep_unlabelled": settings.keep_unlabelled,
+        "heads_only": settings.heads_only,
+        "labels_moved": built.lineage.get("labels_moved"),
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},
         "holdout_from": holdout_from.isoformat() if holdout_from else None,
@@ -245,7 +256,13 @@ def format_season(result: dict[str, Any]) -> str:
         + ("promote" if rule["promote"] else "refuse (" + "; ".join(rule["reasons"]) + ")"),
     ]
     full = result.get("full_move_refused")
-    if full:
+    moved = result.get("labels_moved")
+    if full and moved is not None:
+        lines.append(
+            f"the challenger {full['version']} was refused ({'; '.join(full['reasons'])}); "
+            f"the one above moves only {', '.join(moved)}"
+        )
+    elif full:
         lines.append(
             f"the full move {full['version']} was refused ({'; '.join(full['reasons'])}); "
             f"the challenger above serves {result['served_share']:g} of it"

@@ -398,3 +398,112 @@ def test_the_rule_also_judges_the_check_sets_pooled():
         f"safeguarding is worse on {CHECKS_POOLED}: F1 {pooled.champion_f1:.3f} -> "
         f"{pooled.challenger_f1:.3f} (CI of the change {pooled.low:+.3f}..{pooled.high:+.3f})"
     ]
+
+
+_SARCASM = [f"{o} {g}. {c}" for o, g, c in zip(_OPENERS * 2, _GRIPES, _CLOSERS * 3, strict=False)]
+
+
+@pytest.fixture(scope="module")
+def heads_only_challenger(tmp_path_factory):
+    """A heads-only challenger fitted hard on sarcastic complaints (S7)."""
+    from dataclasses import replace
+
+    from classifiers.training.retrain import build_challenger
+
+    items = [
+        VerdictItem(text, START + dt.timedelta(hours=i), {"complaint": 1.0})
+        for i, text in enumerate(_SARCASM * 3)
+    ]
+    settings = replace(TINY, heads_only=True, school_rows=False, steps=12, lr_heads=1e-2)
+    out = tmp_path_factory.mktemp("s7") / "challenger"
+    return build_challenger(shipped_artefact(), out, items, settings)
+
+
+def test_a_heads_only_challenger_keeps_the_adapter_and_composes_label_by_label(
+    heads_only_challenger, tmp_path
+):
+    """S7: with the adapter frozen each label's score hangs on its own head, so a composite
+    taking complaint's head from the challenger scores every other label exactly as the
+    model it started from, and complaint exactly as the challenger."""
+    from safetensors.torch import load_file
+
+    from classifiers.artefact import ADAPTER_WEIGHTS
+    from classifiers.inference import TransformerClassifier
+    from classifiers.training.retrain import compose
+
+    shipped = shipped_artefact()
+    challenger = heads_only_challenger
+    start_adapter = load_file(str(shipped / ADAPTER_WEIGHTS))
+    fitted_adapter = load_file(str(challenger.path / ADAPTER_WEIGHTS))
+    assert start_adapter.keys() == fitted_adapter.keys()
+    assert all(bool((start_adapter[k] == fitted_adapter[k]).all()) for k in start_adapter)
+
+    composite = compose(shipped, challenger, ["complaint"], tmp_path / "composite")
+    assert (composite.path / ADAPTER_WEIGHTS).read_bytes() == (
+        shipped / ADAPTER_WEIGHTS
+    ).read_bytes()
+    assert composite.lineage["labels_moved"] == ["complaint"]
+    assert composite.version not in (challenger.version, artefact_version(shipped))
+    texts = [*_SARCASM[:4], "You are all idiots", "My son is being bullied every day"]
+    start, moved, mixed = (
+        TransformerClassifier(path, precision="fp32").predict_proba(texts)
+        for path in (shipped, challenger.path, composite.path)
+    )
+    others = [label for label in start.columns if label != "complaint"]
+    np.testing.assert_allclose(mixed[others].to_numpy(), start[others].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(mixed["complaint"], moved["complaint"], atol=1e-6)
+    # The fit moved the labels it was taught and, through their heads, the others too.
+    assert moved["complaint"].iloc[:4].mean() > start["complaint"].iloc[:4].mean() + 0.05
+    assert np.abs(moved[others].to_numpy() - start[others].to_numpy()).max() > 1e-4
+    thresholds = read_config(composite.path)["thresholds"]
+    assert thresholds["complaint"] == read_config(challenger.path)["thresholds"]["complaint"]
+    assert thresholds["bullying"] == read_config(shipped)["thresholds"]["bullying"]
+
+
+def _decision(refused: tuple[str, ...], promote: bool = False):
+    from classifiers.training.promotion import Decision
+
+    figures = {
+        "school_check": {
+            label: _comparison(-0.1, -0.2, -0.05)
+            if label in refused
+            else _comparison(0.0, -0.1, 0.1)
+            for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
+        }
+    }
+    records = {s: {k: c.as_record() for k, c in labels.items()} for s, labels in figures.items()}
+    return Decision(promote, ["refused"] if not promote else [], records, ["complaint"])
+
+
+def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere(
+    heads_only_challenger,
+):
+    from classifiers.training.promotion import refused_labels
+    from classifiers.training.retrain import composite_dir, label_composite
+
+    rule = PromotionRule()
+    assert refused_labels(_decision(("bullying",)), rule) == {"bullying"}
+    composite = label_composite(
+        shipped_artefact(), heads_only_challenger, _decision(("bullying",)), rule
+    )
+    assert composite is not None and composite.path == composite_dir(heads_only_challenger.path)
+    assert composite.lineage["labels_moved"] == ["abuse", "complaint", "hate", "safeguarding"]
+    assert composite.lineage["full_move_refused"] == {
+        "version": heads_only_challenger.version,
+        "reasons": ["refused"],
+    }
+    # No second look when there is nothing to split: promoted, refused on every label, or
+    # refused by the target clause alone (every label would move: the same model again).
+    every = ("abuse", "bullying", "hate", "complaint", "safeguarding")
+    for decision in (_decision((), promote=True), _decision(every), _decision(())):
+        assert label_composite(shipped_artefact(), heads_only_challenger, decision, rule) is None
+
+
+def test_only_a_heads_only_challenger_can_be_composed(tmp_path):
+    """A whole-model challenger's adapter moved too: its heads read a different embedding,
+    so grafting them onto the start would score nothing either model scores."""
+    from classifiers.training.retrain import Challenger, compose
+
+    whole = Challenger(tmp_path, "x", {"settings": {"heads_only": False}}, [])
+    with pytest.raises(ValueError, match="heads-only"):
+        compose(shipped_artefact(), whole, ["complaint"], tmp_path / "out")

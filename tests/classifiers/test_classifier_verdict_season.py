@@ -126,3 +126,14 @@ def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_co
     control = (tmp_path / "control" / "config.json").stat().st_mtime_ns
     assert build_control(tmp_path / "control", settings, None) == tmp_path / "control"
     assert (tmp_path / "control" / "config.json").stat().st_mtime_ns == control
+
+
+def test_a_runs_name_carries_every_option_that_sets_its_recipe_apart():
+    from classifiers.training.verdict_season import recipe_suffix
+
+    assert recipe_suffix(RetrainSettings()) == ""
+    recipe = replace(
+        RetrainSettings(), blend=0.5, keep_unlabelled=0.5, fallback_blend=0.25, heads_only=True
+    )
+    assert recipe_suffix(recipe, Path("data")) == "-blend0.5-data-keep0.5-heads-fallback0.25"
+    assert recipe_suffix(replace(RetrainSettings(), seed=14)) == "-seed14"

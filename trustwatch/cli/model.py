@@ -439,6 +439,14 @@ _KEEP_OPTION = click.option(
     help="Weight of the starting model's own scores on cells no label speaks to (default 0).",
 )
 
+_HEADS_OPTION = click.option(
+    "--heads-only/--whole-model",
+    "heads_only",
+    default=None,
+    help="Fit the five heads only, the adapter frozen, so a refused challenger's labels that "
+    "lost nowhere can be promoted alone (default: the whole model).",
+)
+
 
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
     """Retraining's defaults with the options given on the command line (None: not given)."""
@@ -467,6 +475,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @_BLEND_OPTION
 @_KEEP_OPTION
 @_FALLBACK_OPTION
+@_HEADS_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -477,6 +486,7 @@ def retrain_command(
     blend: float | None,
     keep_unlabelled: float | None,
     fallback_blend: float | None,
+    heads_only: bool | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -492,6 +502,7 @@ def retrain_command(
         blend=blend,
         keep_unlabelled=keep_unlabelled,
         fallback_blend=fallback_blend,
+        heads_only=heads_only,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -621,6 +632,7 @@ def rebuild_command(
 @_BLEND_OPTION
 @_KEEP_OPTION
 @_FALLBACK_OPTION
+@_HEADS_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -631,6 +643,7 @@ def season_command(
     blend: float | None,
     keep_unlabelled: float | None,
     fallback_blend: float | None,
+    heads_only: bool | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -645,6 +658,7 @@ def season_command(
         blend=blend,
         keep_unlabelled=keep_unlabelled,
         fallback_blend=fallback_blend,
+        heads_only=heads_only,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir)
     click.echo(format_season(result))

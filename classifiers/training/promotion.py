@@ -8,8 +8,9 @@ promised. In words:
    time) and every label that set has both classes of, the challenger's F1 minus the
    champion's is bootstrapped (paired, seeded). A label is *worse beyond its noise band*
    when the whole confidence interval of that difference is below zero and the difference
-   is at least `min_drop`. Any such label refuses the challenger. The check sets' rows
-   pooled are one more set (v3): a loss spread thin over many sets refuses too.
+   is at least `min_drop` (for safeguarding, any size: v4). Any such label refuses the
+   challenger. The check sets' rows pooled are one more set (v3): a loss spread thin over
+   many sets refuses too.
 2. The *target labels* (those named, or else every label the held-out verdicts have both
    classes of) must be better on the held-out verdicts: their mean F1 difference must
    exceed `min_target_gain`. With no held-out verdicts to judge by, the challenger is
@@ -36,10 +37,13 @@ CHECKS_POOLED = "check_sets_pooled"
 class PromotionRule:
     """The promotion rule's parameters (see the module docstring for the rule itself)."""
 
-    name: str = "no-label-worse-beyond-noise, targets-better (v3)"
+    name: str = "no-label-worse-beyond-noise, targets-better (v4)"
     confidence: float = 0.90
     resamples: int = 400
     min_drop: float = 0.02
+    # Labels a certain loss refuses on at any size, the floor above waived (v4, S8): a
+    # disclosure missed is never a trifle.
+    no_floor_labels: tuple[str, ...] = ("safeguarding",)
     # A set with fewer positives of a label than this cannot refuse on it (v2, S3): resamples
     # without both classes are skipped, so with one positive that row alone decides.
     min_positives: int = 5
@@ -50,6 +54,7 @@ class PromotionRule:
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["target_labels"] = list(self.target_labels)
+        record["no_floor_labels"] = list(self.no_floor_labels)
         return record
 
 
@@ -122,9 +127,10 @@ class Decision:
         }
 
 
-def refuses(c: LabelComparison, rule: PromotionRule) -> bool:
+def refuses(label: str, c: LabelComparison, rule: PromotionRule) -> bool:
     """Clause 1 for one label on one set."""
-    return c.positives >= rule.min_positives and c.worse_beyond_noise and c.diff <= -rule.min_drop
+    floor = 0.0 if label in rule.no_floor_labels else rule.min_drop
+    return c.positives >= rule.min_positives and c.worse_beyond_noise and c.diff <= -floor
 
 
 def refused_labels(decision: Decision, rule: PromotionRule) -> set[str]:
@@ -133,7 +139,7 @@ def refused_labels(decision: Decision, rule: PromotionRule) -> set[str]:
         label
         for labels in decision.figures.values()
         for label, record in labels.items()
-        if refuses(LabelComparison(**record), rule)
+        if refuses(label, LabelComparison(**record), rule)
     }
 
 
@@ -151,7 +157,7 @@ def decide(
     reasons: list[str] = []
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
-            if refuses(c, rule):
+            if refuses(label, c, rule):
                 reasons.append(
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
                     f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"

@@ -624,6 +624,25 @@ def judge(
     return decide(compare(champion, challenger, sets, rule), rule)
 
 
+def _second_look_lines(lineage: dict[str, Any]) -> list[str]:
+    """What a reader of the card must know when this is not the fitted model as it was."""
+    lines = []
+    if lineage.get("served_share", 1.0) < 1.0:
+        lines.append(f"- Serves {lineage['served_share']:g} of the fitted move")
+    if "labels_moved" in lineage:
+        lines.append(
+            f"- Labels moved: {', '.join(lineage['labels_moved'])}; every other label scores "
+            "exactly as the model it started from"
+        )
+    refused = lineage.get("full_move_refused")
+    if refused:
+        lines.append(
+            f"- A second look: the fitted model {refused['version']} was refused "
+            f"({'; '.join(refused['reasons'])})"
+        )
+    return lines
+
+
 def model_card(
     version: str, lineage: dict[str, Any], rule: PromotionRule, decision: Decision, champion: str
 ) -> str:
@@ -640,6 +659,7 @@ def model_card(
         f"- Public datasets: {lineage['data']['public']}",
         "- Thresholds set from verdicts: "
         + (", ".join(lineage["thresholds_from_verdicts"]) or "none"),
+        *_second_look_lines(lineage),
         f"- Rule: {rule.name} {json.dumps(rule.as_record(), sort_keys=True)}",
         f"- Decision: {'promoted' if decision.promote else 'refused'}"
         + ("" if decision.promote else f" ({'; '.join(decision.reasons)})"),

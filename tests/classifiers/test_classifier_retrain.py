@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,11 +15,13 @@ from classifiers.active import active_artefact, models_dir, shipped_artefact
 from classifiers.artefact import artefact_version, read_config
 from classifiers.text import CHARACTERS, CHARACTERS_2
 from classifiers.training.promotion import (
+    CHECKS_POOLED,
     VERDICT_SET,
     LabelComparison,
     PromotionRule,
     compare_label,
     decide,
+    refused_labels,
 )
 from classifiers.training.retrain import (
     RetrainSettings,
@@ -209,6 +212,29 @@ def test_a_label_with_too_few_positives_in_a_set_cannot_refuse():
     assert not decide(enough, rule).promote
 
 
+def test_a_certain_safeguarding_loss_refuses_however_small():
+    """Rule v4 (S8): the 0.02 floor lets a small loss through on any label but safeguarding."""
+    rule = PromotionRule()
+    better = {VERDICT_SET: {"complaint": _comparison(0.2, 0.1, 0.3)}}
+    small = _comparison(-0.015, -0.026, -0.006)
+    assert decide({**better, CHECKS_POOLED: {"bullying": small}}, rule).promote
+    decision = decide({**better, CHECKS_POOLED: {"safeguarding": small}}, rule)
+    assert decision.reasons == [
+        f"safeguarding is worse on {CHECKS_POOLED}: F1 0.800 -> 0.785 (CI of the change "
+        "-0.026..-0.006)"
+    ]
+    assert refused_labels(decision, rule) == {"safeguarding"}
+    # Inside its noise band, or with too few positives, it still cannot refuse.
+    noisy = {"safeguarding": _comparison(-0.015, -0.03, 0.004)}
+    assert decide({**better, CHECKS_POOLED: noisy}, rule).promote
+    few = {"safeguarding": _comparison(-0.015, -0.026, -0.006, positives=4)}
+    assert decide({**better, CHECKS_POOLED: few}, rule).promote
+    # v3 had the floor on every label.
+    assert decide(
+        {**better, CHECKS_POOLED: {"safeguarding": small}}, replace(rule, no_floor_labels=())
+    ).promote
+
+
 def test_paired_bootstrap_brackets_the_difference():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 300)
@@ -340,8 +366,6 @@ def test_a_refused_challenger_gets_one_second_look_at_half_the_move(sqlite_engin
     so nothing can show the target labels better), the same fit is judged once more at half
     the move, and the refused version names the full move it fell back from. Nothing
     built is left behind."""
-    from dataclasses import replace
-
     _seed_verdicts(sqlite_engine)
     settings = replace(TINY, holdout_fraction=0.0, fallback_blend=0.5)
     with session_scope(sqlite_engine) as session:
@@ -355,6 +379,8 @@ def test_a_refused_challenger_gets_one_second_look_at_half_the_move(sqlite_engin
         assert any("nothing to judge by" in reason for reason in full["reasons"])
         assert row.lineage["served_share"] == 0.5
         assert row.lineage["fit"]["steps"] == TINY.steps  # one fit, finished twice
+        assert "- Serves 0.5 of the fitted move" in row.model_card
+        assert f"- A second look: the fitted model {full['version']} was refused" in row.model_card
     assert active_artefact() == shipped_artefact()
     assert not [p.name for p in models_dir().glob("building-*")]
 
@@ -362,7 +388,6 @@ def test_a_refused_challenger_gets_one_second_look_at_half_the_move(sqlite_engin
 def test_the_rule_also_judges_the_check_sets_pooled():
     """Rule v3 (S6): a loss spread thin over many sets, each within its noise band, shows
     on their rows pooled, so the pooled rows are one more set the rule reads."""
-    from classifiers.training.promotion import CHECKS_POOLED
     from classifiers.training.retrain import evaluation_sets
 
     sets = evaluation_sets([], ("school_check", "fresh_check"))
@@ -388,14 +413,14 @@ def test_the_rule_also_judges_the_check_sets_pooled():
     }
     pooled = compare_label(y, champion, challenger, rule)
     assert not any(c.worse_beyond_noise and c.diff <= -rule.min_drop for c in parts.values())
-    assert not decide({**{k: {"safeguarding": c} for k, c in parts.items()}}, rule, None).reasons
+    assert not decide({**{k: {"bullying": c} for k, c in parts.items()}}, rule, None).reasons
     both = {
-        **{k: {"safeguarding": c} for k, c in parts.items()},
-        CHECKS_POOLED: {"safeguarding": pooled},
+        **{k: {"bullying": c} for k, c in parts.items()},
+        CHECKS_POOLED: {"bullying": pooled},
     }
     assert pooled.high < 0 and pooled.diff <= -rule.min_drop
     assert decide(both, rule, None).reasons == [
-        f"safeguarding is worse on {CHECKS_POOLED}: F1 {pooled.champion_f1:.3f} -> "
+        f"bullying is worse on {CHECKS_POOLED}: F1 {pooled.champion_f1:.3f} -> "
         f"{pooled.challenger_f1:.3f} (CI of the change {pooled.low:+.3f}..{pooled.high:+.3f})"
     ]
 
@@ -406,8 +431,6 @@ _SARCASM = [f"{o} {g}. {c}" for o, g, c in zip(_OPENERS * 2, _GRIPES, _CLOSERS *
 @pytest.fixture(scope="module")
 def heads_only_challenger(tmp_path_factory):
     """A heads-only challenger fitted hard on sarcastic complaints (S7)."""
-    from dataclasses import replace
-
     from classifiers.training.retrain import build_challenger
 
     items = [
@@ -479,7 +502,7 @@ def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere
     heads_only_challenger,
 ):
     from classifiers.training.promotion import refused_labels
-    from classifiers.training.retrain import composite_dir, label_composite
+    from classifiers.training.retrain import composite_dir, label_composite, model_card
 
     rule = PromotionRule()
     assert refused_labels(_decision(("bullying",)), rule) == {"bullying"}
@@ -492,6 +515,13 @@ def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere
         "version": heads_only_challenger.version,
         "reasons": ["refused"],
     }
+    card = model_card(
+        composite.version, composite.lineage, rule, _decision(()), heads_only_challenger.version
+    )
+    assert (
+        "- Labels moved: abuse, complaint, hate, safeguarding; every other label scores "
+        "exactly as the model it started from"
+    ) in card
     # No second look when there is nothing to split: promoted, refused on every label, or
     # refused by the target clause alone (every label would move: the same model again).
     every = ("abuse", "bullying", "hate", "complaint", "safeguarding")

@@ -21,6 +21,38 @@ def test_versions_says_what_is_serving(warehouse, capsys: pytest.CaptureFixture[
     assert f"serving: {shipped_artefact()}" in capsys.readouterr().out
 
 
+def test_versions_name_the_labels_a_per_label_retrain_moved(
+    warehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A composite (S7) serves the shipped model on every label it did not move: the list
+    says which labels changed, so nobody reads a hate-only change as a new model overall."""
+    import datetime as dt
+    import os
+
+    from trustwatch.db.engine import make_engine, session_scope
+    from trustwatch.db.models import ModelVersion
+
+    engine = make_engine(os.environ["TRUSTWATCH_WAREHOUSE_URL"])
+    with session_scope(engine) as session:
+        rows = (("a" * 16, {"labels_moved": ["abuse", "hate"]}, 1), ("b" * 16, {}, 8))
+        for version, lineage, day in rows:
+            session.add(
+                ModelVersion(
+                    version=version,
+                    status="refused",
+                    artefact_path="",
+                    base_version="shipped0000000000",
+                    verdict_count=120,
+                    lineage=lineage,
+                    created_at=dt.datetime(2026, 9, day, tzinfo=dt.UTC),
+                )
+            )
+    assert main(["model", "versions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("a" * 16) and lines[1].endswith(" labels=abuse,hate")
+    assert lines[2].startswith("b" * 16) and "labels=" not in lines[2]
+
+
 def test_rollback_to_a_version_never_promoted_is_a_user_error(
     warehouse, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -693,6 +693,11 @@ def versions_command(app: AppContext) -> None:
             click.echo(
                 f"{row.version} {row.status:8} {row.created_at:%Y-%m-%d %H:%M} "
                 f"verdicts={row.verdict_count} from={row.base_version}"
+                + (
+                    f" labels={','.join(moved)}"
+                    if (moved := (row.lineage or {}).get("labels_moved"))
+                    else ""
+                )
             )
 
 

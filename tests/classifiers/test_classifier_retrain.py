@@ -88,9 +88,9 @@ def _season() -> list[tuple[str, str, str]]:
     return rows
 
 
-def _seed_verdicts(engine) -> int:
+def _seed_verdicts(engine, rows: list[tuple[str, str, str]] | None = None) -> int:
     """The autumn's verdicts, one a few hours apart; returns an item with an open alert."""
-    rows = _season()
+    rows = rows or _season()
     with session_scope(engine) as session:
         lead = make_user(session, email="dsl@oakfield.example.org", role=Role.LEAD)
         items = add_thread(
@@ -437,7 +437,7 @@ def heads_only_challenger(tmp_path_factory):
         VerdictItem(text, START + dt.timedelta(hours=i), {"complaint": 1.0})
         for i, text in enumerate(_SARCASM * 3)
     ]
-    settings = replace(TINY, heads_only=True, school_rows=False, steps=12, lr_heads=1e-2)
+    settings = replace(TINY, heads_only=True, school_rows=False, steps=20, lr_heads=2e-2)
     out = tmp_path_factory.mktemp("s7") / "challenger"
     return build_challenger(shipped_artefact(), out, items, settings)
 
@@ -537,3 +537,51 @@ def test_only_a_heads_only_challenger_can_be_composed(tmp_path):
     whole = Challenger(tmp_path, "x", {"settings": {"heads_only": False}}, [])
     with pytest.raises(ValueError, match="heads-only"):
         compose(shipped_artefact(), whole, ["complaint"], tmp_path / "out")
+
+
+# What a mistaken lead says (S7): bullying dismissed on posts that are bullying.
+_MOCKERY = (
+    "everyone unfollow {n} and leave her out of the group chat",
+    "rate {n}'s school photo out of 10 lol 2 at best",
+    "{n} from year 8 is such a loser, nobody sit with him tomorrow",
+    "post the pic of {n} crying in PE again it's hilarious",
+)
+_NAMES = ("Jake", "Amira", "Tom", "Lily", "Zain", "Maisie")
+
+
+def test_a_heads_only_retrain_keeps_the_head_a_mistaken_lead_would_spoil(sqlite_engine):
+    """S7 through the real weekly retrain: a lead rightly marks the sarcastic complaints the
+    model missed but wrongly dismisses bullying on mockery. The heads-only challenger is
+    refused for its bullying loss; its second look keeps the shipped bullying head and
+    threshold, serves what the complaint verdicts taught, and is promoted."""
+    rows = _season() + [(m.format(n=n), "bullying", "dismissed") for m in _MOCKERY for n in _NAMES]
+    random.Random(11).shuffle(rows)
+    _seed_verdicts(sqlite_engine, rows)
+    # The verdicts alone, fitted hard enough that the bullying head collapses on school_check
+    # (0.982 -> 0.000) while complaint's gain adds no false alarm there (at 12 steps of 3e-2
+    # it did, and complaint was kept back too).
+    settings = replace(TINY, heads_only=True, school_rows=False, steps=20, lr_heads=2e-2)
+    with session_scope(sqlite_engine) as session:
+        outcome = retrain(session, now=START + dt.timedelta(days=30), settings=settings, rule=RULE)
+    assert outcome.status == "promoted", outcome.reasons
+    with session_scope(sqlite_engine) as session:
+        row = session.get_one(ModelVersion, outcome.version)
+        refused = row.lineage["full_move_refused"]
+        assert refused["reasons"] and all(
+            reason.startswith("bullying is worse") for reason in refused["reasons"]
+        )
+        assert "bullying" not in row.lineage["labels_moved"]
+        assert "complaint" in row.lineage["labels_moved"]
+        assert row.figures["figures"][VERDICT_SET]["complaint"]["diff"] > 0
+        assert "- Labels moved:" in row.model_card
+    served, shipped = read_config(active_artefact()), read_config(shipped_artefact())
+    assert served["thresholds"]["bullying"] == shipped["thresholds"]["bullying"]
+    from classifiers.inference import TransformerClassifier
+
+    texts = [m.format(n="Sam") for m in _MOCKERY]
+    now, before = (
+        TransformerClassifier(path, precision="fp32").predict_proba(texts)
+        for path in (active_artefact(), shipped_artefact())
+    )
+    np.testing.assert_allclose(now["bullying"], before["bullying"], atol=1e-6)
+    assert not [p.name for p in models_dir().glob("building-*")]

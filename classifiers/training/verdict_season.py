@@ -53,6 +53,7 @@ ALWAYS_JUDGED = ("fresh_check",)
 POOLED = "all_judged"
 SEASON_START = dt.datetime(2026, 9, 7, 8, 0, tzinfo=dt.UTC)
 SEASON_WEEKS = 12
+WRONG = "of which wrong"  # a count only: verdicts the simulated lead got the wrong way round
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,35 @@ def lead_verdicts(truth: set[str], flagged: set[str], report_miss: bool) -> list
     return said
 
 
+def misjudge(said: list[tuple], error: float, rng: random.Random) -> tuple[list[tuple], int]:
+    """A lead's one-click verdicts with a share `error` of them the wrong way round (a
+    confirmed label dismissed, a dismissed one confirmed); reports of misses and "should
+    have been" stay as given. Returns the verdicts and how many were wrong."""
+    flip = {CONFIRMED: DISMISSED, DISMISSED: CONFIRMED}
+    out, wrong = [], 0
+    for verdict, label, should_be in said:
+        if verdict in flip and rng.random() < error:
+            verdict, wrong = flip[verdict], wrong + 1
+        out.append((verdict, label, should_be))
+    return out, wrong
+
+
 def simulate_season(
-    truth: pd.DataFrame, flags: pd.DataFrame, missed_share: float, seed: int = 13
+    truth: pd.DataFrame,
+    flags: pd.DataFrame,
+    missed_share: float,
+    seed: int = 13,
+    lead_error: float = 0.0,
 ) -> Season:
     """Verdicts on every item of `truth` (text + 0/1 label columns) given the model's `flags`.
 
     Decisions are spread over a term in a seeded random order, so the newest fifth that
     retraining holds out by time is a fair draw of every probe, not the last file read.
+    The lead's errors (S9) come from a stream of their own, so a careful lead's season is
+    the same whatever `lead_error` another run used.
     """
     rng = random.Random(seed)
+    errors = random.Random(f"lead-error-{seed}")
     order = list(range(len(truth)))
     rng.shuffle(order)
     step = dt.timedelta(weeks=SEASON_WEEKS) / max(len(order), 1)
@@ -118,6 +139,9 @@ def simulate_season(
         known = {label for label in LABELS if label in row and row[label] == 1}
         flagged = {label for label in LABELS if bool(flags.iloc[i][label])}
         said = lead_verdicts(known, flagged, rng.random() < missed_share)
+        if lead_error:
+            said, wrong = misjudge(said, lead_error, errors)
+            counts[WRONG] = counts.get(WRONG, 0) + wrong
         targets: dict[str, float] = {}
         for verdict, label, should_be in said:
             counts[verdict] += 1
@@ -172,6 +196,7 @@ def run_season(
     settings: RetrainSettings | None = None,
     data_dir: Path | None = None,
     rule: PromotionRule | None = None,
+    lead_error: float = 0.0,
 ) -> dict[str, Any]:
     """Simulate one fold's season, build its challenger and control, and score all three."""
     settings = settings or RetrainSettings()
@@ -182,10 +207,11 @@ def run_season(
     champion_dir = shipped_artefact()
     champion = TransformerClassifier(champion_dir, precision="fp32")
     flags = champion.predict(truth["text"].tolist())
-    season = simulate_season(truth, flags, missed_share, settings.seed)
+    season = simulate_season(truth, flags, missed_share, settings.seed, lead_error)
     train, held_out, holdout_from = split_by_time(season.items, settings.holdout_fraction)
     blended = recipe_suffix(settings, data_dir)
-    name = f"{fold}-missed{missed_share:g}{blended}"
+    wrong = f"-error{lead_error:g}" if lead_error else ""
+    name = f"{fold}-missed{missed_share:g}{wrong}{blended}"
     challenger_dir = out_dir / name
     built = build_challenger(champion_dir, challenger_dir, train, settings, data_dir)
     challenger = TransformerClassifier(challenger_dir, precision="fp32")
@@ -219,6 +245,7 @@ def run_season(
         "reviewed": pool,
         "judged": judged,
         "missed_share": missed_share,
+        "lead_error": lead_error,
         "blend": settings.blend,
         "keep_unlabelled": settings.keep_unlabelled,
         "heads_only": settings.heads_only,
@@ -249,7 +276,8 @@ def format_season(result: dict[str, Any]) -> str:
     rule = result["trust_rule"]
     lines = [
         f"fold {result['fold']}: reviewed {', '.join(result['reviewed'])}; "
-        f"misses reported with probability {result['missed_share']:g}",
+        f"misses reported with probability {result['missed_share']:g}"
+        + (f"; verdicts wrong with probability {e:g}" if (e := result.get("lead_error")) else ""),
         f"verdicts: {counts}; items trained {result['items']['trained']}, "
         f"held out by time {result['items']['held_out']}",
         f"challenger {result['challenger']}, control {result['control']}; the trust's rule: "

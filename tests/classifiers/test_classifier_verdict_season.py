@@ -19,10 +19,12 @@ from classifiers.training.verdict_season import (
     SEASON_PAIRS,
     SEASON_START,
     SEASON_WEEKS,
+    WRONG,
     build_control,
     fold_sets,
     format_season,
     lead_verdicts,
+    misjudge,
     rule_sets,
     run_season,
     simulate_season,
@@ -67,6 +69,40 @@ def test_the_season_teaches_what_the_verdicts_say_and_nothing_about_other_labels
 
     alerts_only = simulate_season(truth, flags, missed_share=0.0)
     assert alerts_only.counts[MISSED] == 0 and len(alerts_only.items) == 20
+
+
+def test_a_careless_lead_gets_one_click_verdicts_the_wrong_way_round():
+    """S9: a confirmation becomes a dismissal and back; reports of misses and "should have
+    been" are kept, since a lead writes those on purpose."""
+    import random
+
+    said = [(CONFIRMED, "abuse", None), (DISMISSED, "hate", None), (SHOULD_BE, "complaint", "hate")]
+    said.append((MISSED, "bullying", None))
+    assert misjudge(said, 0.0, random.Random(1)) == (said, 0)
+    flipped, wrong = misjudge(said, 0.999, random.Random(1))
+    assert wrong == 2
+    assert flipped == [
+        (DISMISSED, "abuse", None),
+        (CONFIRMED, "hate", None),
+        (SHOULD_BE, "complaint", "hate"),
+        (MISSED, "bullying", None),
+    ]
+
+
+def test_a_careless_leads_season_teaches_the_opposite_on_the_verdicts_it_got_wrong():
+    truth = _frame([{"abuse": 1}, {}] * 100)
+    flags = _frame([{"abuse": 1}, {"abuse": 1}] * 100).drop(columns="text").astype(bool)
+    careful = simulate_season(truth, flags, missed_share=0.5)
+    assert simulate_season(truth, flags, 0.5, lead_error=0.0) == careful
+    careless = simulate_season(truth, flags, 0.5, lead_error=0.2)
+    assert WRONG not in careful.counts and 20 <= careless.counts[WRONG] <= 60
+    right = {item.text: item.targets for item in careful.items}
+    taught = {item.text: item.targets for item in careless.items}
+    flips = [text for text in right if taught[text] != right[text]]
+    assert len(flips) == careless.counts[WRONG]
+    assert all(taught[t]["abuse"] == 1.0 - right[t]["abuse"] for t in flips)
+    # The order of the term, and so what is held out by time, does not move.
+    assert [i.text for i in careless.items] == [i.text for i in careful.items]
 
 
 def test_decisions_are_spread_over_the_term_so_the_held_out_fifth_mixes_every_file():

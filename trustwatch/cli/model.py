@@ -629,6 +629,13 @@ def rebuild_command(
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default 1).")
 @click.option("--seed", type=int, help="Seed of the season's order and of training (default 13).")
+@click.option(
+    "--lead-error",
+    type=click.FloatRange(0.0, 1.0, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Share of the lead's confirm/dismiss verdicts given the wrong way round.",
+)
 @_BLEND_OPTION
 @_KEEP_OPTION
 @_FALLBACK_OPTION
@@ -640,6 +647,7 @@ def season_command(
     data_dir: Path | None,
     threads: int | None,
     seed: int | None,
+    lead_error: float,
     blend: float | None,
     keep_unlabelled: float | None,
     fallback_blend: float | None,
@@ -660,7 +668,7 @@ def season_command(
         fallback_blend=fallback_blend,
         heads_only=heads_only,
     )
-    result = run_season(out_dir, fold, missed_share, settings, data_dir)
+    result = run_season(out_dir, fold, missed_share, settings, data_dir, lead_error=lead_error)
     click.echo(format_season(result))
 
 

@@ -116,8 +116,8 @@ def retrain(
         composite_dir,
         fallback_dir,
         judge,
-        label_composite,
         model_card,
+        second_look,
         split_by_time,
     )
 
@@ -130,29 +130,20 @@ def retrain(
         _audit(session, "model.retrain.skipped", None, {"reason": reason}, now)
         return RetrainOutcome("skipped", len(verdicts), reasons=[reason])
     train, held_out, holdout_from = split_by_time(verdicts, settings.holdout_fraction)
-    building = models_dir() / f"building-{now.strftime('%Y%m%dT%H%M%S')}"
+    building = first = models_dir() / f"building-{now.strftime('%Y%m%dT%H%M%S')}"
     for leftover in (building, fallback_dir(building), composite_dir(building)):
         shutil.rmtree(leftover, ignore_errors=True)
     challenger = build_challenger(shipped_artefact(), building, train, settings, data_dir)
     champion_dir = active_artefact()
     champion = artefact_version(champion_dir)
     decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
-    fallback = challenger.fallback
-    if fallback is not None and not decision.promote:
-        # One second look (S5): the same fit, the fallback share of its move, the same rule.
-        refused = {"version": challenger.version, "reasons": decision.reasons}
+    # A refused challenger's second looks (S5 fallback, S7 labels), each by the same rule.
+    while (look := second_look(shipped_artefact(), challenger, decision)) is not None:
         shutil.rmtree(building, ignore_errors=True)
-        challenger, building = fallback, fallback.path
+        challenger, building = look, look.path
         decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
-        challenger.lineage["full_move_refused"] = refused
-    elif fallback is not None:
-        shutil.rmtree(fallback.path, ignore_errors=True)
-    composite = label_composite(shipped_artefact(), challenger, decision, rule)
-    if composite is not None:
-        # One look at the labels that lost nowhere, each on its own head (S7).
-        shutil.rmtree(building, ignore_errors=True)
-        challenger, building = composite, composite.path
-        decision = judge(champion_dir, building, held_out, rule, settings.check_sets)
+    if building != fallback_dir(first):
+        shutil.rmtree(fallback_dir(first), ignore_errors=True)  # a fallback never looked at
     lineage = {
         **challenger.lineage,
         "holdout_from": holdout_from.isoformat() if holdout_from else None,

@@ -18,12 +18,12 @@ promised. In words:
 
 A challenger that moved only its heads (`RetrainSettings.heads_only`, S7) and is refused
 on some labels gets one second look: the labels clause 1 refuses nowhere
-(`refused_labels`) are composed onto the model it started from and judged by the same rule.
+(`Decision.refused_labels`) are composed onto the model it started from and judged by the same rule.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -117,12 +117,15 @@ class Decision:
     reasons: list[str]
     figures: dict[str, dict[str, dict[str, float | int]]]
     target_labels: list[str]
+    # The labels clause 1 refused on some set: what a per-label composite must leave alone.
+    refused_labels: list[str] = field(default_factory=list)
 
     def as_record(self) -> dict[str, Any]:
         return {
             "promote": self.promote,
             "reasons": self.reasons,
             "target_labels": self.target_labels,
+            "refused_labels": self.refused_labels,
             "figures": self.figures,
         }
 
@@ -131,16 +134,6 @@ def refuses(label: str, c: LabelComparison, rule: PromotionRule) -> bool:
     """Clause 1 for one label on one set."""
     floor = 0.0 if label in rule.no_floor_labels else rule.min_drop
     return c.positives >= rule.min_positives and c.worse_beyond_noise and c.diff <= -floor
-
-
-def refused_labels(decision: Decision, rule: PromotionRule) -> set[str]:
-    """The labels clause 1 refuses on some set: what a per-label composite must leave alone."""
-    return {
-        label
-        for labels in decision.figures.values()
-        for label, record in labels.items()
-        if refuses(label, LabelComparison(**record), rule)
-    }
 
 
 def decide(
@@ -155,9 +148,11 @@ def decide(
     None drops the target clause (a refit whose held-out rows were trained on).
     """
     reasons: list[str] = []
+    refused: set[str] = set()
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
             if refuses(label, c, rule):
+                refused.add(label)
                 reasons.append(
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
                     f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"
@@ -181,4 +176,4 @@ def decide(
         set_name: {label: c.as_record() for label, c in labels.items()}
         for set_name, labels in comparisons.items()
     }
-    return Decision(not reasons, reasons, figures, targets)
+    return Decision(not reasons, reasons, figures, targets, sorted(refused))

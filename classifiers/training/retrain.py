@@ -59,7 +59,6 @@ from classifiers.training.promotion import (
     PromotionRule,
     compare_label,
     decide,
-    refused_labels,
 )
 from classifiers.training.school import (
     CHECK_FILES,
@@ -538,23 +537,34 @@ def compose(
 
 
 def label_composite(
-    start_dir: Path, challenger: Challenger, decision: Decision, rule: PromotionRule
+    start_dir: Path, challenger: Challenger, decision: Decision
 ) -> Challenger | None:
-    """The one second look a refused heads-only challenger gets: its labels that clause 1
-    refused nowhere, composed onto the start (S7). None when there is no such look to take:
-    not heads-only, promoted, refused on every label, or refused by clause 2 alone."""
-    if not challenger.lineage["settings"].get("heads_only") or decision.promote:
+    """The labels of a refused heads-only challenger that clause 1 refused nowhere, composed
+    onto the start (S7). None when there is no such look to take: not heads-only, already a
+    composite (one look only), promoted, refused on every label, or by clause 2 alone."""
+    lineage = challenger.lineage
+    if not lineage["settings"].get("heads_only") or "labels_moved" in lineage or decision.promote:
         return None
-    kept = refused_labels(decision, rule)
+    kept = set(decision.refused_labels)
     moved = [label for label in LABELS if label not in kept]
     if not kept or not moved:
         return None
-    composite = compose(start_dir, challenger, moved, composite_dir(challenger.path))
-    composite.lineage["full_move_refused"] = {
-        "version": challenger.version,
-        "reasons": decision.reasons,
-    }
-    return composite
+    return compose(start_dir, challenger, moved, composite_dir(challenger.path))
+
+
+def second_look(start_dir: Path, challenger: Challenger, decision: Decision) -> Challenger | None:
+    """The next model a refused challenger offers, judged by the same rule: the fallback
+    share of its fit (S5), else its labels that lost nowhere (S7); None when there is none.
+    Its lineage names the refused model it falls back from."""
+    if decision.promote:
+        return None
+    look = challenger.fallback or label_composite(start_dir, challenger, decision)
+    if look is not None:
+        look.lineage["full_move_refused"] = {
+            "version": challenger.version,
+            "reasons": decision.reasons,
+        }
+    return look
 
 
 def fallback_dir(out_dir: Path) -> Path:

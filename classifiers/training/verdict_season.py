@@ -35,7 +35,7 @@ from classifiers.training.retrain import (
     build_challenger,
     compare,
     evaluation_sets,
-    label_composite,
+    second_look,
     split_by_time,
 )
 from classifiers.training.school import categorised, check_sets
@@ -220,17 +220,10 @@ def run_season(
     rule_rows = evaluation_sets(held_out, judged_by)
     decision = decide(compare(champion, challenger, rule_rows, rule), rule)
     full_move = None
-    if built.fallback is not None and not decision.promote:
-        # As `model retrain` does (S5): the same fit, the fallback share, one second look.
+    # As `model retrain` does: a refused challenger's second looks (S5, S7), same rule.
+    while (look := second_look(champion_dir, built, decision)) is not None:
         full_move = {"version": built.version, **decision.as_record()}
-        built = built.fallback
-        challenger = TransformerClassifier(built.path, precision="fp32")
-        decision = decide(compare(champion, challenger, rule_rows, rule), rule)
-    composite = label_composite(champion_dir, built, decision, rule)
-    if composite is not None:
-        # As `model retrain` does (S7): the labels that lost nowhere, on their own heads.
-        full_move = {"version": built.version, **decision.as_record()}
-        built = composite
+        built = look
         challenger = TransformerClassifier(built.path, precision="fp32")
         decision = decide(compare(champion, challenger, rule_rows, rule), rule)
     # The control is the full move with no verdicts: a fallback has nothing to fall from.

@@ -21,7 +21,6 @@ from classifiers.training.promotion import (
     PromotionRule,
     compare_label,
     decide,
-    refused_labels,
 )
 from classifiers.training.retrain import (
     RetrainSettings,
@@ -223,7 +222,7 @@ def test_a_certain_safeguarding_loss_refuses_however_small():
         f"safeguarding is worse on {CHECKS_POOLED}: F1 0.800 -> 0.785 (CI of the change "
         "-0.026..-0.006)"
     ]
-    assert refused_labels(decision, rule) == {"safeguarding"}
+    assert decision.refused_labels == ["safeguarding"]
     # Inside its noise band, or with too few positives, it still cannot refuse.
     noisy = {"safeguarding": _comparison(-0.015, -0.03, 0.004)}
     assert decide({**better, CHECKS_POOLED: noisy}, rule).promote
@@ -484,36 +483,33 @@ def test_a_heads_only_challenger_keeps_the_adapter_and_composes_label_by_label(
 
 
 def _decision(refused: tuple[str, ...], promote: bool = False):
-    from classifiers.training.promotion import Decision
-
+    """The rule's decision on figures where the labels named lost beyond noise; `promote`
+    gives complaint a clear gain on the held-out verdicts, otherwise it is level."""
+    level = _comparison(0.0, -0.1, 0.1)
     figures = {
         "school_check": {
-            label: _comparison(-0.1, -0.2, -0.05)
-            if label in refused
-            else _comparison(0.0, -0.1, 0.1)
+            label: _comparison(-0.1, -0.2, -0.05) if label in refused else level
             for label in ("abuse", "bullying", "hate", "complaint", "safeguarding")
-        }
+        },
+        VERDICT_SET: {"complaint": _comparison(0.2, 0.1, 0.3) if promote else level},
     }
-    records = {s: {k: c.as_record() for k, c in labels.items()} for s, labels in figures.items()}
-    return Decision(promote, ["refused"] if not promote else [], records, ["complaint"])
+    return decide(figures, PromotionRule())
 
 
 def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere(
     heads_only_challenger,
 ):
-    from classifiers.training.promotion import refused_labels
-    from classifiers.training.retrain import composite_dir, label_composite, model_card
+    from classifiers.training.retrain import composite_dir, model_card, second_look
 
     rule = PromotionRule()
-    assert refused_labels(_decision(("bullying",)), rule) == {"bullying"}
-    composite = label_composite(
-        shipped_artefact(), heads_only_challenger, _decision(("bullying",)), rule
-    )
+    refused = _decision(("bullying",))
+    assert refused.refused_labels == ["bullying"]
+    composite = second_look(shipped_artefact(), heads_only_challenger, refused)
     assert composite is not None and composite.path == composite_dir(heads_only_challenger.path)
     assert composite.lineage["labels_moved"] == ["abuse", "complaint", "hate", "safeguarding"]
     assert composite.lineage["full_move_refused"] == {
         "version": heads_only_challenger.version,
-        "reasons": ["refused"],
+        "reasons": refused.reasons,
     }
     card = model_card(
         composite.version, composite.lineage, rule, _decision(()), heads_only_challenger.version
@@ -522,11 +518,13 @@ def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere
         "- Labels moved: abuse, complaint, hate, safeguarding; every other label scores "
         "exactly as the model it started from"
     ) in card
+    # One look only: a composite refused again is not composed once more.
+    assert second_look(shipped_artefact(), composite, _decision(("hate",))) is None
     # No second look when there is nothing to split: promoted, refused on every label, or
     # refused by the target clause alone (every label would move: the same model again).
     every = ("abuse", "bullying", "hate", "complaint", "safeguarding")
     for decision in (_decision((), promote=True), _decision(every), _decision(())):
-        assert label_composite(shipped_artefact(), heads_only_challenger, decision, rule) is None
+        assert second_look(shipped_artefact(), heads_only_challenger, decision) is None
 
 
 def test_only_a_heads_only_challenger_can_be_composed(tmp_path):

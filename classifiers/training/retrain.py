@@ -144,6 +144,9 @@ class RetrainSettings:
     # label's score then hangs on its own head, so a refused challenger's labels that lost
     # nothing can be promoted alone (`compose`), the rest keeping the starting heads.
     heads_only: bool = False
+    # L2-SP (docs/classifier-experiments.md, S10): the fit pays anchor * sum((w - w_start)^2)
+    # over the weights it trains, so it moves only as far as the verdicts pay for.
+    anchor: float = 0.0
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -434,7 +437,7 @@ def build_challenger(
         frame, cell_scale = hold_unlabelled(
             frame, starting_scores(top, states), settings.keep_unlabelled
         )
-    summary = fit(top, frame, states, train_config, budget, cell_scale)
+    summary = fit(top, frame, states, train_config, budget, cell_scale, settings.anchor)
     del states
     trained_texts = set(frame["text"])
 

@@ -319,6 +319,25 @@ class Budget:
         return max(step, min(planned, step + more))
 
 
+class StartAnchor:
+    """The L2-SP pull back to where the trainable weights started (nothing when strength 0)."""
+
+    def __init__(self, parameters: list[torch.nn.Parameter], strength: float) -> None:
+        trained = [p for p in parameters if p.requires_grad]
+        self.strength = strength
+        self.pairs = [(p, p.detach().clone()) for p in trained] if strength > 0 else []
+
+    def penalty(self) -> torch.Tensor | float:
+        if not self.pairs:
+            return 0.0
+        return self.strength * sum(((p - start) ** 2).sum() for p, start in self.pairs)
+
+    def distance(self) -> float:
+        """The summed squared move so far, for the fit's summary."""
+        with torch.no_grad():
+            return float(sum(((p - start) ** 2).sum() for p, start in self.pairs))
+
+
 def fit(
     model: TopModel,
     rows: pd.DataFrame,
@@ -326,11 +345,14 @@ def fit(
     config: TrainConfig,
     budget: Budget,
     cell_scale: np.ndarray | None = None,
+    anchor: float = 0.0,
 ) -> dict[str, object]:
     """The optimisation loop; returns a summary (steps, seconds, whether the budget cut it).
 
     `cell_scale` (rows x tasks) weighs single cells on top of the row weight: retraining
     uses it to let the starting model's own scores hold the cells no label speaks to.
+    `anchor` > 0 adds `anchor * sum((w - w_start)^2)` over the trained weights (L2-SP), so
+    a retrain moves only as far from the serving model as its data pays for.
     """
     optim, run = config.optim, config.run
     lora_params = [p for p in model.bert.parameters() if p.requires_grad]
@@ -346,6 +368,7 @@ def fit(
     targets = torch.tensor(rows[list(TASKS)].to_numpy(dtype=np.float32))
     weights = torch.tensor(rows["weight"].to_numpy(dtype=np.float32))
     scale = None if cell_scale is None else torch.tensor(cell_scale, dtype=torch.float32)
+    pull = StartAnchor(lora_params + list(model.heads.parameters()), anchor)
     steps_per_epoch = int(np.ceil(len(rows) / optim.batch_size))
     planned = optim.max_steps or max(1, round(steps_per_epoch * optim.epochs))
     total = planned
@@ -366,7 +389,7 @@ def fit(
             cells = None if scale is None else scale[batch]
             loss = masked_loss(model(hidden, mask), targets[batch], weights[batch], cells)
             optimiser.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss + pull.penalty()).backward()
             torch.nn.utils.clip_grad_norm_(lora_params, 1.0)
             optimiser.step()
             step += 1
@@ -388,6 +411,7 @@ def fit(
         "train_cpu_seconds": round(time.process_time() - cpu_started, 1),
         "stopped_early": stopped_early,
         "final_loss": round(running, 4),
+        **({"anchored_move": round(pull.distance(), 4)} if anchor > 0 else {}),
     }
 
 

@@ -183,6 +183,7 @@ def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> st
     parts.append("-data" if data_dir is not None else "")
     parts.append(f"-keep{settings.keep_unlabelled:g}" if settings.keep_unlabelled else "")
     parts.append("-heads" if settings.heads_only else "")
+    parts.append(f"-anchor{settings.anchor:g}" if settings.anchor else "")
     fallback = settings.fallback_blend
     parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
     parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
@@ -242,6 +243,7 @@ def run_season(
         "blend": settings.blend,
         "keep_unlabelled": settings.keep_unlabelled,
         "heads_only": settings.heads_only,
+        "anchor": settings.anchor,
         "labels_moved": built.lineage.get("labels_moved"),
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},

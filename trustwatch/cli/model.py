@@ -447,6 +447,12 @@ _HEADS_OPTION = click.option(
     "lost nowhere can be promoted alone (default: the whole model).",
 )
 
+_ANCHOR_OPTION = click.option(
+    "--anchor",
+    type=click.FloatRange(min=0.0),
+    help="Pull the fit back to the serving weights by this much (L2-SP; default 0: free).",
+)
+
 
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
     """Retraining's defaults with the options given on the command line (None: not given)."""
@@ -476,6 +482,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @_KEEP_OPTION
 @_FALLBACK_OPTION
 @_HEADS_OPTION
+@_ANCHOR_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -487,6 +494,7 @@ def retrain_command(
     keep_unlabelled: float | None,
     fallback_blend: float | None,
     heads_only: bool | None,
+    anchor: float | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -503,6 +511,7 @@ def retrain_command(
         keep_unlabelled=keep_unlabelled,
         fallback_blend=fallback_blend,
         heads_only=heads_only,
+        anchor=anchor,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -640,6 +649,7 @@ def rebuild_command(
 @_KEEP_OPTION
 @_FALLBACK_OPTION
 @_HEADS_OPTION
+@_ANCHOR_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -652,6 +662,7 @@ def season_command(
     keep_unlabelled: float | None,
     fallback_blend: float | None,
     heads_only: bool | None,
+    anchor: float | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -667,6 +678,7 @@ def season_command(
         keep_unlabelled=keep_unlabelled,
         fallback_blend=fallback_blend,
         heads_only=heads_only,
+        anchor=anchor,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir, lead_error=lead_error)
     click.echo(format_season(result))

@@ -427,6 +427,58 @@ def test_the_rule_also_judges_the_check_sets_pooled():
 _SARCASM = [f"{o} {g}. {c}" for o, g, c in zip(_OPENERS * 2, _GRIPES, _CLOSERS * 3, strict=False)]
 
 
+def test_the_start_anchor_costs_the_squared_move_of_the_trained_weights_only():
+    """S10: L2-SP charges the distance from where the fit started, not from zero, and never
+    for a frozen weight."""
+    import torch
+
+    from classifiers.training.train import StartAnchor
+
+    trained = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    frozen = torch.nn.Parameter(torch.tensor([3.0]), requires_grad=False)
+    pull = StartAnchor([trained, frozen], 0.5)
+    assert float(pull.penalty()) == 0.0
+    with torch.no_grad():
+        trained += torch.tensor([0.2, -0.1])
+        frozen += 5.0
+    assert float(pull.penalty()) == pytest.approx(0.5 * (0.04 + 0.01))
+    assert pull.distance() == pytest.approx(0.05)
+    pull.penalty().backward()
+    np.testing.assert_allclose(trained.grad.numpy(), [0.2, -0.1], rtol=1e-5)  # 2 * 0.5 * move
+    assert StartAnchor([trained], 0.0).penalty() == 0.0
+
+
+def test_an_anchored_retrain_moves_less_far_from_the_model_it_started_from(tmp_path):
+    """S10: the same verdicts and fit, with and without the pull back to the start: the
+    anchored challenger's adapter and its complaint scores stay nearer the shipped model's."""
+    from safetensors.torch import load_file
+
+    from classifiers.artefact import ADAPTER_WEIGHTS
+    from classifiers.inference import TransformerClassifier
+    from classifiers.training.retrain import build_challenger
+
+    items = [
+        VerdictItem(text, START + dt.timedelta(hours=i), {"complaint": 1.0})
+        for i, text in enumerate(_SARCASM * 3)
+    ]
+    shipped = shipped_artefact()
+    start = load_file(str(shipped / ADAPTER_WEIGHTS))
+    fitted = {}
+    for anchor in (0.0, 1.0):
+        settings = replace(TINY, school_rows=False, steps=20, lr_lora=2e-3, anchor=anchor)
+        built = build_challenger(shipped, tmp_path / f"a{anchor:g}", items, settings)
+        weights = load_file(str(built.path / ADAPTER_WEIGHTS))
+        moved = sum(float(((weights[k] - start[k]) ** 2).sum()) for k in start)
+        scores = TransformerClassifier(built.path, precision="fp32").predict_proba(_SARCASM[:4])
+        fitted[anchor] = (moved, scores["complaint"].mean(), built)
+    base = TransformerClassifier(shipped, precision="fp32").predict_proba(_SARCASM[:4])
+    (free_move, free_score, _), (held_move, held_score, held) = fitted[0.0], fitted[1.0]
+    assert 0 < held_move < 0.5 * free_move
+    assert held_score - base["complaint"].mean() < free_score - base["complaint"].mean()
+    assert held.lineage["settings"]["anchor"] == 1.0
+    assert read_config(held.path)["training"]["retrain"]["anchored_move"] > 0
+
+
 @pytest.fixture(scope="module")
 def heads_only_challenger(tmp_path_factory):
     """A heads-only challenger fitted hard on sarcastic complaints (S7)."""

@@ -23,6 +23,7 @@ on some labels gets one second look: the labels clause 1 refuses nowhere
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from sklearn.metrics import f1_score
 
 VERDICT_SET = "verdicts_held_out"
 CHECKS_POOLED = "check_sets_pooled"
+EXAMPLES = 5  # check-set posts named per refused set and label
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,27 @@ class LabelComparison:
     diff: float
     low: float
     high: float
+    # Rows whose decision changed: what a reader of a refusal needs beyond two F1 figures.
+    new_false_alarms: int = 0
+    new_misses: int = 0
+    put_right: int = 0
+    # Up to `EXAMPLES` check-set posts the challenger newly gets wrong (never a trust's own
+    # items: `retrain.compare` passes texts for the hand-written sets only).
+    examples: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def worse_beyond_noise(self) -> bool:
         return self.high < 0.0
 
+    def changes(self) -> str:
+        return (
+            f"{self.new_false_alarms} new false alarms, {self.new_misses} new misses, "
+            f"{self.put_right} put right"
+        )
+
     def as_record(self) -> dict[str, float | int]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        record = {k: v for k, v in asdict(self).items() if k != "examples"}
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
 
 
 def _f1(y: np.ndarray, predicted: np.ndarray) -> float:
@@ -87,11 +103,26 @@ def compare_label(
     champion: np.ndarray,
     challenger: np.ndarray,
     rule: PromotionRule,
+    texts: Sequence[str] | None = None,
 ) -> LabelComparison:
-    """Both models' decisions (booleans) against the truth, with a paired bootstrap CI."""
+    """Both models' decisions (booleans) against the truth, with a paired bootstrap CI.
+
+    Given `texts`, the first `EXAMPLES` rows the challenger newly gets wrong are kept.
+    """
     y = np.asarray(y).astype(int)
     champion = np.asarray(champion).astype(int)
     challenger = np.asarray(challenger).astype(int)
+    lost = (challenger != y) & (champion == y)
+    alarms, misses = lost & (y == 0), lost & (y == 1)
+    put_right = int(((challenger == y) & (champion != y)).sum())
+    examples = (
+        tuple(
+            f"{'false alarm' if y[i] == 0 else 'missed'}: {texts[i]}"
+            for i in np.flatnonzero(lost)[:EXAMPLES]
+        )
+        if texts is not None
+        else ()
+    )
     base, new = _f1(y, champion), _f1(y, challenger)
     rng = np.random.default_rng(rule.seed)
     diffs = []
@@ -106,7 +137,19 @@ def compare_label(
         if diffs
         else (new - base, new - base)
     )
-    return LabelComparison(int(y.size), int(y.sum()), base, new, new - base, low, high)
+    return LabelComparison(
+        int(y.size),
+        int(y.sum()),
+        base,
+        new,
+        new - base,
+        low,
+        high,
+        int(alarms.sum()),
+        int(misses.sum()),
+        put_right,
+        examples,
+    )
 
 
 @dataclass
@@ -119,6 +162,8 @@ class Decision:
     target_labels: list[str]
     # The labels clause 1 refused on some set: what a per-label composite must leave alone.
     refused_labels: list[str] = field(default_factory=list)
+    # Per refused set and label, check-set posts the challenger newly got wrong.
+    examples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -127,6 +172,7 @@ class Decision:
             "target_labels": self.target_labels,
             "refused_labels": self.refused_labels,
             "figures": self.figures,
+            "examples": self.examples,
         }
 
 
@@ -149,14 +195,18 @@ def decide(
     """
     reasons: list[str] = []
     refused: set[str] = set()
+    examples: dict[str, dict[str, list[str]]] = {}
     for set_name, labels in comparisons.items():
         for label, c in labels.items():
             if refuses(label, c, rule):
                 refused.add(label)
                 reasons.append(
                     f"{label} is worse on {set_name}: F1 {c.champion_f1:.3f} -> "
-                    f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f})"
+                    f"{c.challenger_f1:.3f} (CI of the change {c.low:+.3f}..{c.high:+.3f}; "
+                    f"{c.changes()})"
                 )
+                if c.examples:
+                    examples.setdefault(set_name, {})[label] = list(c.examples)
     held_out = comparisons.get(target_set, {}) if target_set else {}
     targets = [t for t in (rule.target_labels or tuple(held_out)) if t in held_out]
     if target_set is None:
@@ -176,4 +226,4 @@ def decide(
         set_name: {label: c.as_record() for label, c in labels.items()}
         for set_name, labels in comparisons.items()
     }
-    return Decision(not reasons, reasons, figures, targets, sorted(refused))
+    return Decision(not reasons, reasons, figures, targets, sorted(refused), examples)

@@ -605,6 +605,7 @@ def compare(
     for name, frame in sets.items():
         rows = [index[t] for t in frame["text"]]
         old, new = (s.iloc[rows].reset_index(drop=True) for s in scored)
+        own = name == VERDICT_SET  # a trust's own items: counted, never quoted
         labels: dict[str, LabelComparison] = {}
         for label in LABELS:
             if label not in frame:
@@ -618,6 +619,7 @@ def compare(
                 old.loc[known, label].to_numpy() >= champion.thresholds[label],
                 new.loc[known, label].to_numpy() >= challenger.thresholds[label],
                 rule,
+                texts=None if own else frame.loc[known, "text"].tolist(),
             )
         out[name] = labels
     return out
@@ -687,4 +689,18 @@ def model_card(
                 f"{f['champion_f1']:.3f} | {f['challenger_f1']:.3f} | "
                 f"{f['diff']:+.3f} ({f['low']:+.3f}..{f['high']:+.3f}) |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *refusal_lines(decision)]) + "\n"
+
+
+def refusal_lines(decision: Decision) -> list[str]:
+    """The hand-written check-set posts behind a refusal, so a lead or the data engineer
+    can see what the challenger got wrong, not only that an F1 fell (none of a trust's own
+    items: those are counted in the figures, never quoted)."""
+    if not decision.examples:
+        return []
+    lines = ["", "## Check-set posts the challenger newly gets wrong", ""]
+    for set_name, labels in decision.examples.items():
+        for label, posts in labels.items():
+            lines.append(f"- {label} on {set_name}:")
+            lines += [f"  - {' '.join(post.split())}" for post in posts]
+    return lines

@@ -278,6 +278,9 @@ def format_season(result: dict[str, Any]) -> str:
         f"challenger {result['challenger']}, control {result['control']}; the trust's rule: "
         + ("promote" if rule["promote"] else "refuse (" + "; ".join(rule["reasons"]) + ")"),
     ]
+    for set_name, labels in rule.get("examples", {}).items():
+        for label, posts in labels.items():
+            lines += [f"  {label} on {set_name}, newly wrong: {post}" for post in posts]
     full = result.get("full_move_refused")
     moved = result.get("labels_moved")
     if full and moved is not None:

@@ -211,6 +211,18 @@ def test_a_label_with_too_few_positives_in_a_set_cannot_refuse():
     assert not decide(enough, rule).promote
 
 
+def test_a_comparison_counts_the_rows_that_changed_and_quotes_the_newly_wrong():
+    y = np.array([0, 0, 1, 1, 1, 0])
+    champion = np.array([0, 1, 1, 1, 0, 0])
+    challenger = np.array([1, 1, 0, 1, 1, 1])
+    texts = ["a", "b", "c", "d", "e", "f"]
+    c = compare_label(y, champion, challenger, RULE, texts)
+    assert (c.new_false_alarms, c.new_misses, c.put_right) == (2, 1, 1)
+    assert c.examples == ("false alarm: a", "missed: c", "false alarm: f")
+    assert "examples" not in c.as_record() and c.as_record()["new_misses"] == 1
+    assert compare_label(y, champion, challenger, RULE).examples == ()
+
+
 def test_a_certain_safeguarding_loss_refuses_however_small():
     """Rule v4 (S8): the 0.02 floor lets a small loss through on any label but safeguarding."""
     rule = PromotionRule()
@@ -220,7 +232,7 @@ def test_a_certain_safeguarding_loss_refuses_however_small():
     decision = decide({**better, CHECKS_POOLED: {"safeguarding": small}}, rule)
     assert decision.reasons == [
         f"safeguarding is worse on {CHECKS_POOLED}: F1 0.800 -> 0.785 (CI of the change "
-        "-0.026..-0.006)"
+        "-0.026..-0.006; 0 new false alarms, 0 new misses, 0 put right)"
     ]
     assert decision.refused_labels == ["safeguarding"]
     # Inside its noise band, or with too few positives, it still cannot refuse.
@@ -420,8 +432,11 @@ def test_the_rule_also_judges_the_check_sets_pooled():
     assert pooled.high < 0 and pooled.diff <= -rule.min_drop
     assert decide(both, rule, None).reasons == [
         f"bullying is worse on {CHECKS_POOLED}: F1 {pooled.champion_f1:.3f} -> "
-        f"{pooled.challenger_f1:.3f} (CI of the change {pooled.low:+.3f}..{pooled.high:+.3f})"
+        f"{pooled.challenger_f1:.3f} (CI of the change {pooled.low:+.3f}..{pooled.high:+.3f}; "
+        f"{pooled.changes()})"
     ]
+    lost = ((challenger != y) & (champion == y)).sum()
+    assert pooled.new_false_alarms + pooled.new_misses == lost > 0
 
 
 _SARCASM = [f"{o} {g}. {c}" for o, g, c in zip(_OPENERS * 2, _GRIPES, _CLOSERS * 3, strict=False)]
@@ -532,6 +547,41 @@ def test_a_heads_only_challenger_keeps_the_adapter_and_composes_label_by_label(
     thresholds = read_config(composite.path)["thresholds"]
     assert thresholds["complaint"] == read_config(challenger.path)["thresholds"]["complaint"]
     assert thresholds["bullying"] == read_config(shipped)["thresholds"]["bullying"]
+
+
+def test_a_refusal_quotes_the_check_set_posts_behind_it_and_never_a_trusts_items(
+    heads_only_challenger,
+):
+    """A head taught only "complaint" floods school_check with complaint false alarms: the
+    refusal says how many and the card quotes the first posts, while the held-out verdicts
+    (a trust's own items) are counted and never quoted."""
+    from classifiers.inference import TransformerClassifier
+    from classifiers.training.retrain import compare, evaluation_sets, model_card
+
+    held = [VerdictItem(t, START, {"complaint": float(i % 2)}) for i, t in enumerate(_SARCASM)]
+    sets = evaluation_sets(held, ("school_check",))
+    champion, challenger = (
+        TransformerClassifier(path, precision="fp32")
+        for path in (shipped_artefact(), heads_only_challenger.path)
+    )
+    comparisons = compare(champion, challenger, sets, RULE)
+    school = comparisons["school_check"]["complaint"]
+    assert school.new_false_alarms > 5 and school.new_misses == 0
+    texts = set(sets["school_check"]["text"])
+    assert len(school.examples) == 5
+    assert all(e.startswith("false alarm: ") and e[13:] in texts for e in school.examples)
+    verdicts = comparisons[VERDICT_SET]["complaint"]
+    assert verdicts.put_right > 0 and verdicts.examples == ()
+    decision = decide(comparisons, RULE)
+    assert not decision.promote
+    assert f"{school.new_false_alarms} new false alarms" in decision.reasons[0]
+    assert decision.examples == {"school_check": {"complaint": list(school.examples)}}
+    card = model_card(
+        heads_only_challenger.version, heads_only_challenger.lineage, RULE, decision, "x"
+    )
+    assert "Check-set posts the challenger newly gets wrong" in card
+    assert all(f"  - {e}" in card for e in school.examples)
+    assert not any(t in card for t in _SARCASM)
 
 
 def _decision(refused: tuple[str, ...], promote: bool = False):

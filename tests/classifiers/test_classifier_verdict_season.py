@@ -157,6 +157,19 @@ def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_co
     assert result["trust_rule"]["check_sets"] == ["school_check"]
     table = format_season(result)
     assert "| all_judged | mean |" in table and "the trust's rule" in table
+    # Under a refusal, the check-set posts behind it are printed with the table.
+    quoted = [
+        f"  {label} on {name}, newly wrong: {post}"
+        for name, labels in result["trust_rule"]["examples"].items()
+        for label, posts in labels.items()
+        for post in posts
+    ]
+    assert all(line in table.splitlines() for line in quoted)
+    quoting = {"school_check": {"abuse": ["false alarm: You lot are idiots"]}}
+    refused = {**result, "trust_rule": {**result["trust_rule"], "examples": quoting}}
+    assert "  abuse on school_check, newly wrong: false alarm: You lot are idiots" in (
+        format_season(refused).splitlines()
+    )
 
     # The control is built once and reused by the next run.
     control = (tmp_path / "control" / "config.json").stat().st_mtime_ns

@@ -155,7 +155,11 @@ class TopModel(nn.Module):
         self.heads = heads
 
     def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.heads(self.pooled(hidden, attention_mask))
+
+    def pooled(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The vector the heads read: what retraining compares posts by (S11)."""
         mask = _layer_mask(self.bert, hidden, attention_mask)
         for layer in self.bert.encoder.layer[self.frozen_layers :]:
             hidden = layer(hidden, mask)
-        return self.heads(mean_pool(hidden, attention_mask))
+        return mean_pool(hidden, attention_mask)

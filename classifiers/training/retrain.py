@@ -147,6 +147,10 @@ class RetrainSettings:
     # L2-SP (docs/classifier-experiments.md, S10): the fit pays anchor * sum((w - w_start)^2)
     # over the weights it trains, so it moves only as far as the verdicts pay for.
     anchor: float = 0.0
+    # Each verdict cell's K nearest hand-written school rows labelled the other way on that
+    # label weigh as a verdict does (docs/classifier-experiments.md, S11): verdicts lean
+    # "yes", and these say which posts in the same voice are "no" (and the reverse).
+    counterweights: int = 0
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -364,13 +368,52 @@ def starting_scores(
     model: TopModel, states: list[torch.Tensor], batch_size: int = 128
 ) -> np.ndarray:
     """The model's own probabilities on the cached training states, before any step."""
+    return _before_fitting(model, states, len(TASKS), batch_size, scores=True)
+
+
+def starting_embeddings(
+    model: TopModel, states: list[torch.Tensor], batch_size: int = 128
+) -> np.ndarray:
+    """The pooled vectors the heads read, before any step, each of unit length."""
+    width = next(iter(model.heads.heads.values())).in_features
+    vectors = _before_fitting(model, states, width, batch_size, scores=False)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _before_fitting(
+    model: TopModel, states: list[torch.Tensor], width: int, batch_size: int, scores: bool
+) -> np.ndarray:
     model.eval()
-    out = np.empty((len(states), len(TASKS)), dtype=np.float32)
+    out = np.empty((len(states), width), dtype=np.float32)
     with torch.no_grad():
         for batch in length_buckets([s.shape[0] for s in states], batch_size):
             hidden, mask = pad_states([states[i] for i in batch])
-            out[batch] = torch.sigmoid(model(hidden, mask)).numpy()
+            out[batch] = (
+                torch.sigmoid(model(hidden, mask)) if scores else model.pooled(hidden, mask)
+            ).numpy()
     return out
+
+
+def counterweigh(frame: pd.DataFrame, vectors: np.ndarray, k: int, weight: float) -> np.ndarray:
+    """Per-cell scale (rows x tasks): for each verdict cell, the `k` nearest school rows
+    whose cell on that label says the opposite weigh `weight` in all (their row weight
+    times the scale), the most any one verdict asks; every other cell keeps scale 1."""
+    scale = np.ones((len(frame), len(TASKS)), dtype=np.float32)
+    verdict = (frame["source"] == "verdicts").to_numpy()
+    school = (frame["source"] == "school").to_numpy()
+    row_weight = frame["weight"].to_numpy(dtype=np.float32)
+    for column, task in enumerate(TASKS):
+        cells = frame[task].to_numpy(dtype=np.float32)
+        for target in (0.0, 1.0):
+            asking = np.flatnonzero(verdict & (cells == target))
+            pool = np.flatnonzero(school & (cells == 1.0 - target))
+            if not len(asking) or not len(pool):
+                continue
+            similarity = vectors[asking] @ vectors[pool].T
+            nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+            chosen = np.unique(pool[nearest.ravel()])
+            scale[chosen, column] = np.maximum(scale[chosen, column], weight / row_weight[chosen])
+    return scale
 
 
 def hold_unlabelled(
@@ -437,6 +480,10 @@ def build_challenger(
         frame, cell_scale = hold_unlabelled(
             frame, starting_scores(top, states), settings.keep_unlabelled
         )
+    if settings.counterweights > 0:
+        vectors = starting_embeddings(top, states)
+        counter = counterweigh(frame, vectors, settings.counterweights, settings.verdict_weight)
+        cell_scale = counter if cell_scale is None else cell_scale * counter
     summary = fit(top, frame, states, train_config, budget, cell_scale, settings.anchor)
     del states
     trained_texts = set(frame["text"])

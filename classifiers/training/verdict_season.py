@@ -184,6 +184,7 @@ def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> st
     parts.append(f"-keep{settings.keep_unlabelled:g}" if settings.keep_unlabelled else "")
     parts.append("-heads" if settings.heads_only else "")
     parts.append(f"-anchor{settings.anchor:g}" if settings.anchor else "")
+    parts.append(f"-counter{settings.counterweights}" if settings.counterweights else "")
     fallback = settings.fallback_blend
     parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
     parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
@@ -244,6 +245,7 @@ def run_season(
         "keep_unlabelled": settings.keep_unlabelled,
         "heads_only": settings.heads_only,
         "anchor": settings.anchor,
+        "counterweights": settings.counterweights,
         "labels_moved": built.lineage.get("labels_moved"),
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},

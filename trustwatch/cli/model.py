@@ -453,6 +453,13 @@ _ANCHOR_OPTION = click.option(
     help="Pull the fit back to the serving weights by this much (L2-SP; default 0: free).",
 )
 
+_COUNTER_OPTION = click.option(
+    "--counterweights",
+    type=click.IntRange(min=0),
+    help="Weigh each verdict's K nearest school rows labelled the other way as verdicts "
+    "(S11; default 0).",
+)
+
 
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
     """Retraining's defaults with the options given on the command line (None: not given)."""
@@ -483,6 +490,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @_FALLBACK_OPTION
 @_HEADS_OPTION
 @_ANCHOR_OPTION
+@_COUNTER_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -495,6 +503,7 @@ def retrain_command(
     fallback_blend: float | None,
     heads_only: bool | None,
     anchor: float | None,
+    counterweights: int | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -512,6 +521,7 @@ def retrain_command(
         fallback_blend=fallback_blend,
         heads_only=heads_only,
         anchor=anchor,
+        counterweights=counterweights,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -650,6 +660,7 @@ def rebuild_command(
 @_FALLBACK_OPTION
 @_HEADS_OPTION
 @_ANCHOR_OPTION
+@_COUNTER_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -663,6 +674,7 @@ def season_command(
     fallback_blend: float | None,
     heads_only: bool | None,
     anchor: float | None,
+    counterweights: int | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -679,6 +691,7 @@ def season_command(
         fallback_blend=fallback_blend,
         heads_only=heads_only,
         anchor=anchor,
+        counterweights=counterweights,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir, lead_error=lead_error)
     click.echo(format_season(result))

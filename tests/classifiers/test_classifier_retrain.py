@@ -494,6 +494,46 @@ def test_an_anchored_retrain_moves_less_far_from_the_model_it_started_from(tmp_p
     assert read_config(held.path)["training"]["retrain"]["anchored_move"] > 0
 
 
+def test_a_verdict_counterweighs_the_nearest_school_rows_that_say_the_opposite():
+    """S11: a reported safeguarding miss makes its nearest school rows labelled "no risk"
+    weigh as a verdict; a school row labelled "risk", a public row, a far row and another
+    label's cells are left alone, and two verdicts picking one row do not add up."""
+    import pandas as pd
+
+    from classifiers.labels import TASKS
+    from classifiers.training.retrain import counterweigh
+
+    blank = dict.fromkeys(TASKS, np.nan)
+    rows = [
+        ("verdicts", 2.0, {"safeguarding": 1.0}, [1.0, 0.0]),
+        ("verdicts", 2.0, {"safeguarding": 1.0}, [0.9, 0.1]),
+        ("school", 1.0, {"safeguarding": 0.0, "abuse": 1.0}, [0.95, 0.05]),  # nearest "no"
+        ("school", 0.25, {"safeguarding": 0.0}, [0.8, 0.2]),  # second nearest, weight 1/4
+        ("school", 1.0, {"safeguarding": 1.0}, [1.0, 0.0]),  # says the same: never
+        ("olid", 1.0, {"safeguarding": 0.0}, [1.0, 0.0]),  # public: never
+        ("school", 1.0, {"safeguarding": 0.0}, [0.0, 1.0]),  # far
+    ]
+    frame = pd.DataFrame(
+        [
+            {"text": str(i), "source": s, "weight": w, **blank, **t}
+            for i, (s, w, t, _) in enumerate(rows)
+        ]
+    )
+    vectors = np.array([v for *_, v in rows], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    scale = counterweigh(frame, vectors, 2, 2.0)
+    column = TASKS.index("safeguarding")
+    np.testing.assert_allclose(scale[:, column], [1, 1, 2.0, 8.0, 1, 1, 1])
+    others = np.delete(scale, column, axis=1)
+    assert (others == 1).all()
+    # A dismissal counterweighs rows labelled yes.
+    frame.loc[0, "safeguarding"] = 0.0
+    frame.loc[1, "safeguarding"] = np.nan
+    np.testing.assert_allclose(
+        counterweigh(frame, vectors, 1, 2.0)[:, column], [1, 1, 1, 1, 2, 1, 1]
+    )
+
+
 @pytest.fixture(scope="module")
 def heads_only_challenger(tmp_path_factory):
     """A heads-only challenger fitted hard on sarcastic complaints (S7)."""

@@ -85,6 +85,7 @@ def test_retrain_without_verdicts_keeps_the_shipped_model(
         ["model", "season", "--out", "season", "--seed", "many"],
         ["model", "season", "--out", "season", "--lead-error", "1"],
         ["model", "retrain", "--anchor", "-0.01"],
+        ["model", "season", "--out", "season", "--counterweights", "-3"],
     ],
 )
 def test_a_blend_or_share_out_of_range_is_refused_before_any_work(

@@ -450,7 +450,7 @@ _HEADS_OPTION = click.option(
 _ANCHOR_OPTION = click.option(
     "--anchor",
     type=click.FloatRange(min=0.0),
-    help="Pull the fit back to the serving weights by this much (L2-SP; default 0: free).",
+    help="Pull the fit back to the weights it starts from by this much (L2-SP; default 0).",
 )
 
 _COUNTER_OPTION = click.option(

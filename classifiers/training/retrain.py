@@ -613,6 +613,7 @@ def second_look(start_dir: Path, challenger: Challenger, decision: Decision) -> 
         look.lineage["full_move_refused"] = {
             "version": challenger.version,
             "reasons": decision.reasons,
+            "examples": decision.examples,
         }
     return look
 
@@ -702,6 +703,7 @@ def _second_look_lines(lineage: dict[str, Any]) -> list[str]:
             f"- A second look: the fitted model {refused['version']} was refused "
             f"({'; '.join(refused['reasons'])})"
         )
+        lines += ["  " + line for line in _quoted(refused.get("examples", {}))]
     return lines
 
 
@@ -745,8 +747,14 @@ def refusal_lines(decision: Decision) -> list[str]:
     items: those are counted in the figures, never quoted)."""
     if not decision.examples:
         return []
-    lines = ["", "## Check-set posts the challenger newly gets wrong", ""]
-    for set_name, labels in decision.examples.items():
+    heading = "## Check-set posts the challenger newly gets wrong"
+    return ["", heading, "", *_quoted(decision.examples)]
+
+
+def _quoted(examples: dict[str, dict[str, list[str]]]) -> list[str]:
+    """Markdown bullets of the posts a refusal names, per set and label, one line each."""
+    lines = []
+    for set_name, labels in examples.items():
         for label, posts in labels.items():
             lines.append(f"- {label} on {set_name}:")
             lines += [f"  - {' '.join(post.split())}" for post in posts]

@@ -4,6 +4,7 @@ refusal and rollback end to end, on a real warehouse with the real model."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import replace
 
@@ -452,11 +453,11 @@ def test_the_start_anchor_costs_the_squared_move_of_the_trained_weights_only():
     trained = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
     frozen = torch.nn.Parameter(torch.tensor([3.0]), requires_grad=False)
     pull = StartAnchor([trained, frozen], 0.5)
-    assert float(pull.penalty()) == 0.0
+    assert float(pull.penalty().detach()) == 0.0
     with torch.no_grad():
         trained += torch.tensor([0.2, -0.1])
         frozen += 5.0
-    assert float(pull.penalty()) == pytest.approx(0.5 * (0.04 + 0.01))
+    assert float(pull.penalty().detach()) == pytest.approx(0.5 * (0.04 + 0.01))
     assert pull.distance() == pytest.approx(0.05)
     pull.penalty().backward()
     np.testing.assert_allclose(trained.grad.numpy(), [0.2, -0.1], rtol=1e-5)  # 2 * 0.5 * move
@@ -652,6 +653,7 @@ def test_a_refused_heads_only_challenger_moves_only_the_labels_that_lost_nowhere
     assert composite.lineage["full_move_refused"] == {
         "version": heads_only_challenger.version,
         "reasons": refused.reasons,
+        "examples": refused.examples,
     }
     card = model_card(
         composite.version, composite.lineage, rule, _decision(()), heads_only_challenger.version
@@ -714,6 +716,13 @@ def test_a_heads_only_retrain_keeps_the_head_a_mistaken_lead_would_spoil(sqlite_
         assert "complaint" in row.lineage["labels_moved"]
         assert row.figures["figures"][VERDICT_SET]["complaint"]["diff"] > 0
         assert "- Labels moved:" in row.model_card
+        # The card names the check-set posts behind the refused full move; the lead's own
+        # items (the verdicts, trained on or held out) are quoted nowhere the row keeps.
+        behind = refused["examples"]["school_check"]["bullying"]
+        assert behind and all(post.startswith("missed: ") for post in behind)
+        assert all(f"    - {post}" in row.model_card for post in behind)
+        kept = json.dumps([row.lineage, row.figures, row.rule]) + row.model_card
+        assert not [text for text, _, _ in rows if text in kept]
     served, shipped = read_config(active_artefact()), read_config(shipped_artefact())
     assert served["thresholds"]["bullying"] == shipped["thresholds"]["bullying"]
     from classifiers.inference import TransformerClassifier

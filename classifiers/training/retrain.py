@@ -368,29 +368,29 @@ def starting_scores(
     model: TopModel, states: list[torch.Tensor], batch_size: int = 128
 ) -> np.ndarray:
     """The model's own probabilities on the cached training states, before any step."""
-    return _before_fitting(model, states, len(TASKS), batch_size, scores=True)
+    pooled = torch.from_numpy(_pooled_before_fitting(model, states, batch_size))
+    with torch.no_grad():
+        return torch.sigmoid(model.heads(pooled)).numpy()
 
 
 def starting_embeddings(
     model: TopModel, states: list[torch.Tensor], batch_size: int = 128
 ) -> np.ndarray:
     """The pooled vectors the heads read, before any step, each of unit length."""
-    width = next(iter(model.heads.heads.values())).in_features
-    vectors = _before_fitting(model, states, width, batch_size, scores=False)
+    vectors = _pooled_before_fitting(model, states, batch_size)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def _before_fitting(
-    model: TopModel, states: list[torch.Tensor], width: int, batch_size: int, scores: bool
+def _pooled_before_fitting(
+    model: TopModel, states: list[torch.Tensor], batch_size: int
 ) -> np.ndarray:
     model.eval()
+    width = next(iter(model.heads.heads.values())).in_features
     out = np.empty((len(states), width), dtype=np.float32)
     with torch.no_grad():
         for batch in length_buckets([s.shape[0] for s in states], batch_size):
             hidden, mask = pad_states([states[i] for i in batch])
-            out[batch] = (
-                torch.sigmoid(model(hidden, mask)) if scores else model.pooled(hidden, mask)
-            ).numpy()
+            out[batch] = model.pooled(hidden, mask).numpy()
     return out
 
 

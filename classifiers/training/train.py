@@ -328,14 +328,15 @@ class StartAnchor:
         self.pairs = [(p, p.detach().clone()) for p in trained] if strength > 0 else []
 
     def penalty(self) -> torch.Tensor | float:
-        if not self.pairs:
-            return 0.0
-        return self.strength * sum(((p - start) ** 2).sum() for p, start in self.pairs)
+        return self.strength * self._squared_move() if self.pairs else 0.0
 
     def distance(self) -> float:
         """The summed squared move so far, for the fit's summary."""
         with torch.no_grad():
-            return float(sum(((p - start) ** 2).sum() for p, start in self.pairs))
+            return float(self._squared_move())
+
+    def _squared_move(self) -> torch.Tensor:
+        return sum(((p - start) ** 2).sum() for p, start in self.pairs)
 
 
 def fit(

@@ -151,6 +151,10 @@ class RetrainSettings:
     # label weigh as a verdict does (docs/classifier-experiments.md, S11): verdicts lean
     # "yes", and these say which posts in the same voice are "no" (and the reverse).
     counterweights: int = 0
+    # Each label's verdict cells reweighed so "yes" and "no" weigh the same in all
+    # (docs/classifier-experiments.md, S13): a lead sees what was flagged and reports what
+    # was missed, so verdicts lean "yes" several times over what the label's rate is.
+    balance_verdicts: bool = False
     world_category_weights: dict[str, float] = field(
         default_factory=lambda: dict(DataSettings().world_category_weights)
     )
@@ -416,6 +420,23 @@ def counterweigh(frame: pd.DataFrame, vectors: np.ndarray, k: int, weight: float
     return scale
 
 
+def balance_sides(frame: pd.DataFrame) -> np.ndarray:
+    """Per-cell scale (rows x tasks): on each label whose verdict cells say both "yes" and
+    "no", each side's cells are scaled by n / (2 n_side), so the two sides weigh the same
+    and the label's verdicts weigh what they did in all; every other cell keeps scale 1."""
+    scale = np.ones((len(frame), len(TASKS)), dtype=np.float32)
+    verdict = (frame["source"] == "verdicts").to_numpy()
+    for column, task in enumerate(TASKS):
+        cells = frame[task].to_numpy(dtype=np.float32)
+        sides = [verdict & (cells == target) for target in (0.0, 1.0)]
+        counts = [int(side.sum()) for side in sides]
+        if min(counts) == 0:
+            continue
+        for side, count in zip(sides, counts, strict=True):
+            scale[side, column] = sum(counts) / (2 * count)
+    return scale
+
+
 def hold_unlabelled(
     frame: pd.DataFrame, scores: np.ndarray, share: float
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -484,6 +505,9 @@ def build_challenger(
         vectors = starting_embeddings(top, states)
         counter = counterweigh(frame, vectors, settings.counterweights, settings.verdict_weight)
         cell_scale = counter if cell_scale is None else cell_scale * counter
+    if settings.balance_verdicts:
+        balanced = balance_sides(frame)
+        cell_scale = balanced if cell_scale is None else cell_scale * balanced
     summary = fit(top, frame, states, train_config, budget, cell_scale, settings.anchor)
     del states
     trained_texts = set(frame["text"])

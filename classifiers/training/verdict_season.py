@@ -185,6 +185,7 @@ def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> st
     parts.append("-heads" if settings.heads_only else "")
     parts.append(f"-anchor{settings.anchor:g}" if settings.anchor else "")
     parts.append(f"-counter{settings.counterweights}" if settings.counterweights else "")
+    parts.append("-balanced" if settings.balance_verdicts else "")
     fallback = settings.fallback_blend
     parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
     parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
@@ -246,6 +247,7 @@ def run_season(
         "heads_only": settings.heads_only,
         "anchor": settings.anchor,
         "counterweights": settings.counterweights,
+        "balance_verdicts": settings.balance_verdicts,
         "labels_moved": built.lineage.get("labels_moved"),
         "verdicts": season.counts,
         "items": {"trained": len(train), "held_out": len(held_out)},

@@ -460,6 +460,14 @@ _COUNTER_OPTION = click.option(
     "(S11; default 0).",
 )
 
+_BALANCE_OPTION = click.option(
+    "--balance-verdicts/--verdicts-as-given",
+    "balance_verdicts",
+    default=None,
+    help="Weigh each label's confirmed and dismissed verdicts the same in all, however many "
+    "of each (S13; default: as given).",
+)
+
 
 def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSettings
     """Retraining's defaults with the options given on the command line (None: not given)."""
@@ -491,6 +499,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @_HEADS_OPTION
 @_ANCHOR_OPTION
 @_COUNTER_OPTION
+@_BALANCE_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -504,6 +513,7 @@ def retrain_command(
     heads_only: bool | None,
     anchor: float | None,
     counterweights: int | None,
+    balance_verdicts: bool | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -522,6 +532,7 @@ def retrain_command(
         heads_only=heads_only,
         anchor=anchor,
         counterweights=counterweights,
+        balance_verdicts=balance_verdicts,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -661,6 +672,7 @@ def rebuild_command(
 @_HEADS_OPTION
 @_ANCHOR_OPTION
 @_COUNTER_OPTION
+@_BALANCE_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -675,6 +687,7 @@ def season_command(
     heads_only: bool | None,
     anchor: float | None,
     counterweights: int | None,
+    balance_verdicts: bool | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -692,6 +705,7 @@ def season_command(
         heads_only=heads_only,
         anchor=anchor,
         counterweights=counterweights,
+        balance_verdicts=balance_verdicts,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir, lead_error=lead_error)
     click.echo(format_season(result))

@@ -495,6 +495,66 @@ def test_an_anchored_retrain_moves_less_far_from_the_model_it_started_from(tmp_p
     assert read_config(held.path)["training"]["retrain"]["anchored_move"] > 0
 
 
+def test_each_labels_verdicts_are_balanced_yes_against_no():
+    """S13: three confirmations and one dismissal on safeguarding weigh the same per side
+    (2/3 and 2), the label's total unchanged; a label whose verdicts all say one thing, the
+    school rows and the blank cells keep scale 1."""
+    import pandas as pd
+
+    from classifiers.labels import TASKS
+    from classifiers.training.retrain import balance_sides
+
+    blank = dict.fromkeys(TASKS, np.nan)
+    cells = [
+        ("verdicts", {"safeguarding": 1.0, "hate": 1.0}),
+        ("verdicts", {"safeguarding": 1.0, "hate": 1.0}),
+        ("verdicts", {"safeguarding": 1.0}),
+        ("verdicts", {"safeguarding": 0.0}),
+        ("school", {"safeguarding": 0.0, "hate": 0.0}),
+    ]
+    frame = pd.DataFrame(
+        [
+            {"text": str(i), "source": s, "weight": 2.0, **blank, **t}
+            for i, (s, t) in enumerate(cells)
+        ]
+    )
+    scale = balance_sides(frame)
+    column = TASKS.index("safeguarding")
+    np.testing.assert_allclose(scale[:, column], [2 / 3, 2 / 3, 2 / 3, 2, 1])
+    assert scale[:4, column].sum() == pytest.approx(4)
+    assert (np.delete(scale, column, axis=1) == 1).all()  # hate: only "yes" verdicts
+
+
+_OFFICE = [
+    "Could the office say what time the coach gets back from the museum trip?",
+    "Is the uniform shop open on Saturday morning before term starts?",
+    "Where do I send the form for the year 8 residential, the email or the office?",
+]
+
+
+def test_a_balanced_retrain_hears_the_few_dismissals_more(tmp_path):
+    """S13: the same twelve confirmed complaints and three dismissed office questions,
+    fitted as given and balanced: balanced, the dismissed posts' complaint scores end lower."""
+    from classifiers.inference import TransformerClassifier
+    from classifiers.training.retrain import build_challenger
+
+    texts = [(t, 1.0) for t in _SARCASM[:4] * 3] + [(t, 0.0) for t in _OFFICE]
+    items = [
+        VerdictItem(text, START + dt.timedelta(hours=i), {"complaint": target})
+        for i, (text, target) in enumerate(texts)
+    ]
+    dismissed = {}
+    for balance in (False, True):
+        settings = replace(
+            TINY, school_rows=False, steps=20, lr_lora=2e-3, balance_verdicts=balance
+        )
+        built = build_challenger(shipped_artefact(), tmp_path / str(balance), items, settings)
+        scores = TransformerClassifier(built.path, precision="fp32").predict_proba(_OFFICE)
+        dismissed[balance] = scores["complaint"].mean()
+        assert built.lineage["settings"]["balance_verdicts"] is balance
+    assert dismissed[True] < dismissed[False]
+
+
 def test_a_verdict_counterweighs_the_nearest_school_rows_that_say_the_opposite():
     """S11: a reported safeguarding miss makes its nearest school rows labelled "no risk"
     weigh as a verdict; a school row labelled "risk", a public row, a far row and another

@@ -188,3 +188,4 @@ def test_a_runs_name_carries_every_option_that_sets_its_recipe_apart():
     assert recipe_suffix(replace(RetrainSettings(), seed=14)) == "-seed14"
     assert recipe_suffix(replace(RetrainSettings(), anchor=0.01)) == "-anchor0.01"
     assert recipe_suffix(replace(RetrainSettings(), counterweights=3)) == "-counter3"
+    assert recipe_suffix(replace(RetrainSettings(), balance_verdicts=True)) == "-balanced"

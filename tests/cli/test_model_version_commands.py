@@ -62,10 +62,11 @@ def test_rollback_to_a_version_never_promoted_is_a_user_error(
     assert active_artefact() == shipped_artefact()
 
 
+@pytest.mark.parametrize("options", [[], ["--balance-verdicts", "--heads-only"]])
 def test_retrain_without_verdicts_keeps_the_shipped_model(
-    warehouse, capsys: pytest.CaptureFixture[str]
+    warehouse, options: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["model", "retrain"]) == 0
+    assert main(["model", "retrain", *options]) == 0
     out = capsys.readouterr().out
     assert "retrain skipped: 0 verdict-labelled items" in out
     assert active_artefact() == shipped_artefact()

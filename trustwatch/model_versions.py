@@ -131,7 +131,8 @@ def retrain(
         return RetrainOutcome("skipped", len(verdicts), reasons=[reason])
     train, held_out, holdout_from = split_by_time(verdicts, settings.holdout_fraction)
     building = first = models_dir() / f"building-{now.strftime('%Y%m%dT%H%M%S')}"
-    for leftover in (building, fallback_dir(building), composite_dir(building)):
+    looks = (fallback_dir(building), composite_dir(building), composite_dir(fallback_dir(building)))
+    for leftover in (building, *looks):
         shutil.rmtree(leftover, ignore_errors=True)
     challenger = build_challenger(shipped_artefact(), building, train, settings, data_dir)
     champion_dir = active_artefact()

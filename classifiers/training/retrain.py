@@ -151,6 +151,11 @@ class RetrainSettings:
     # label weigh as a verdict does (docs/classifier-experiments.md, S11): verdicts lean
     # "yes", and these say which posts in the same voice are "no" (and the reverse).
     counterweights: int = 0
+    # When the rule refuses the whole model, fit the same verdicts and settings again with
+    # the adapter frozen (as `heads_only`) and judge that, then its per-label composite
+    # (docs/classifier-experiments.md, S14): the trust gets what the heads alone learned
+    # rather than nothing.
+    heads_only_fallback: bool = False
     # Each label's verdict cells reweighed so "yes" and "no" weigh the same in all
     # (docs/classifier-experiments.md, S13): a lead sees what was flagged and reports what
     # was missed, so verdicts lean "yes" several times over what the label's rate is.
@@ -568,6 +573,13 @@ def build_challenger(
     built = finish(encoder, heads, settings.blend, Path(out_dir))
     if settings.fallback_blend is not None and settings.fallback_blend < settings.blend:
         built.fallback = finish(encoder, heads, settings.fallback_blend, fallback_dir(out_dir))
+    elif settings.heads_only_fallback and not settings.heads_only:
+        # Written now, judged only if the rule refuses `built`; the same verdicts and seed,
+        # so the thresholds' share of the verdicts is the same one.
+        heads_fit = replace(settings, heads_only=True, heads_only_fallback=False)
+        built.fallback = build_challenger(
+            base_dir, fallback_dir(out_dir), verdicts, heads_fit, data_dir
+        )
     return built
 
 
@@ -634,11 +646,13 @@ def second_look(start_dir: Path, challenger: Challenger, decision: Decision) -> 
         return None
     look = challenger.fallback or label_composite(start_dir, challenger, decision)
     if look is not None:
-        look.lineage["full_move_refused"] = {
+        refused = {
             "version": challenger.version,
             "reasons": decision.reasons,
             "examples": decision.examples,
         }
+        earlier = challenger.lineage.get("full_move_refused")
+        look.lineage["full_move_refused"] = {**refused, **({"earlier": earlier} if earlier else {})}
     return look
 
 
@@ -722,12 +736,13 @@ def _second_look_lines(lineage: dict[str, Any]) -> list[str]:
             "exactly as the model it started from"
         )
     refused = lineage.get("full_move_refused")
-    if refused:
+    while refused:  # newest refusal first, then each look it fell back from (S14)
         lines.append(
             f"- A second look: the fitted model {refused['version']} was refused "
             f"({'; '.join(refused['reasons'])})"
         )
         lines += ["  " + line for line in _quoted(refused.get("examples", {}))]
+        refused = refused.get("earlier")
     return lines
 
 

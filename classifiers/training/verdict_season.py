@@ -188,6 +188,7 @@ def recipe_suffix(settings: RetrainSettings, data_dir: Path | None = None) -> st
     parts.append("-balanced" if settings.balance_verdicts else "")
     fallback = settings.fallback_blend
     parts.append(f"-fallback{fallback:g}" if fallback is not None else "")
+    parts.append("-hfallback" if settings.heads_only_fallback else "")
     parts.append(f"-seed{settings.seed}" if settings.seed != RetrainSettings().seed else "")
     return "".join(parts)
 
@@ -222,15 +223,20 @@ def run_season(
     judged_by = rule_sets(settings.check_sets, pool)
     rule_rows = evaluation_sets(held_out, judged_by)
     decision = decide(compare(champion, challenger, rule_rows, rule), rule)
-    full_move = None
-    # As `model retrain` does: a refused challenger's second looks (S5, S7), same rule.
+    refused_looks: list[dict[str, Any]] = []
+    # As `model retrain` does: a refused challenger's second looks (S5, S7, S14), same rule.
     while (look := second_look(champion_dir, built, decision)) is not None:
-        full_move = {"version": built.version, **decision.as_record()}
+        refused_looks.append({"version": built.version, **decision.as_record()})
         built = look
         challenger = TransformerClassifier(built.path, precision="fp32")
         decision = decide(compare(champion, challenger, rule_rows, rule), rule)
-    # The control is the full move with no verdicts: a fallback has nothing to fall from.
-    plain = replace(settings, fallback_blend=None)
+    # The control is the served recipe with no verdicts: a fallback has nothing to fall
+    # from, and a heads-only look served after a refused whole model is set beside the
+    # heads-only fit of no verdicts.
+    served_heads = bool(built.lineage["settings"].get("heads_only"))
+    plain = replace(
+        settings, fallback_blend=None, heads_only_fallback=False, heads_only=served_heads
+    )
     control_dir = build_control(
         out_dir / f"control{recipe_suffix(plain, data_dir)}", plain, data_dir
     )
@@ -247,6 +253,8 @@ def run_season(
         "heads_only": settings.heads_only,
         "anchor": settings.anchor,
         "counterweights": settings.counterweights,
+        "heads_only_fallback": settings.heads_only_fallback,
+        "served_heads_only": served_heads,
         "balance_verdicts": settings.balance_verdicts,
         "labels_moved": built.lineage.get("labels_moved"),
         "verdicts": season.counts,
@@ -256,7 +264,8 @@ def run_season(
         "control": control.version,
         "trust_rule": {**decision.as_record(), "check_sets": list(judged_by)},
         "served_share": built.lineage["served_share"],
-        "full_move_refused": full_move,
+        "full_move_refused": refused_looks[-1] if refused_looks else None,
+        "refused_looks": refused_looks,
         "vs_champion": _records(compare(champion, challenger, sets, rule)),
         "vs_control": _records(compare(control, challenger, sets, rule)),
     }
@@ -286,16 +295,24 @@ def format_season(result: dict[str, Any]) -> str:
         for label, posts in labels.items():
             lines += [f"  {label} on {set_name}, newly wrong: {post}" for post in posts]
     full = result.get("full_move_refused")
+    looks = result.get("refused_looks") or ([full] if full else [])
+    for look in looks[:-1]:  # S14: the whole model, before the heads-only fit
+        lines.append(f"first, {look['version']} was refused ({'; '.join(look['reasons'])})")
     moved = result.get("labels_moved")
     if full and moved is not None:
         lines.append(
             f"the challenger {full['version']} was refused ({'; '.join(full['reasons'])}); "
             f"the one above moves only {', '.join(moved)}"
         )
-    elif full:
+    elif full and result["served_share"] < 1.0:
         lines.append(
             f"the full move {full['version']} was refused ({'; '.join(full['reasons'])}); "
             f"the challenger above serves {result['served_share']:g} of it"
+        )
+    elif full:
+        lines.append(
+            f"the whole model {full['version']} was refused ({'; '.join(full['reasons'])}); "
+            "the challenger above is the heads alone, fitted again"
         )
     lines += [
         "",

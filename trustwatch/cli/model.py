@@ -460,6 +460,14 @@ _COUNTER_OPTION = click.option(
     "(S11; default 0).",
 )
 
+_HEADS_FALLBACK_OPTION = click.option(
+    "--heads-only-fallback/--no-heads-only-fallback",
+    "heads_only_fallback",
+    default=None,
+    help="If the rule refuses the whole model, fit and judge the heads alone once, then "
+    "their per-label composite (S14; default: no).",
+)
+
 _BALANCE_OPTION = click.option(
     "--balance-verdicts/--verdicts-as-given",
     "balance_verdicts",
@@ -500,6 +508,7 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 @_ANCHOR_OPTION
 @_COUNTER_OPTION
 @_BALANCE_OPTION
+@_HEADS_FALLBACK_OPTION
 @pass_app
 def retrain_command(
     app: AppContext,
@@ -514,6 +523,7 @@ def retrain_command(
     anchor: float | None,
     counterweights: int | None,
     balance_verdicts: bool | None,
+    heads_only_fallback: bool | None,
 ) -> None:
     """Build a challenger from the shipped adapter and the leads' verdicts; promote it only
     if the declared rule says so (see docs/retraining.md)."""
@@ -533,6 +543,7 @@ def retrain_command(
         anchor=anchor,
         counterweights=counterweights,
         balance_verdicts=balance_verdicts,
+        heads_only_fallback=heads_only_fallback,
     )
     with session_scope(app.engine) as session:
         outcome = retrain(
@@ -673,6 +684,7 @@ def rebuild_command(
 @_ANCHOR_OPTION
 @_COUNTER_OPTION
 @_BALANCE_OPTION
+@_HEADS_FALLBACK_OPTION
 def season_command(
     out_dir: Path,
     fold: str,
@@ -688,6 +700,7 @@ def season_command(
     anchor: float | None,
     counterweights: int | None,
     balance_verdicts: bool | None,
+    heads_only_fallback: bool | None,
 ) -> None:
     """Does retraining learn from verdicts? Simulate a lead's season of verdicts on one probe
     of each pair, retrain as `model retrain` would, and score the challenger beside the
@@ -706,6 +719,7 @@ def season_command(
         anchor=anchor,
         counterweights=counterweights,
         balance_verdicts=balance_verdicts,
+        heads_only_fallback=heads_only_fallback,
     )
     result = run_season(out_dir, fold, missed_share, settings, data_dir, lead_error=lead_error)
     click.echo(format_season(result))

@@ -751,24 +751,35 @@ _MOCKERY = (
 _NAMES = ("Jake", "Amira", "Tom", "Lily", "Zain", "Maisie")
 
 
-def test_a_heads_only_retrain_keeps_the_head_a_mistaken_lead_would_spoil(sqlite_engine):
+@pytest.mark.parametrize("recipe", ["heads_only", "heads_only_fallback"])
+def test_a_heads_only_retrain_keeps_the_head_a_mistaken_lead_would_spoil(sqlite_engine, recipe):
     """S7 through the real weekly retrain: a lead rightly marks the sarcastic complaints the
     model missed but wrongly dismisses bullying on mockery. The heads-only challenger is
     refused for its bullying loss; its second look keeps the shipped bullying head and
-    threshold, serves what the complaint verdicts taught, and is promoted."""
+    threshold, serves what the complaint verdicts taught, and is promoted. With S14's
+    fallback the whole model is fitted and refused first, and the card names both refusals."""
     rows = _season() + [(m.format(n=n), "bullying", "dismissed") for m in _MOCKERY for n in _NAMES]
     random.Random(11).shuffle(rows)
     _seed_verdicts(sqlite_engine, rows)
     # The verdicts alone, fitted hard enough that the bullying head collapses on school_check
     # (0.982 -> 0.000) while complaint's gain adds no false alarm there (at 12 steps of 3e-2
     # it did, and complaint was kept back too).
-    settings = replace(TINY, heads_only=True, school_rows=False, steps=20, lr_heads=2e-2)
+    settings = replace(TINY, school_rows=False, steps=20, lr_heads=2e-2, **{recipe: True})
     with session_scope(sqlite_engine) as session:
         outcome = retrain(session, now=START + dt.timedelta(days=30), settings=settings, rule=RULE)
     assert outcome.status == "promoted", outcome.reasons
     with session_scope(sqlite_engine) as session:
         row = session.get_one(ModelVersion, outcome.version)
         refused = row.lineage["full_move_refused"]
+        whole = refused.get("earlier")
+        if recipe == "heads_only_fallback":
+            assert whole["version"] not in (refused["version"], outcome.version)
+            assert any(reason.startswith("bullying is worse") for reason in whole["reasons"])
+            assert "earlier" not in whole
+            looks = [line for line in row.model_card.splitlines() if "A second look" in line]
+            assert [refused["version"] in looks[0], whole["version"] in looks[1]] == [True] * 2
+        else:
+            assert whole is None
         assert refused["reasons"] and all(
             reason.startswith("bullying is worse") for reason in refused["reasons"]
         )

@@ -170,6 +170,18 @@ def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_co
     assert "  abuse on school_check, newly wrong: false alarm: You lot are idiots" in (
         format_season(refused).splitlines()
     )
+    # S14: a whole model refused, then the heads alone refused, then their composite served.
+    whole = {"version": "w" * 16, "reasons": ["safeguarding is worse on school_check"]}
+    heads = {"version": "h" * 16, "reasons": ["bullying is worse on school_check"]}
+    chained = {**result, "refused_looks": [whole, heads], "full_move_refused": heads}
+    lines = format_season({**chained, "labels_moved": ["hate"]}).splitlines()
+    assert f"first, {'w' * 16} was refused (safeguarding is worse on school_check)" in lines
+    assert any(line.startswith(f"the challenger {'h' * 16} was refused") for line in lines)
+    served_heads = {**chained, "refused_looks": [whole], "full_move_refused": whole}
+    assert any(
+        line.endswith("the challenger above is the heads alone, fitted again")
+        for line in format_season({**served_heads, "labels_moved": None}).splitlines()
+    )
 
     # The control is built once and reused by the next run.
     control = (tmp_path / "control" / "config.json").stat().st_mtime_ns
@@ -189,3 +201,4 @@ def test_a_runs_name_carries_every_option_that_sets_its_recipe_apart():
     assert recipe_suffix(replace(RetrainSettings(), anchor=0.01)) == "-anchor0.01"
     assert recipe_suffix(replace(RetrainSettings(), counterweights=3)) == "-counter3"
     assert recipe_suffix(replace(RetrainSettings(), balance_verdicts=True)) == "-balanced"
+    assert recipe_suffix(replace(RetrainSettings(), heads_only_fallback=True)) == "-hfallback"

@@ -62,7 +62,9 @@ def test_rollback_to_a_version_never_promoted_is_a_user_error(
     assert active_artefact() == shipped_artefact()
 
 
-@pytest.mark.parametrize("options", [[], ["--balance-verdicts", "--heads-only"]])
+@pytest.mark.parametrize(
+    "options", [[], ["--balance-verdicts", "--heads-only"], ["--heads-only-fallback"]]
+)
 def test_retrain_without_verdicts_keeps_the_shipped_model(
     warehouse, options: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

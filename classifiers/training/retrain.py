@@ -25,6 +25,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,9 @@ class Challenger:
     thresholds_from_verdicts: list[str]
     # The fallback share of the same fit, judged only if this challenger is refused.
     fallback: Challenger | None = None
+    # A second fit (S14's heads alone), run only if this challenger is refused: a week
+    # whose whole model is promoted pays for one fit, not two.
+    refit: Callable[[], Challenger] | None = None
 
 
 def split_by_time(
@@ -574,10 +578,9 @@ def build_challenger(
     if settings.fallback_blend is not None and settings.fallback_blend < settings.blend:
         built.fallback = finish(encoder, heads, settings.fallback_blend, fallback_dir(out_dir))
     elif settings.heads_only_fallback and not settings.heads_only:
-        # Written now, judged only if the rule refuses `built`; the same verdicts and seed,
-        # so the thresholds' share of the verdicts is the same one.
+        # The same verdicts and seed, so the thresholds' share of the verdicts is the same.
         heads_fit = replace(settings, heads_only=True, heads_only_fallback=False)
-        built.fallback = build_challenger(
+        built.refit = lambda: build_challenger(
             base_dir, fallback_dir(out_dir), verdicts, heads_fit, data_dir
         )
     return built
@@ -640,11 +643,16 @@ def label_composite(
 
 def second_look(start_dir: Path, challenger: Challenger, decision: Decision) -> Challenger | None:
     """The next model a refused challenger offers, judged by the same rule: the fallback
-    share of its fit (S5), else its labels that lost nowhere (S7); None when there is none.
-    Its lineage names the refused model it falls back from."""
+    share of its fit (S5), else the heads fitted alone (S14, fitted only now), else its
+    labels that lost nowhere (S7); None when there is none. Its lineage names the refused
+    model it falls back from, and that model's own refusal before it."""
     if decision.promote:
         return None
-    look = challenger.fallback or label_composite(start_dir, challenger, decision)
+    look = (
+        challenger.fallback
+        or (challenger.refit() if challenger.refit else None)
+        or label_composite(start_dir, challenger, decision)
+    )
     if look is not None:
         refused = {
             "version": challenger.version,

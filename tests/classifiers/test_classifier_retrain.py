@@ -741,6 +741,25 @@ def test_only_a_heads_only_challenger_can_be_composed(tmp_path):
         compose(shipped_artefact(), whole, ["complaint"], tmp_path / "out")
 
 
+def test_the_heads_only_fallback_is_fitted_only_when_it_is_needed(tmp_path):
+    """S14: building the whole model writes no second artefact; the heads-only fit runs
+    when a refusal asks for it, beside the first, from the same verdicts."""
+    from classifiers.training.retrain import build_challenger, fallback_dir
+
+    items = [
+        VerdictItem(text, START + dt.timedelta(hours=i), {"complaint": 1.0})
+        for i, text in enumerate(_SARCASM[:4])
+    ]
+    settings = replace(TINY, school_rows=False, steps=2, heads_only_fallback=True)
+    whole = build_challenger(shipped_artefact(), tmp_path / "whole", items, settings)
+    assert not whole.lineage["settings"]["heads_only"] and whole.fallback is None
+    assert not fallback_dir(whole.path).exists()
+    heads = whole.refit()
+    assert heads.path == fallback_dir(whole.path) and heads.refit is None
+    assert heads.lineage["settings"]["heads_only"]
+    assert heads.lineage["verdict_items_trained"] == whole.lineage["verdict_items_trained"]
+
+
 # What a mistaken lead says (S7): bullying dismissed on posts that are bullying.
 _MOCKERY = (
     "everyone unfollow {n} and leave her out of the group chat",

@@ -77,6 +77,23 @@ def test_retrain_without_verdicts_keeps_the_shipped_model(
 @pytest.mark.parametrize(
     "argv",
     [
+        ["model", "retrain", "--heads-only-fallback", "--heads-only"],
+        ["model", "season", "--out", "season", "--heads-only-fallback", "--fallback-blend", "0.5"],
+    ],
+)
+def test_two_second_looks_at_one_fit_are_refused_before_any_work(
+    warehouse, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--heads-only-fallback is the second look" in err and "Traceback" not in err
+    assert not Path("season").exists()
+    assert active_artefact() == shipped_artefact()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
         ["model", "retrain", "--blend", "0"],
         ["model", "retrain", "--blend", "1.5"],
         ["model", "season", "--out", "season", "--blend", "0"],

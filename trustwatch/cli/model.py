@@ -485,8 +485,14 @@ def _retrain_settings(data_dir: Path | None, **given: object):  # -> RetrainSett
 
     if data_dir is not None:
         _check_data(data_dir)
+    settings = replace(RetrainSettings(), **{k: v for k, v in given.items() if v is not None})
+    if settings.heads_only_fallback and (settings.heads_only or settings.fallback_blend):
+        raise UserError(
+            "--heads-only-fallback is the second look at a refused whole model: drop it, or "
+            "drop --heads-only and --fallback-blend (one second look per fit)."
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    return replace(RetrainSettings(), **{k: v for k, v in given.items() if v is not None})
+    return settings
 
 
 @model.command("retrain")

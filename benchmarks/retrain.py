@@ -72,6 +72,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--heads-only", action="store_true", help="fit the heads only (S7)")
+    parser.add_argument(
+        "--heads-only-fallback",
+        action="store_true",
+        help="if the whole model is refused, fit and judge the heads alone too (S14)",
+    )
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="trustwatch-retrain-bench-"))
     os.environ["TRUSTWATCH_VAR_DIR"] = str(var)
@@ -85,7 +90,12 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{var / 'warehouse.sqlite'}")
     upgrade(engine)
     _seed(engine, args.verdicts)
-    settings = replace(RetrainSettings(), threads=args.threads, heads_only=args.heads_only)
+    settings = replace(
+        RetrainSettings(),
+        threads=args.threads,
+        heads_only=args.heads_only,
+        heads_only_fallback=args.heads_only_fallback,
+    )
     if args.steps:
         settings = replace(settings, steps=args.steps)
     wall, cpu = time.monotonic(), time.process_time()
@@ -96,7 +106,7 @@ def main() -> None:
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
     print(
         f"verdicts {args.verdicts}, steps {settings.steps}, threads {args.threads}, "
-        f"heads only {settings.heads_only}"
+        f"heads only {settings.heads_only}, heads-only fallback {settings.heads_only_fallback}"
     )
     print(f"outcome {outcome.status} version {outcome.version}")
     for reason in outcome.reasons:

@@ -505,18 +505,16 @@ def build_challenger(
         for parameter in encoder.parameters():
             parameter.requires_grad_(False)
     top = TopModel(bert, frozen, heads)
-    cell_scale = None
+    # Each option scales single cells on top of the row weights; the scales multiply.
+    cell_scale = np.ones((len(frame), len(TASKS)), dtype=np.float32)
     if settings.keep_unlabelled > 0:
-        frame, cell_scale = hold_unlabelled(
-            frame, starting_scores(top, states), settings.keep_unlabelled
-        )
+        frame, held = hold_unlabelled(frame, starting_scores(top, states), settings.keep_unlabelled)
+        cell_scale *= held
     if settings.counterweights > 0:
         vectors = starting_embeddings(top, states)
-        counter = counterweigh(frame, vectors, settings.counterweights, settings.verdict_weight)
-        cell_scale = counter if cell_scale is None else cell_scale * counter
+        cell_scale *= counterweigh(frame, vectors, settings.counterweights, settings.verdict_weight)
     if settings.balance_verdicts:
-        balanced = balance_sides(frame)
-        cell_scale = balanced if cell_scale is None else cell_scale * balanced
+        cell_scale *= balance_sides(frame)
     summary = fit(top, frame, states, train_config, budget, cell_scale, settings.anchor)
     del states
     trained_texts = set(frame["text"])

@@ -264,7 +264,6 @@ def run_season(
         "control": control.version,
         "trust_rule": {**decision.as_record(), "check_sets": list(judged_by)},
         "served_share": built.lineage["served_share"],
-        "full_move_refused": refused_looks[-1] if refused_looks else None,
         "refused_looks": refused_looks,
         "vs_champion": _records(compare(champion, challenger, sets, rule)),
         "vs_control": _records(compare(control, challenger, sets, rule)),
@@ -294,8 +293,8 @@ def format_season(result: dict[str, Any]) -> str:
     for set_name, labels in rule.get("examples", {}).items():
         for label, posts in labels.items():
             lines += [f"  {label} on {set_name}, newly wrong: {post}" for post in posts]
-    full = result.get("full_move_refused")
-    looks = result.get("refused_looks") or ([full] if full else [])
+    looks = result["refused_looks"]
+    full = looks[-1] if looks else None  # the look the served model stands in for
     for look in looks[:-1]:  # S14: the whole model, before the heads-only fit
         lines.append(f"first, {look['version']} was refused ({'; '.join(look['reasons'])})")
     moved = result.get("labels_moved")

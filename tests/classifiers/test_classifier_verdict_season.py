@@ -173,11 +173,11 @@ def test_a_tiny_season_builds_a_challenger_and_scores_it_against_champion_and_co
     # S14: a whole model refused, then the heads alone refused, then their composite served.
     whole = {"version": "w" * 16, "reasons": ["safeguarding is worse on school_check"]}
     heads = {"version": "h" * 16, "reasons": ["bullying is worse on school_check"]}
-    chained = {**result, "refused_looks": [whole, heads], "full_move_refused": heads}
+    chained = {**result, "refused_looks": [whole, heads]}
     lines = format_season({**chained, "labels_moved": ["hate"]}).splitlines()
     assert f"first, {'w' * 16} was refused (safeguarding is worse on school_check)" in lines
     assert any(line.startswith(f"the challenger {'h' * 16} was refused") for line in lines)
-    served_heads = {**chained, "refused_looks": [whole], "full_move_refused": whole}
+    served_heads = {**chained, "refused_looks": [whole]}
     assert any(
         line.endswith("the challenger above is the heads alone, fitted again")
         for line in format_season({**served_heads, "labels_moved": None}).splitlines()
